@@ -1,0 +1,65 @@
+# KI-Werkbank: two commands on a fresh machine with Python 3.11 -> `make demo`, `make test`.
+# Everything installs into .venv; torch is installed FIRST and pinned to the CPU wheel 2.13.0,
+# otherwise pip resolves peft/transformers to a multi-GB CUDA build (STACK_NOTES).
+
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TORCH ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE ?= 1
+export HF_HUB_DISABLE_TELEMETRY ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: help install demo demo-smoke test test-fast test-slow test-notebooks test-browser lab bench clean strip-notebooks
+
+help:
+	@echo "make demo   - set up and run every use case end to end; writes runs/demo/report.html"
+	@echo "make test   - set up and run the whole default test suite (incl. notebooks in smoke mode)"
+	@echo "make lab    - open JupyterLab on notebooks/"
+	@echo "make bench  - run the benchmarks (ratios against baselines measured in the same run)"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install "$(TORCH)"
+	$(PY) -m pip install "$(TORCH)" -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m workbench demo --output runs/demo
+
+demo-smoke: $(STAMP)
+	$(PY) -m workbench demo --smoke --output runs/demo-smoke
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile tests
+	WORKBENCH_SMOKE=1 $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile tests
+
+test-notebooks: $(STAMP)
+	WORKBENCH_SMOKE=1 $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow tests
+
+test-browser: $(STAMP)
+	bash .ci/install_system_deps.sh
+	$(PY) -m pytest -m "browser or hub" tests
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+strip-notebooks: $(STAMP)
+	$(VENV)/bin/nbstripout --drop-empty-cells --extra-keys "metadata.widgets cell.metadata.execution" notebooks/*.ipynb
+
+clean:
+	rm -rf runs .pytest_cache

@@ -1,0 +1,40 @@
+"""Metric functions against hand-computed values and scikit-learn."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import average_precision_score, f1_score
+
+from workbench import metrics as m
+
+
+def test_hand_computed_classification():
+    t, p = [0, 0, 1, 1, 2], [0, 1, 1, 1, 0]
+    assert m.accuracy(t, p) == pytest.approx(3 / 5)
+    cm = m.confusion_matrix(t, p, 3)
+    assert cm.tolist() == [[1, 1, 0], [0, 2, 0], [1, 0, 0]]
+    # F1: class0 2*1/(2+1+1)=0.5, class1 2*2/(4+1+0)=0.8, class2 0
+    assert m.macro_f1(t, p, 3) == pytest.approx((0.5 + 0.8 + 0.0) / 3)
+
+
+def test_matches_sklearn_on_random_labels():
+    rng = np.random.default_rng(1)
+    t, p = rng.integers(0, 5, 300), rng.integers(0, 5, 300)
+    assert m.macro_f1(t, p) == pytest.approx(f1_score(t, p, average="macro"))
+    scores, y = rng.random(300), rng.random(300) < 0.2
+    assert m.pr_auc(y, scores) == pytest.approx(average_precision_score(y, scores))
+
+
+def test_regression_and_binary():
+    assert m.rmse([0, 0], [3, 4]) == pytest.approx(np.sqrt(12.5))
+    assert m.mae([0, 0], [3, -4]) == pytest.approx(3.5)
+    prf = m.precision_recall_f1([1, 1, 0, 0], [1, 0, 1, 0])
+    assert prf == {"precision": 0.5, "recall": 0.5, "f1": 0.5}
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match="3 entries but y_pred has 2"):
+        m.accuracy([1, 2, 3], [1, 2])
+    with pytest.raises(ValueError, match="empty"):
+        m.rmse([], [])
+    with pytest.raises(ValueError, match="positive"):
+        m.pr_auc([0, 0], [0.1, 0.2])

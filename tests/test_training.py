@@ -1,0 +1,134 @@
+"""Training: a tiny fit that learns, exact resume after an interruption, the eval-mode pitfall,
+small checkpoints loaded with weights_only, precision choice."""
+
+import lightning as L
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+
+from workbench.config import LoraArgs, TrainArgs
+from workbench.lora import apply_lora
+from workbench.training import (SeededSampler, StepOutput, Task, fit, make_loader, resolve_precision,
+                                restore_checkpoint)
+
+
+class Classify:
+    monitor, monitor_mode = "val_acc", "max"
+
+    def step(self, model, batch):
+        x, y = batch
+        logits = model(x)
+        return StepOutput(nn.functional.cross_entropy(logits, y), logits, y)
+
+    def epoch_metrics(self, preds, target):
+        return {"acc": (preds.argmax(-1) == target).float().mean().item()}
+
+
+def _data(n=384, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 8, generator=g)
+    y = ((x[:, 0] + x[:, 1] > 0).long() + (x[:, 2] > 1).long()).clamp(max=2)
+    return TensorDataset(x, y)
+
+
+def _model():
+    torch.manual_seed(1)
+    base = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 3))
+    return apply_lora(base, LoraArgs(r=4, target_modules=["0"], modules_to_save=["3"]))
+
+
+ARGS = dict(batch_size=32, lr=1e-2, progress_bar=False)
+
+
+def _fit(run_dir, epochs=4, callbacks=(), model=None):
+    model = model or _model()
+    ds, val = _data(), _data(128, seed=5)
+    result = fit(model, Classify(), make_loader(ds, 32, seed=3), make_loader(val, 64, shuffle=False),
+                 TrainArgs(max_epochs=epochs, **ARGS), run_dir, callbacks=callbacks)
+    return model, result
+
+
+def test_task_protocol_and_tiny_fit_beats_chance(tmp_path):
+    assert isinstance(Classify(), Task)
+    model, result = _fit(tmp_path / "run")
+    assert result.history["val_acc"].iloc[-1] > 0.6  # chance is about 0.33-0.5 here
+    assert list(result.history["epoch"]) == [0, 1, 2, 3]
+    assert result.samples == 4 * 384 and result.samples_per_s > 0
+    assert (tmp_path / "run" / "metrics.csv").is_file()
+    assert result.best_checkpoint.endswith("best.ckpt")
+
+
+class _Interrupt(L.Callback):
+    def on_train_epoch_start(self, trainer, module):
+        if trainer.current_epoch == 2:
+            raise KeyboardInterrupt  # what a user's "interrupt kernel" raises
+
+
+def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
+    reference, _ = _fit(tmp_path / "straight")
+    run = tmp_path / "interrupted"
+    try:
+        _fit(run, callbacks=[_Interrupt()])
+    except KeyboardInterrupt:
+        pass
+    resumed, result = _fit(run)
+    assert result.resumed_from and result.resumed_from.endswith("last.ckpt")
+    ref, got = reference.state_dict(), resumed.state_dict()
+    assert max((ref[k] - got[k]).abs().max().item() for k in ref) < 1e-6
+    # the history of both parts survives the resume
+    assert list(result.history["epoch"]) == [0, 1, 2, 3]
+
+
+def test_eval_mode_from_pretrained_is_switched_to_train(tmp_path):
+    seen = []
+
+    class Spy(L.Callback):
+        def on_train_batch_start(self, trainer, module, batch, idx):
+            seen.append(module.model.training)
+
+    model = _model().eval()  # as from_pretrained returns it
+    _fit(tmp_path / "r", epochs=1, callbacks=[Spy()], model=model)
+    assert seen and all(seen)
+
+
+def test_checkpoints_hold_only_trainable_weights_and_load_weights_only(tmp_path):
+    model, result = _fit(tmp_path / "r", epochs=1)
+    state = torch.load(result.last_checkpoint, weights_only=True)["state_dict"]
+    trainable = {f"model.{n}" for n, p in model.named_parameters() if p.requires_grad}
+    assert set(state) == trainable
+    from workbench.training import WorkbenchModule
+
+    other = WorkbenchModule(_model(), Classify(), TrainArgs(), 1)
+    restore_checkpoint(other, result.best_checkpoint)
+    with pytest.raises(ValueError, match="lacks trainable weights"):
+        big = apply_lora(nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 3)),
+                         LoraArgs(r=4, target_modules=["0", "3"]))
+        restore_checkpoint(WorkbenchModule(big, Classify(), TrainArgs(), 1), result.best_checkpoint)
+
+
+def test_no_trainable_parameters_is_a_clear_error(tmp_path):
+    frozen = nn.Linear(8, 3).requires_grad_(False)
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        fit(frozen, Classify(), make_loader(_data(), 32), None, TrainArgs(max_epochs=1, **ARGS), tmp_path)
+
+
+def test_sampler_is_reproducible_per_epoch_and_groups_lengths():
+    lengths = [5, 50, 6, 48, 7, 49, 8, 47] * 10
+    s = SeededSampler(len(lengths), seed=1, lengths=lengths, batch_size=4)
+    s.set_epoch(0)
+    first = list(s)
+    s.set_epoch(1)
+    second = list(s)
+    s.set_epoch(0)
+    assert list(s) == first and first != second and sorted(first) == list(range(80))
+    batches = [first[i:i + 4] for i in range(0, 80, 4)]
+    spreads = [max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches]
+    assert max(spreads) <= 3  # short and long texts never share a batch
+
+
+def test_precision_choice():
+    assert resolve_precision("auto", "cpu") == "32-true"
+    assert resolve_precision("bf16-mixed", "cpu") == "bf16-mixed"
+    if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
+        assert resolve_precision("auto", "auto") == "bf16-mixed"

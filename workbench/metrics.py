@@ -1,0 +1,122 @@
+"""Metric functions shared by the use cases: pure functions ``metric(y_true, y_pred) -> float``.
+
+They take numpy arrays, lists or tensors, never change their inputs, and raise a clear
+``ValueError`` for mismatched shapes or empty input, instead of returning NaN silently.
+Use-case metrics that only one use case needs (NASA score, pinball loss...) live in that use
+case until a second one needs them.
+
+Usage::
+
+    from workbench.metrics import accuracy, macro_f1, confusion_matrix, rmse
+    accuracy([0, 1, 1], [0, 1, 0])          # 0.666...
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+
+def _arrays(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    def conv(x: Any) -> np.ndarray:
+        if hasattr(x, "detach"):
+            x = x.detach().cpu().numpy()
+        return np.asarray(x)
+
+    t, p = conv(y_true), conv(y_pred)
+    if t.shape[0] != p.shape[0]:
+        raise ValueError(f"y_true has {t.shape[0]} entries but y_pred has {p.shape[0]}")
+    if t.shape[0] == 0:
+        raise ValueError("cannot score an empty set: y_true and y_pred are empty")
+    return t, p
+
+
+def accuracy(y_true: Any, y_pred: Any) -> float:
+    """Share of exact matches."""
+    t, p = _arrays(y_true, y_pred)
+    return float(np.mean(t == p))
+
+
+def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None) -> np.ndarray:
+    """Counts ``C[i, j]`` of true class ``i`` predicted as ``j`` (integer labels ``0..n-1``)."""
+    t, p = _arrays(y_true, y_pred)
+    t, p = t.astype(int), p.astype(int)
+    n = n_classes if n_classes is not None else int(max(t.max(), p.max())) + 1
+    if t.min() < 0 or p.min() < 0 or t.max() >= n or p.max() >= n:
+        raise ValueError(f"labels must be integers in [0, {n}), got values outside")
+    cm = np.zeros((n, n), dtype=np.int64)
+    np.add.at(cm, (t, p), 1)
+    return cm
+
+
+def per_class_f1(y_true: Any, y_pred: Any, n_classes: int | None = None) -> np.ndarray:
+    """F1 of each class; a class with neither true nor predicted members scores NaN."""
+    cm = confusion_matrix(y_true, y_pred, n_classes)
+    tp = np.diag(cm).astype(float)
+    fp, fn = cm.sum(0) - tp, cm.sum(1) - tp
+    denom = 2 * tp + fp + fn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, 2 * tp / np.where(denom > 0, denom, 1), np.nan)
+
+
+def macro_f1(y_true: Any, y_pred: Any, n_classes: int | None = None) -> float:
+    """Unweighted mean F1 over the classes present in ``y_true`` or ``y_pred`` (scikit-learn's
+    ``f1_score(average="macro")`` on the union of labels)."""
+    f1 = per_class_f1(y_true, y_pred, n_classes)
+    return float(np.nanmean(f1)) if np.any(~np.isnan(f1)) else 0.0
+
+
+def precision_recall_f1(y_true: Any, y_pred: Any) -> dict[str, float]:
+    """Binary precision, recall and F1 for the positive class 1 (0 where undefined)."""
+    t, p = _arrays(y_true, y_pred)
+    t, p = t.astype(bool), p.astype(bool)
+    tp, fp, fn = float(np.sum(t & p)), float(np.sum(~t & p)), float(np.sum(t & ~p))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def pr_auc(y_true: Any, scores: Any) -> float:
+    """Area under the precision-recall curve (average precision, as scikit-learn computes it)."""
+    t, s = _arrays(y_true, scores)
+    t = t.astype(bool)
+    if not t.any():
+        raise ValueError("PR-AUC is undefined without positive examples in y_true")
+    order = np.argsort(-s, kind="stable")
+    t, s = t[order], s[order]
+    # Thresholds at distinct scores only, so tied scores form one step.
+    distinct = np.r_[np.where(np.diff(s))[0], t.size - 1]
+    tps = np.cumsum(t)[distinct]
+    fps = (distinct + 1) - tps
+    precision = tps / (tps + fps)
+    recall = tps / t.sum()
+    recall_prev = np.r_[0.0, recall[:-1]]
+    return float(np.sum((recall - recall_prev) * precision))
+
+
+def rmse(y_true: Any, y_pred: Any) -> float:
+    """Root mean squared error."""
+    t, p = _arrays(y_true, y_pred)
+    return float(np.sqrt(np.mean((t.astype(float) - p.astype(float)) ** 2)))
+
+
+def mae(y_true: Any, y_pred: Any) -> float:
+    """Mean absolute error."""
+    t, p = _arrays(y_true, y_pred)
+    return float(np.mean(np.abs(t.astype(float) - p.astype(float))))
+
+
+def classification_report(y_true: Any, y_pred: Any, labels: Sequence[str]) -> dict[str, Any]:
+    """Accuracy, macro-F1, per-class F1 and the confusion matrix in one JSON-ready dict."""
+    n = len(labels)
+    f1 = per_class_f1(y_true, y_pred, n)
+    return {
+        "accuracy": accuracy(y_true, y_pred),
+        "macro_f1": macro_f1(y_true, y_pred, n),
+        "per_class_f1": {label: (None if np.isnan(v) else float(v)) for label, v in zip(labels, f1)},
+        "confusion_matrix": confusion_matrix(y_true, y_pred, n).tolist(),
+        "labels": list(labels),
+        "n": int(len(np.asarray(y_true))),
+    }

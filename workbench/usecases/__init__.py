@@ -1,0 +1,69 @@
+"""Registry of the workbench's use cases.
+
+The core never imports a use case at import time; the CLI and the demo look them up here by
+name, and :func:`get_usecase` imports the package on demand. Adding a use case (checklist, as
+peft does for a new method): a package under ``workbench/usecases/<name>/`` with the files
+``config.py data.py task.py model.py baselines.py widgets.py __init__.py``; its name in
+:data:`USECASES`; ``configs/<name>/tiny.yaml`` and ``default.yaml``; a notebook; a line in
+the README. The contract test in ``tests/usecases/test_contract.py`` then checks it.
+
+A use-case package exposes (see ``docs/architecture.md``)::
+
+    NAME: str
+    TaskArgs: type                                   # dataclass with problems(prefix)
+    def default_config(smoke: bool = False) -> RunConfig
+    def run_experiment(config: RunConfig) -> dict    # baseline / frozen_base / adapter metrics
+    def report_section(result: dict) -> str          # HTML fragment for the demo report
+    def register_cli(subparsers) -> None             # optional use-case verbs
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any, Protocol, runtime_checkable
+
+USECASES: dict[str, str] = {
+    "legal_de": "workbench.usecases.legal_de",
+    "maintenance": "workbench.usecases.maintenance",
+    "supply_chain": "workbench.usecases.supply_chain",
+}
+"""Use-case name to module path, in the order the demo runs them."""
+
+
+@runtime_checkable
+class UseCase(Protocol):
+    """What a use-case package provides (checked by the contract test)."""
+
+    NAME: str
+    TaskArgs: type
+
+    def default_config(self, smoke: bool = False) -> Any: ...
+
+    def run_experiment(self, config: Any) -> dict: ...
+
+    def report_section(self, result: dict) -> str: ...
+
+
+def get_usecase(name: str) -> ModuleType:
+    """Import and return the use-case package called ``name``.
+
+    Raises:
+        KeyError: ``name`` is not a registered use case (the message lists the known ones).
+    """
+    if name not in USECASES:
+        raise KeyError(f"unknown use case {name!r}; known: {', '.join(USECASES)}")
+    return importlib.import_module(USECASES[name])
+
+
+def available() -> list[str]:
+    """Names of the use cases whose packages import (all of them in a complete install)."""
+    out = []
+    for name in USECASES:
+        try:
+            mod = get_usecase(name)
+        except ImportError:
+            continue
+        if hasattr(mod, "run_experiment"):
+            out.append(name)
+    return out

@@ -1,0 +1,1 @@
+"""Plotly figures (pure builders) and ipywidgets panels shared by the use cases."""
