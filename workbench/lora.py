@@ -218,7 +218,8 @@ def save_adapter(model, path: str | os.PathLike, *, base_model_id: str | None = 
             cfg["base_model_name_or_path"] = base_model_id
             atomic_write_json(cfg_path, cfg)
         atomic_write_json(tmp / ADAPTER_META, meta)
-    _audit("adapter_save", outputs={"adapter": str(path)}, base_fingerprint=meta["base_fingerprint"])
+    _audit("adapter.save", outputs={"adapter": path}, base_model=base_model_id,
+           base_fingerprint=meta["base_fingerprint"])
     return path
 
 
@@ -267,7 +268,7 @@ def load_adapter(base_model: nn.Module, path: str | os.PathLike, *, is_trainable
     except (RuntimeError, ValueError, KeyError) as exc:
         raise AdapterMismatchError(f"adapter {path} does not fit this base model: {exc}") from exc
     model.train(is_trainable)
-    _audit("adapter_load", inputs={"adapter": str(path)})
+    _audit("adapter.load", inputs={"adapter": path})
     return model
 
 
@@ -279,7 +280,7 @@ def merge_adapter(model) -> nn.Module:
     """
     merged = model.merge_and_unload()
     merged.eval()
-    _audit("adapter_merge")
+    _audit("merge")
     return merged
 
 
@@ -323,7 +324,8 @@ def merge_adapter_dir(adapter_dir: str | os.PathLike, out_dir: str | os.PathLike
             load_tokenizer(base_path).save_pretrained(str(tmp))
         except (OSError, ValueError):
             pass  # time-series models have no tokenizer
-    _audit("export_merged", inputs={"adapter": str(adapter_dir)}, outputs={"merged_model": str(out_dir)})
+    _audit("export", inputs={"adapter": Path(adapter_dir)}, outputs={"merged_model": Path(out_dir)},
+           kind="merged model")
     return Path(out_dir)
 
 

@@ -425,6 +425,8 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
     if best and Path(best).is_file():
         restore_checkpoint(module, best)
     model.eval()
+    if trainer.is_global_zero:
+        _audit_train(run_dir, args, precision, accelerator, seconds, ckpt_path, trainer.current_epoch)
     return FitResult(
         history=_read_history(run_dir) if trainer.is_global_zero else pd.DataFrame(),
         best_checkpoint=best, last_checkpoint=str(last) if last.is_file() else None, seconds=seconds,
@@ -432,6 +434,18 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
         peak_memory_mb=_peak_memory_mb(accelerator), precision=precision, accelerator=accelerator,
         resumed_from=ckpt_path, epochs=trainer.current_epoch, extra={"is_global_zero": trainer.is_global_zero},
     )
+
+
+def _audit_train(run_dir: Path, args: TrainArgs, precision: str, accelerator: str, seconds: float,
+                 resumed_from: str | None, epochs: int) -> None:
+    try:
+        from workbench.governance.audit import record_event
+    except ImportError:
+        return
+    import dataclasses
+
+    record_event("train", config=dataclasses.asdict(args), run_dir=str(run_dir), precision=precision,
+                 accelerator=accelerator, seconds=round(seconds, 2), resumed_from=resumed_from, epochs=epochs)
 
 
 def _fit_interruptibly(trainer: L.Trainer, module: WorkbenchModule, train_loader: Any, val_loader: Any,

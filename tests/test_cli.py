@@ -1,0 +1,44 @@
+"""The `workbench` command: verbs, JSON on the last line, clear errors with exit code 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from workbench.cli import build_parser, main
+from workbench.config import LoraArgs
+from workbench.lora import apply_lora, save_adapter
+from workbench.models import default_text_model_path, load_sequence_classifier
+
+
+def test_all_verbs_are_registered():
+    parser = build_parser()
+    verbs = set(parser._subparsers._group_actions[0].choices)  # noqa: SLF001 - argparse internals
+    assert {"train", "evaluate", "predict", "merge", "demo", "audit"} <= verbs
+
+
+def test_merge_prints_json_last_line(tmp_path, capsys):
+    model = apply_lora(load_sequence_classifier(default_text_model_path(), 2), LoraArgs(r=2), task_type="SEQ_CLS")
+    adapter = save_adapter(model, tmp_path / "adapter", base_model_id="embedded:all-MiniLM-L6-v2")
+    assert main(["merge", "--adapter", str(adapter), "--out", str(tmp_path / "merged")]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert json.loads(last)["merged_model"].endswith("merged")
+    assert (tmp_path / "merged" / "model.safetensors").is_file()
+
+
+def test_bad_override_is_a_clear_error(capsys):
+    assert main(["train", "--usecase", "legal_de", "--smoke", "--set", "train.lr=-1", "--set", "lora.r=0"]) == 2
+    err = capsys.readouterr().err
+    assert "train.lr" in err and "lora.r" in err
+
+
+def test_unknown_usecase_is_named(capsys):
+    assert main(["train", "--usecase", "weather"]) == 2
+    assert "unknown use case 'weather'" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point():
+    out = subprocess.run([sys.executable, "-m", "workbench", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("ki-werkbank ")
