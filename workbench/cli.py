@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         if hasattr(uc, "register_cli"):
             uc.register_cli(sub)
     try:
-        from workbench.governance.audit import register_cli as governance_cli
+        from workbench.governance.cli import register_cli as governance_cli
     except ImportError:
         governance_cli = None
     if governance_cli is not None:

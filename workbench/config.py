@@ -17,6 +17,7 @@ YAML file in one go instead of one error per run (litgpt's habit).
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ class _Section:
             value = getattr(self, f.name)
             if not _check_type(value, hints[f.name]):
                 out.append(f"{prefix}.{f.name}: expected {_type_name(hints[f.name])}, got {value!r}")
+            elif isinstance(value, float) and not math.isfinite(value):
+                out.append(f"{prefix}.{f.name}: must be a finite number, got {value!r}")
         if not out:  # range checks assume the types are right
             out.extend(f"{prefix}.{p}" for p in self._extra_problems())
         return out
@@ -390,6 +393,8 @@ class RunConfig:
             raise FileNotFoundError(f"config file not found: {path}")
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except UnicodeDecodeError as exc:
+            raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start}): save the config as UTF-8"]) from None
         except yaml.YAMLError as exc:
             raise ConfigError([f"{path}: not valid YAML: {exc}"]) from None
         if not isinstance(data, dict):

@@ -33,7 +33,8 @@ class StorageError(OSError):
     """A write failed for a reason the user can act on (read-only directory, full disk)."""
 
 
-def _explain_os_error(exc: OSError, path: Path) -> StorageError:
+def explain_os_error(exc: OSError, path: Path) -> StorageError:
+    """Turn an ``OSError`` of a write into a :class:`StorageError` a user can act on."""
     if exc.errno == errno.ENOSPC:
         msg = f"disk full while writing {path}: free some space; the previous version is untouched"
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -43,6 +44,9 @@ def _explain_os_error(exc: OSError, path: Path) -> StorageError:
     err = StorageError(exc.errno or 0, msg)
     err.filename = str(path)
     return err
+
+
+_explain_os_error = explain_os_error  # old private name, kept for callers
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -71,7 +75,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         os.replace(tmp_name, path)
         tmp_name = None
     except OSError as exc:
-        raise _explain_os_error(exc, path) from exc
+        raise explain_os_error(exc, path) from exc
     finally:
         if tmp_name is not None:
             with contextlib.suppress(OSError):
@@ -126,7 +130,7 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     except OSError as exc:
-        raise _explain_os_error(exc, path) from exc
+        raise explain_os_error(exc, path) from exc
     try:
         yield tmp
         old = None
@@ -138,7 +142,7 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
             shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise _explain_os_error(exc, path) from exc
+        raise explain_os_error(exc, path) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -218,7 +218,7 @@ def save_adapter(model, path: str | os.PathLike, *, base_model_id: str | None = 
             cfg["base_model_name_or_path"] = base_model_id
             atomic_write_json(cfg_path, cfg)
         atomic_write_json(tmp / ADAPTER_META, meta)
-    _audit("adapter.save", outputs={"adapter": path}, base_model=base_model_id,
+    _audit("adapter.save", outputs={"adapter": path}, artefacts={"adapter": path}, base_model=base_model_id,
            base_fingerprint=meta["base_fingerprint"])
     return path
 
@@ -254,7 +254,11 @@ def load_adapter(base_model: nn.Module, path: str | os.PathLike, *, is_trainable
         raise FileNotFoundError(f"{path} is not an adapter directory (no adapter_config.json)")
     if not (path / "adapter_model.safetensors").is_file():
         raise AdapterMismatchError(f"{path} has no adapter_model.safetensors; only safetensors adapters are loaded")
-    meta = read_adapter_meta(path)
+    try:
+        meta = read_adapter_meta(path)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AdapterMismatchError(f"adapter {path}: {ADAPTER_META} is unreadable ({exc})") from exc
+    _check_safetensors(path / "adapter_model.safetensors")
     if check_base and meta.get("base_fingerprint"):
         actual = base_fingerprint(base_model)
         if actual != meta["base_fingerprint"]:
@@ -270,6 +274,18 @@ def load_adapter(base_model: nn.Module, path: str | os.PathLike, *, is_trainable
     model.train(is_trainable)
     _audit("adapter.load", inputs={"adapter": path})
     return model
+
+
+def _check_safetensors(path: Path) -> None:
+    """Open a safetensors file once, so that a truncated or foreign file gets a clear error."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            handle.keys()
+    except Exception as exc:  # SafetensorError is not exported under a stable name
+        raise AdapterMismatchError(f"adapter weights {path} are corrupt or not safetensors ({exc}); "
+                                   "save the adapter again") from exc
 
 
 def merge_adapter(model) -> nn.Module:

@@ -1,0 +1,267 @@
+"""Measuring the PII detector: the labelled German test set and per-type precision and recall.
+
+Two yardsticks, because they answer different questions:
+
+* **strict span P/R/F1** (CoNLL-style exact match of start, end and type): how well the
+  detector finds each piece of personal data as a unit;
+* **character recall** ("leak rate" = 1 - recall): the share of personal-data characters that
+  end up replaced by *some* span. For data protection this is the number that matters: a name
+  replaced together with its title is no leak, a missed surname is.
+
+Data:
+
+* ``datasets/pii_de/pii_de_test.txt``: hand-written German contracts, letters, e-mails, notes
+  and court documents with inline labels ``[[PERSON:Jonas Albrecht]]`` (see the dataset card).
+  It is held out: no rule list was built from it and nothing is trained on it.
+* The German LER development split (Leitner et al. 2019, ``../shared/data/german_ler``) gives
+  an independent check of person-name recall on real court decisions (classes PER, RR, AN).
+
+Usage::
+
+    from workbench.governance.pii import Pseudonymiser
+    from workbench.governance.pii_eval import load_pii_de, evaluate, evaluate_ler
+    table = evaluate(Pseudonymiser(entities=ENTITY_TYPES), load_pii_de())
+    print(table.round(3))
+    python -m workbench.governance.pii_eval          # prints both evaluations
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import time
+from pathlib import Path
+from typing import Iterable
+
+from workbench.governance.pii import ENTITY_TYPES, Span
+
+DATASET_DIR = Path(__file__).resolve().parents[2] / "datasets" / "pii_de"
+SPLITS = ("dev", "test")
+_MARK = re.compile(r"\[\[([A-Z_]+):(.*?)\]\]", re.S)
+LER_PERSON_CLASSES = ("PER", "RR", "AN")
+
+
+@dataclasses.dataclass
+class Document:
+    """One labelled document: plain text and its gold spans."""
+
+    id: str
+    kind: str
+    text: str
+    spans: list[Span]
+
+
+def _read_utf8(path: Path) -> str:
+    if not path.is_file():
+        raise FileNotFoundError(f"file not found: {path}")
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (invalid byte at position {exc.start}); "
+                         "convert it, e.g. iconv -f latin1 -t utf-8") from None
+
+
+def parse_markup(marked: str, where: str = "text") -> tuple[str, list[Span]]:
+    """Turn ``[[LABEL:text]]`` markup into plain text and gold spans.
+
+    Raises:
+        ValueError: Unknown label, nested or unclosed markup (the message names ``where`` and the line).
+    """
+    plain, spans, pos = [], [], 0
+    offset = 0
+    for match in _MARK.finditer(marked):
+        label, inner = match.group(1), match.group(2)
+        line = marked.count("\n", 0, match.start()) + 1
+        if label not in ENTITY_TYPES:
+            raise ValueError(f"{where}, line {line}: unknown label {label!r}; expected one of {ENTITY_TYPES}")
+        if "[[" in inner or not inner.strip():
+            raise ValueError(f"{where}, line {line}: empty or nested markup {match.group(0)[:40]!r}")
+        before = marked[pos : match.start()]
+        plain.append(before)
+        offset += len(before)
+        spans.append(Span(offset, offset + len(inner), label, inner, "gold"))
+        plain.append(inner)
+        offset += len(inner)
+        pos = match.end()
+    rest = marked[pos:]
+    if "[[" in rest or "]]" in rest:
+        line = marked.count("\n", 0, pos + max(rest.find("[["), rest.find("]]"))) + 1
+        raise ValueError(f"{where}, line {line}: unclosed or malformed [[LABEL:text]] markup")
+    plain.append(rest)
+    return "".join(plain), spans
+
+
+def load_pii_de(split: str = "test", path: str | os.PathLike | None = None) -> list[Document]:
+    """Read a split of the labelled set (``### id | kind`` headers, ``#`` comment lines before the first).
+
+    Args:
+        split: ``"test"`` (held out: measured once, detector unchanged since) or ``"dev"`` (used
+            to find and fix detector bugs; its figures are optimistic).
+        path: Read this file instead.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        ValueError: A document header or its markup is malformed (names file and line).
+    """
+    if path is None and split not in SPLITS:
+        raise ValueError(f"split: expected one of {SPLITS}, got {split!r}")
+    path = Path(path) if path is not None else DATASET_DIR / f"pii_de_{split}.txt"
+    raw = _read_utf8(path)
+    docs: list[Document] = []
+    chunks = re.split(r"^### ", raw, flags=re.M)
+    for chunk in chunks[1:]:
+        header, _, body = chunk.partition("\n")
+        if "|" not in header:
+            raise ValueError(f"{path}: document header {header!r} must read '### <id> | <kind>'")
+        doc_id, kind = (part.strip() for part in header.split("|", 1))
+        text, spans = parse_markup(body.strip("\n"), where=f"{path} document {doc_id}")
+        docs.append(Document(doc_id, kind, text, spans))
+    if not docs:
+        raise ValueError(f"{path}: no documents found (expected lines starting with '### ')")
+    return docs
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
+    p = tp / n_pred if n_pred else float("nan")
+    r = tp / n_gold if n_gold else float("nan")
+    f = 2 * p * r / (p + r) if n_pred and n_gold and (p + r) else float("nan")
+    return p, r, f
+
+
+def evaluate(detector, docs: Iterable[Document], entities: Iterable[str] | None = None):
+    """Per-type strict P/R/F1, overlap precision and character recall of a detector.
+
+    Args:
+        detector: Anything with ``detect(text) -> list[Span]`` (e.g. a :class:`Pseudonymiser`).
+        docs: Labelled documents.
+        entities: Types to score (default: the detector's ``entities_`` or all types).
+
+    Returns:
+        pandas DataFrame indexed by type plus ``ALL``, columns ``gold, predicted, tp,
+        precision, recall, f1, overlap_precision, char_recall``.
+    """
+    import pandas as pd
+
+    types = tuple(entities or getattr(detector, "entities_", ENTITY_TYPES))
+    stats = {t: {"gold": 0, "predicted": 0, "tp": 0, "overlap_ok": 0, "gold_chars": 0, "covered_chars": 0}
+             for t in types}
+    for doc in docs:
+        pred = [s for s in detector.detect(doc.text) if s.label in types]
+        gold = [s for s in doc.spans if s.label in types]
+        gold_keys = {(s.start, s.end, s.label) for s in gold}
+        covered = bytearray(len(doc.text))
+        for s in pred:
+            covered[s.start : s.end] = b"\1" * (s.end - s.start)
+        for s in gold:
+            stats[s.label]["gold"] += 1
+            stats[s.label]["gold_chars"] += sum(1 for i in range(s.start, s.end) if not doc.text[i].isspace())
+            stats[s.label]["covered_chars"] += sum(1 for i in range(s.start, s.end)
+                                                   if covered[i] and not doc.text[i].isspace())
+        for s in pred:
+            stats[s.label]["predicted"] += 1
+            stats[s.label]["tp"] += (s.start, s.end, s.label) in gold_keys
+            # A prediction overlapping any gold span replaced personal data, even if cut differently.
+            stats[s.label]["overlap_ok"] += any(g.start < s.end and s.start < g.end for g in gold)
+    rows = {}
+    total = {k: 0 for k in next(iter(stats.values()))}
+    for label, st in list(stats.items()) + [("ALL", total)]:
+        if label != "ALL":
+            for k, v in st.items():
+                total[k] += v
+        p, r, f = _prf(st["tp"], st["predicted"], st["gold"])
+        rows[label] = {"gold": st["gold"], "predicted": st["predicted"], "tp": st["tp"], "precision": p,
+                       "recall": r, "f1": f,
+                       "overlap_precision": st["overlap_ok"] / st["predicted"] if st["predicted"] else float("nan"),
+                       "char_recall": st["covered_chars"] / st["gold_chars"] if st["gold_chars"] else float("nan")}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def read_conll(path: str | os.PathLike) -> list[list[tuple[str, str]]]:
+    """Sentences of ``token tag`` lines (CRLF tolerated, blank line between sentences).
+
+    Raises:
+        ValueError: A line without exactly two fields (names file and line number).
+    """
+    sentences, current = [], []
+    for number, line in enumerate(_read_utf8(Path(path)).split("\n"), start=1):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            if current:
+                sentences.append(current)
+                current = []
+            continue
+        parts = line.split(" ")
+        if len(parts) != 2:
+            raise ValueError(f"{path}, line {number}: expected 'token tag', got {line[:60]!r}")
+        current.append((parts[0], parts[1]))
+    if current:
+        sentences.append(current)
+    if not sentences:
+        raise ValueError(f"{path}: no sentences found (expected 'token tag' lines)")
+    return sentences
+
+
+def evaluate_ler(detector, path: str | os.PathLike, max_sentences: int | None = None) -> dict:
+    """Person-name recall (and a precision proxy) on German LER (classes PER, RR, AN).
+
+    Sentences are rebuilt by joining tokens with spaces. Recall counts gold person entities
+    that a predicted PERSON span overlaps; ``token_recall`` counts their tokens. Precision is a
+    proxy: the share of predicted PERSON spans that overlap a gold person entity (LER also tags
+    organisations and courts, which a name detector should leave alone).
+    """
+    sentences = read_conll(path)[:max_sentences]
+    gold_entities = hit_entities = gold_tokens = hit_tokens = predicted = predicted_ok = 0
+    started = time.perf_counter()
+    for sentence in sentences:
+        text, offsets, pos = [], [], 0
+        for token, _ in sentence:
+            offsets.append((pos, pos + len(token)))
+            text.append(token)
+            pos += len(token) + 1
+        joined = " ".join(text)
+        pred = [s for s in detector.detect(joined) if s.label == "PERSON"]
+        hit = [any(s.start < e and b < s.end for s in pred) for b, e in offsets]
+        entities, current = [], None
+        for i, (_, tag) in enumerate(sentence):
+            cls = tag[2:] if tag[:2] in ("B-", "I-") else None
+            if cls in LER_PERSON_CLASSES and (tag.startswith("I-") and current is not None):
+                current.append(i)
+            elif cls in LER_PERSON_CLASSES:
+                current = [i]
+                entities.append(current)
+            else:
+                current = None
+        for ent in entities:
+            gold_entities += 1
+            gold_tokens += len(ent)
+            hit_tokens += sum(hit[i] for i in ent)
+            hit_entities += any(hit[i] for i in ent)
+        person_tokens = {i for ent in entities for i in ent}
+        for s in pred:
+            predicted += 1
+            predicted_ok += any(i in person_tokens for i, (b, e) in enumerate(offsets) if s.start < e and b < s.end)
+    return {"sentences": len(sentences), "gold_entities": gold_entities, "entity_recall": hit_entities / max(gold_entities, 1),
+            "token_recall": hit_tokens / max(gold_tokens, 1), "predicted": predicted,
+            "precision_proxy": predicted_ok / predicted if predicted else float("nan"),
+            "seconds": time.perf_counter() - started}
+
+
+def main() -> None:
+    """Print the evaluation on the shipped test set and, when present, on German LER."""
+    from workbench.governance.pii import Pseudonymiser
+
+    detector = Pseudonymiser(entities=ENTITY_TYPES)
+    for split in SPLITS:
+        print(f"pii_de {split}:")
+        print(evaluate(detector, load_pii_de(split)).round(3).to_string())
+    ler = Path(os.environ.get("WORKBENCH_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
+    ler = ler / "german_ler" / "ler_dev.conll"
+    if ler.is_file():
+        print("German LER dev (PER/RR/AN):", {k: round(v, 3) if isinstance(v, float) else v
+                                             for k, v in evaluate_ler(detector, ler).items()})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Word lists for German PII detection: given names, surnames, cue words and stop words.
+
+Sources: the given names are the frequent first names of people living in Germany across
+birth cohorts (GfdS / Knud Bielefeld's yearly name statistics, 1950-2020), extended with
+frequent names of the largest immigrant communities (Turkish, Polish, Russian/Ukrainian,
+Arabic, Italian, Greek, Balkan) because contracts and letters name those people too. The
+surnames are the most frequent German family names (after Duden Familiennamen, 2nd ed. 2005)
+plus frequent surnames of the same communities. These lists are *general knowledge* written
+without looking at the evaluation set in ``datasets/pii_de``, which deliberately also holds
+names that are in none of them, so that the measured recall is honest.
+
+The pseudonym lists (``PSEUDO_*``) are the names the pseudonymiser writes in. They are kept
+apart from the detection lists on purpose: the replacement names then never look like a
+"real" name that the detector would flag again.
+"""
+
+from __future__ import annotations
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+FIRST_NAMES = _words("""
+Aaron Achim Adam Adrian Agnes Ahmad Ahmed Ahmet Aleksandra Alena Alexander Alexandra Alexej Ali
+Alina Alma Amelie Ana Andrea Andreas Andrej Angela Angelika Anja Anke Anna Annalena Anne Annegret
+Anneliese Annett Annette Anselm Anton Antonia Arne Arthur Ayse Ayşe Axel Barbara Bastian Bärbel Beate
+Ben Benedikt Benjamin Bernd Bernhard Bettina Bianca Birgit Björn Bodo Boris Brigitte Burak Can
+Carina Carl Carla Carmen Carolin Caroline Carsten Charlotte Christa Christian Christiane Christina
+Christine Christoph Christopher Clara Claudia Claus Cornelia Daniel Daniela David Deniz Denise
+Dennis Detlef Diana Dieter Dietmar Dirk Dmitri Dominik Doris Dorothea Edith Elena Elias Elif Elisabeth
+Elke Ella Ellen Elmar Emil Emilia Emily Emine Emir Emma Erich Erik Erika Ernst Esra Eva Fabian Fatih
+Fatima Fatma Felix Finn Florian Frank Franz Franziska Frauke Frederik Friedrich Frieda Fritz Gabriele
+Georg Gerd Gerda Gerhard Gertrud Gisela Giuseppe Gregor Gudrun Günter Günther Hakan Hamza Hanna Hannah
+Hannelore Hans Harald Hartmut Hasan Hassan Heike Heiko Heinrich Heinz Helga Helmut Hendrik Henning
+Henri Henrik Herbert Hermann Hildegard Holger Horst Hüseyin Ibrahim Ida Ilse Ina Ines Ingeborg Ingo
+Ingrid Irina Iris Irmgard Isabel Isabell Isabella Ivan Jakob Jan Jana Janina Jannik Jasmin Jens
+Jessica Joachim Johann Johanna Johannes Jonas Jonathan Jörg Josef Joseph Julia Julian Juliane Jürgen
+Justus Jutta Kai Karin Karl Karla Karolina Katarzyna Katharina Kathrin Katja Katrin Kemal Kerstin
+Kevin Kim Klara Klaus Konrad Konstantin Kristina Lara Lars Laura Lea Lena Leni Leon Leonie Levin
+Liam Lina Linda Lisa Lotte Louis Luca Lucas Luis Luisa Luise Lukas Maja Malte Manfred Manuel Manuela
+Marc Marcel Marco Marcus Mareike Margarete Margot Maria Marie Marina Mario Marion Mark Markus Marlene
+Marta Martha Martin Martina Mathias Matthias Max Maximilian Mehmet Melanie Melissa Merve Mia Michael
+Michaela Michelle Mila Milan Mirko Mohammed Monika Moritz Murat Mustafa Nadine Nadja Natalia Natalie
+Nico Nicole Niklas Nikolai Nils Nina Noah Nora Norbert Ole Olaf Oliver Olga Oskar Otto Patricia
+Patrick Paul Paula Peter Petra Philipp Piotr Rainer Ralf Ramona Rebecca Regina Reinhard Renate Rene
+René Richard Robert Roland Rolf Rosemarie Ruth Sabine Sabrina Sandra Sarah Sascha Sebastian Selin
+Sergej Silke Simon Simone Sina Sofia Sophia Sophie Stefan Stefanie Steffen Stephan Susanne Svenja
+Sven Svetlana Sylvia Tanja Tatjana Teresa Theo Thomas Thorsten Tim Timo Tobias Tom Torsten Udo Ulla
+Ulrich Ulrike Ursula Ute Uwe Valentin Valentina Vanessa Vera Veronika Viktor Viktoria Volker Walter
+Waltraud Werner Wilhelm Willi Wolfgang Yannick Yasemin Yusuf Zeynep
+""")
+
+SURNAMES = _words("""
+Albers Arnold Aydın Aydin Bauer Baumann Beck Becker Berger Bergmann Böhm Brandt Braun Brinkmann
+Busch Çelik Celik Dietrich Demir Engel Fischer Frank Franke Friedrich Fuchs Graf Günther Haas Hahn
+Hartmann Heinrich Herrmann Hoffmann Hofmann Horn Huber Jäger Jung Kaiser Kaya Keller Klein Koch Köhler
+König Kowalski Kowalczyk Kraft Kraus Krause Krüger Kuhn Kühn Kurz Lang Lange Lehmann Lorenz Ludwig
+Maier Marx Mayer Meier Meyer Möller Müller Nowak Öztürk Otto Peters Pfeiffer Pohl Popov Richter Roth
+Sauer Schäfer Scholz Schmid Schmidt Schmitt Schmitz Schneider Scholz Schubert Schulte Schulz Schulze
+Schumacher Schuster Schwarz Seidel Simon Sommer Stein Thomas Vogel Vogt Voigt Wagner Walter Weber
+Weiß Weiss Werner Winkler Winter Wolf Wolff Yılmaz Yilmaz Zimmermann Ziegler Lewandowski Wójcik
+Kamiński Petrov Ivanov Russo Romano Esposito Papadopoulos Hadžić Ahmadi Hosseini Nguyen Şahin Sahin
+Yıldız Yildiz Arslan Doğan Dogan Koç Kılıç Kilic Schröder Neumann Schwarz Zimmer Hansen Jansen
+Janssen Petersen Jensen Lindner Kretschmer Kolb Ebert Haase Kramer Martin Albrecht Schuhmacher
+""")
+
+# Words that put a person name next to them: salutations, titles and roles in contracts,
+# letters and court documents. "Herr"/"Frau" cover most of German correspondence (DIN 5008).
+SALUTATIONS = ("Herrn", "Herr", "Frau", "Hr.", "Fr.")
+TITLES = ("Dr.", "Prof.", "Dipl.-Ing.", "Dipl.-Kfm.", "Dipl.-Kffr.", "Dipl.-Psych.", "Mag.", "med.",
+          "jur.", "rer.", "nat.", "h.c.", "Ing.", "M.Sc.", "B.Sc.", "LL.M.")
+ROLE_CUES = (
+    "Rechtsanwalt", "Rechtsanwältin", "RA", "RAin", "Notar", "Notarin", "Richter", "Richterin",
+    "Vorsitzende", "Vorsitzender", "Zeuge", "Zeugin", "Sachverständige", "Sachverständiger",
+    "Mieter", "Mieterin", "Vermieter", "Vermieterin", "Arbeitnehmer", "Arbeitnehmerin",
+    "Arbeitgeber", "Käufer", "Käuferin", "Verkäufer", "Verkäuferin", "Darlehensnehmer",
+    "Darlehensnehmerin", "Bürge", "Bürgin", "Kläger", "Klägerin", "Beklagte", "Beklagter",
+    "Antragsteller", "Antragstellerin", "Ansprechpartner", "Ansprechpartnerin", "Sachbearbeiter",
+    "Sachbearbeiterin", "Geschäftsführer", "Geschäftsführerin", "Prokurist", "Prokuristin",
+    "Patient", "Patientin", "Versicherungsnehmer", "Versicherungsnehmerin", "Inhaber", "Inhaberin",
+    "Bevollmächtigte", "Bevollmächtigter", "Erblasser", "Erblasserin", "Kollege", "Kollegin",
+    "Mitarbeiter", "Mitarbeiterin", "Auftraggeber", "Auftragnehmer", "Gesellschafter",
+    "Gesellschafterin", "Schuldner", "Schuldnerin", "Gläubiger", "Gläubigerin", "Ehemann", "Ehefrau",
+    "Sohn", "Tochter", "Vater", "Mutter", "Betreuer", "Betreuerin", "Teilnehmer", "Teilnehmerin",
+    "Versicherte", "Versicherter", "Verstorbene", "Verstorbener", "Angeklagte", "Angeklagter",
+    "Referenz", "Verwalter", "Verwalterin", "Darlehensgeber", "Darlehensgeberin",
+)
+# Cues after which a single capitalised word is already a name (legal professionals, witnesses,
+# birth names, signatures "Im Auftrag"). After the other role cues a single unknown word is
+# too often a noun ("dem Mieter Schlüssel übergeben"), so two words or a known name are needed.
+STRONG_CUES = ("Rechtsanwalt", "Rechtsanwältin", "RA", "RAin", "Notar", "Notarin", "Richter", "Richterin",
+               "Zeuge", "Zeugin", "Sachverständige", "Sachverständiger", "Rechtspfleger", "Rechtspflegerin",
+               "Vorsitzende", "Vorsitzender", "Versammlungsleiter", "Versammlungsleiterin", "Protokollführer",
+               "Protokollführerin", "Familie", "Eheleute", "Bevollmächtigte", "Bevollmächtigter",
+               "Chefarzt", "Chefärztin", "Oberarzt", "Oberärztin", "Assistenzarzt", "Assistenzärztin",
+               "Gutachter", "Gutachterin", "Dolmetscher", "Dolmetscherin", "Schöffe", "Schöffin")
+STRONG_PHRASES = ("geb.", "geborene", "geborener", "Im Auftrag", "gez.", "i. A.", "i.A.", "i. V.", "i.V.")
+COMPANY_SUFFIXES = frozenset("GmbH AG KG OHG GbR SE UG mbH KGaA eG Co e.V. Inc Ltd LLC Stiftung Verein".split())
+COURT_WORDS = frozenset(("Amtsgericht", "Landgericht", "Oberlandesgericht", "Bundesgerichtshof", "Arbeitsgericht",
+                         "Landesarbeitsgericht", "Bundesarbeitsgericht", "Sozialgericht", "Landessozialgericht",
+                         "Verwaltungsgericht", "Oberverwaltungsgericht", "Finanzgericht", "Bundesfinanzhof",
+                         "Kammergericht", "Bundesverfassungsgericht", "Bundessozialgericht", "Bundesverwaltungsgericht"))
+# Given names that are also ordinary German words or abbreviations: alone they are not a name.
+AMBIGUOUS_FIRST = frozenset("Ernst Frank Mark Max Kai Wolf Otto Iris Fritz Milan Simon Lotte Ida Tom Will "
+                            "Kim Carl August Martin Richard Thomas Werner Walter Paul".split())
+# Inflected forms of the parties of court decisions, which German courts anonymise to initials
+# ("der Angeklagte H.", "des Klägers K."): after these, a lone capital letter is a person.
+PARTY_CUES = ("Angeklagte", "Angeklagten", "Angeklagter", "Beschuldigte", "Beschuldigten", "Beschuldigter",
+              "Kläger", "Klägers", "Klägerin", "Beklagte", "Beklagten", "Beklagter", "Zeuge", "Zeugen", "Zeugin",
+              "Betroffene", "Betroffenen", "Betroffener", "Antragsteller", "Antragstellers", "Antragstellerin",
+              "Antragsgegner", "Antragsgegners", "Antragsgegnerin", "Beteiligte", "Beteiligten", "Beteiligter",
+              "Nebenkläger", "Nebenklägerin", "Geschädigte", "Geschädigten", "Geschädigter", "Erblasser",
+              "Erblassers", "Erblasserin", "Mitangeklagte", "Mitangeklagten", "Verurteilte", "Verurteilten",
+              "Herr", "Herrn", "Frau", "Kind", "Kindes", "Sohn", "Sohnes", "Tochter", "Ehemann", "Ehefrau",
+              "Patient", "Patientin", "Schuldner", "Schuldnerin", "Gläubiger", "Gläubigerin", "Arbeitnehmer",
+              "Arbeitnehmerin", "Mieter", "Mieterin", "Vermieter", "Vermieterin")
+PHRASE_CUES = ("vertreten durch", "z. Hd.", "z.Hd.", "zu Händen", "c/o", "gez.", "i. A.", "i.A.",
+               "i. V.", "i.V.", "Name:", "Vorname:", "Nachname:", "Unterschrift:", "Ansprechpartner:",
+               "Ansprechpartnerin:", "verheiratet mit", "Ehegatte", "Ehegattin", "Zwischen", "zwischen",
+               "gegen", "Von:", "An:", "Name, Vorname:", "Name:")
+NAME_PARTICLES = _words("von van de der den zu vom del della di da dos bin ibn al el")
+
+# Capitalised words that follow cues or given names in German text but are not names (German
+# capitalises all nouns, so "Frau" + capitalised word is not always a name: "Frau Doktor").
+NOT_NAMES = _words("""
+Abs. Absatz Adresse Aktenzeichen Anlage Anschrift April August Bank Betreff Bitte Bundesrepublik
+Datum Dezember Doktor Ehefrau Email E-Mail Euro EUR Februar Firma Frau Freitag GmbH Herr Herrn
+IBAN Ihre Ihr Ihnen Januar Juli Juni Kollegin Kollege Kunde Kundin Landgericht Mai März Mittwoch Montag
+Nr. November Oktober Ort Postfach Rechnung Samstag Sehr September Sie Sonntag Stadt Straße
+Telefon Tel. Mobil Fax Vertrag Vertreter Vertreterin Vorsitzende Zimmer Donnerstag Dienstag Mit Und
+Der Die Das Den Dem Des Ein Eine Einer Bezug Amtsgericht Oberlandesgericht Arbeitsgericht
+Sozialgericht Verwaltungsgericht Finanzamt Steuer-ID Steuernummer Kontoinhaber Kennzeichen Geburtsdatum
+Geburtsort Wohnort Unterschrift Vollmacht Hiermit Gemäß Bezüglich Wir Ich Er Es Hinweis
+Kündigung Mietvertrag Arbeitsvertrag Darlehensvertrag Kaufvertrag Rechtsanwalt Rechtsanwältin
+Notar Notarin Richter Richterin Mieter Mieterin Vermieter Vermieterin Geschäftsführer Geschäftsführerin
+Verkäufer Käufer Zeuge Zeugin Kläger Klägerin Beklagte Beklagter Partner Partnerin Team Abteilung
+Personalabteilung Kundenservice Grüßen Grüße Freundliche Freundlichen Beste Viele Liebe Lieber Hallo
+Telefonnummer Mobilnummer Handynummer Durchwahl Seite Punkt Ziffer Paragraph Kosten Miete Kaution
+""")
+
+# Words that look like a city after a postcode but are amounts or units ("10000 Euro").
+NOT_CITIES = _words("Euro EUR Stück Mal Jahre Jahren Tage Tagen Monate Monaten Kilometer km Meter "
+                    "Quadratmeter qm Einwohner Mitarbeiter Kunden Exemplare Seiten Punkte Personen")
+
+STREET_SUFFIXES = ("straße", "strasse", "str.", "weg", "allee", "platz", "gasse", "ring", "damm", "ufer",
+                   "chaussee", "steig", "pfad", "markt", "berg", "hof", "graben", "wall", "kamp",
+                   "twiete", "stieg", "promenade", "zeile", "steinweg", "landstraße", "bogen", "anger",
+                   "wiese", "feld", "garten", "tor", "brücke", "kai", "deich", "höhe", "grund", "winkel")
+STREET_PREFIXES = ("Am", "An der", "An den", "Auf dem", "Auf der", "Im", "In der", "In den", "Unter den",
+                   "Zum", "Zur", "Hinter dem", "Hinter der", "Vor dem", "Alte", "Alter", "Neue", "Neuer",
+                   "Große", "Kleine", "Lange", "Hohe")
+
+# Pseudonyms written into the text (fictitious, chosen to read naturally in German text).
+PSEUDO_FIRST = ("Alex", "Kim", "Robin", "Sascha", "Toni", "Maxi", "Jo", "Luca", "Nika", "Eike", "Janne",
+                "Mika", "Ronja", "Fiete", "Tjorven", "Linus", "Greta", "Pia", "Ole", "Smilla")
+PSEUDO_LAST = ("Muster", "Beispiel", "Anders", "Probst", "Normann", "Lindqvist", "Ostwald", "Quast",
+               "Rautenberg", "Sommerfeld", "Tiedemann", "Uhlig", "Vesper", "Wendland", "Zander",
+               "Adler", "Brink", "Dorn", "Eckhoff", "Falk")
+PSEUDO_STREETS = ("Musterweg", "Beispielstraße", "Lindenallee", "Am Probeplatz", "Testgasse", "Ahornring")
+PSEUDO_CITIES = ("Musterstadt", "Beispielheim", "Probstedt", "Normdorf", "Testhausen", "Platzhalterburg")
