@@ -1,0 +1,122 @@
+"""Rolling-origin backtest: no forecaster may read demand on or after its origin (leakage tests)."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from workbench.usecases.supply_chain.backtest import (Split, evaluate, forecast_baseline, forecast_model,
+                                                      simulate_portfolio)
+from workbench.usecases.supply_chain.baselines import ETSForecaster, LightGBMQuantile, SeasonalNaive
+from workbench.usecases.supply_chain.model import QuantileForecaster, arch_config
+from workbench.usecases.supply_chain.windows import DemandPanel, ForecastWindows, training_origins
+
+
+@pytest.fixture()
+def panel(tiny_demand):
+    return DemandPanel.from_frame(tiny_demand)
+
+
+def _future_changed(panel: DemandPanel, origin: int) -> DemandPanel:
+    """The same panel with every demand value on or after ``origin`` replaced."""
+    other = dataclasses.replace(panel, y=panel.y.copy())
+    rng = np.random.default_rng(1)
+    other.y[:, origin:] = rng.poisson(50, other.y[:, origin:].shape)
+    return other
+
+
+def _past_changed(panel: DemandPanel, origin: int) -> DemandPanel:
+    other = dataclasses.replace(panel, y=panel.y.copy())
+    other.y[:, origin - 10 : origin] *= 3
+    return other
+
+
+def test_split_and_test_origins(panel, tiny_task):
+    split = Split.from_args(len(panel.dates), tiny_task)
+    assert split.val_end == 150 - 28 and split.train_end == split.val_end - 14
+    origins = split.test_origins(panel, tiny_task)
+    assert set(np.unique(origins[:, 1])) == {122, 129, 136}                # every R=7 days while H=14 fits
+    with pytest.raises(ValueError, match="too short"):
+        Split.from_args(40, tiny_task)
+
+
+def test_training_windows_never_reach_past_the_cutoff(panel, tiny_task):
+    orig = training_origins(panel, context=28, horizon=14, first=0, last=100, stride=1)
+    assert len(orig) > 0 and (orig[:, 1] + 14 <= 100).all()
+    ds = ForecastWindows(panel, 28, 14, orig)
+    changed = _future_changed(panel, 100)
+    ds2 = ForecastWindows(changed, 28, 14, orig)
+    a, b = ds.arrays(np.arange(len(orig))), ds2.arrays(np.arange(len(orig)))
+    for key in ("past", "future", "target", "scale"):
+        np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_model_forecasts_do_not_see_the_future(panel, tiny_task):
+    torch.manual_seed(0)
+    model = QuantileForecaster(arch_config(tiny_task)).eval()
+    origins = np.array([[0, 110], [3, 110], [5, 110]])
+    a = forecast_model(model, panel, origins, tiny_task)
+    b = forecast_model(model, _future_changed(panel, 110), origins, tiny_task)
+    np.testing.assert_array_equal(a.daily, b.daily)
+    np.testing.assert_array_equal(a.cumulative, b.cumulative)
+    c = forecast_model(model, _past_changed(panel, 110), origins, tiny_task)
+    assert not np.allclose(a.daily, c.daily)                                  # the past does matter
+    assert (np.diff(a.daily, axis=-1) >= 0).all() and (a.daily >= 0).all()    # ordered, non-negative
+    assert (np.diff(a.cumulative, axis=1) >= -1e-5).all()                    # sums grow with the horizon
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: SeasonalNaive(t.quantiles, t.horizon),
+    lambda t: ETSForecaster(t.quantiles, t.horizon),
+    lambda t: LightGBMQuantile(t.quantiles, t.horizon, n_estimators=5, min_history=7),
+], ids=["seasonal_naive", "ets", "lightgbm"])
+def test_baselines_do_not_see_the_future(panel, tiny_task, make):
+    split = Split.from_args(len(panel.dates), tiny_task)
+    origins = split.test_origins(panel, tiny_task)
+    first = int(origins[:, 1].min())
+    a = forecast_baseline(make(tiny_task), panel, origins[origins[:, 1] == first], split)
+    b = forecast_baseline(make(tiny_task), _future_changed(panel, first), origins[origins[:, 1] == first], split)
+    np.testing.assert_allclose(a.daily, b.daily)
+    np.testing.assert_allclose(a.cumulative, b.cumulative)
+    c = forecast_baseline(make(tiny_task), _past_changed(panel, first), origins[origins[:, 1] == first], split)
+    assert not np.allclose(a.daily, c.daily)
+    assert (a.daily >= 0).all() and (np.diff(a.daily, axis=-1) >= -1e-9).all()
+
+
+def test_evaluate_and_simulate_portfolio(panel, tiny_task):
+    split = Split.from_args(len(panel.dates), tiny_task)
+    origins = split.test_origins(panel, tiny_task)
+    fc = forecast_baseline(SeasonalNaive(tiny_task.quantiles, tiny_task.horizon), panel, origins, split)
+    per, summary = evaluate(fc, panel, tiny_task, split)
+    assert len(per) == len(panel) and {"wql", "mase", "sbc_class", "dc"} <= set(per.columns)
+    assert "by_sbc_class" in summary and summary["overall"]["n_series"] == len(panel)
+    per_inv, tot = simulate_portfolio(fc, panel, tiny_task.inventory_policy())
+    assert 0 <= tot["fill_rate"] <= 1 and 0 <= tot["cycle_service_level"] <= 1
+    assert tot["avg_stock_value"] > 0 and len(per_inv) == len(panel)
+    frame = fc.frame(panel)
+    assert len(frame) == len(origins) * tiny_task.horizon and "q0.5" in frame
+
+
+def test_conformal_calibration_widens_too_narrow_quantiles(panel, tiny_task):
+    from workbench.usecases.supply_chain.backtest import Forecasts, calibrate, order_levels
+
+    rng = np.random.default_rng(0)
+    origins = np.column_stack([np.zeros(200, int), np.arange(200) % 100])
+    panel2 = dataclasses.replace(panel, y=panel.y.copy())
+    panel2.y[0, :] = rng.poisson(10, panel.y.shape[1])
+    taus = [0.5, 0.9, 0.95]
+    cum = np.zeros((200, 14, 3))
+    cum[:, :, :] = (np.arange(1, 15) * 10)[None, :, None]                   # all quantiles = the mean: too narrow
+    fc = Forecasts("m", origins, taus, cum.copy(), cum, scale=np.full(200, 10.0))
+    levels, corr = calibrate(fc, panel2, days=10)
+    at95 = float(np.interp(0.95, levels, corr))
+    assert at95 > 0 and np.all(np.diff(corr) >= -1e-12)                     # wider for higher levels
+    # After the correction, the 95 % order-up-to level covers ~95 % of the 10-day sums.
+    sums = np.array([panel2.y[0, o:o + 10].sum() for o in origins[:, 1]])
+    assert np.mean(sums <= 100 + at95 * 10) >= 0.95
+    fc.calibration = {10: (levels, corr)}
+    S = order_levels(fc, tiny_task.inventory_policy(0.95), panel2, 0)
+    assert np.nanmax(S) == pytest.approx(100 + at95 * 10)
+    with pytest.raises(ValueError, match="window scales"):
+        calibrate(Forecasts("b", origins, taus, cum, cum), panel2, days=10)

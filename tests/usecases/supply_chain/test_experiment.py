@@ -1,0 +1,88 @@
+"""End to end: the CLI backtests a user's file and prints one JSON object; the run writes its artefacts."""
+
+import dataclasses
+import json
+
+import pytest
+
+from workbench.config import LoraArgs, RunArgs, RunConfig, TrainArgs
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory, tiny_task, tiny_base, tiny_demand):
+    """One tiny end-to-end run through ``workbench supply backtest`` on a CSV file."""
+    import contextlib
+    import io
+
+    from workbench.cli import main
+
+    tmp = tmp_path_factory.mktemp("supply-e2e")
+    csv = tmp / "meine_absatzdaten.csv"
+    tiny_demand.to_csv(csv, index=False)
+    cfg = RunConfig(run=RunArgs(name="e2e", usecase="supply_chain", seed=0), lora=LoraArgs(r=4, alpha=8, dropout=0.0),
+                    train=TrainArgs(max_epochs=1, batch_size=64, progress_bar=False),
+                    task=dataclasses.replace(tiny_task, calibrate_service=True))
+    cfg.to_yaml(tmp / "tiny.yaml")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = main(["supply", "backtest", "--file", str(csv), "--config", str(tmp / "tiny.yaml"),
+                   "--output-dir", str(tmp / "runs"), "--name", "e2e"])
+    return rc, out.getvalue(), tmp / "runs" / "e2e"
+
+
+def test_cli_backtest_prints_metrics_json_last(cli_run):
+    rc, stdout, _ = cli_run
+    assert rc == 0
+    last = json.loads(stdout.strip().splitlines()[-1])
+    for role in ("adapter", "frozen_base", "baseline", "seasonal_naive", "ets"):
+        assert role in last, role
+        assert 0 <= last[role]["wql"] < 5 and 0 <= last[role]["coverage"] <= 1
+        assert 0 <= last[role]["fill_rate"] <= 1
+    assert last["baseline"]["model"] == "ets" and last["n_series"] == 8
+
+
+def test_run_writes_artefacts(cli_run):
+    _, _, run_dir = cli_run
+    for name in ("config.yaml", "run_info.json", "results.json", "per_series.csv", "adapter/adapter_config.json",
+                 "adapter/adapter_model.safetensors", "adapter/supply_forecaster.json"):
+        assert (run_dir / name).is_file(), name
+    result = json.loads((run_dir / "results.json").read_text())
+    assert set(result["metrics"]) >= {"baseline", "frozen_base", "adapter"}
+    assert result["inventory"]["adapter"]["n_series"] == 8
+    assert "by_sbc_class" in result["by_segment"]["adapter"]
+    assert result["base_model"]["from_cache"] is True                        # pretrained once per session
+    assert set(result["calibration"]) == {"frozen_base", "adapter"}           # neural models only
+    assert result["calibration"]["adapter"]["days"] == 10
+    assert set(result["inventory_uncalibrated"]) == {"frozen_base", "adapter"}
+
+
+def test_report_section_renders(cli_run):
+    from workbench.usecases.supply_chain import report_section
+
+    _, _, run_dir = cli_run
+    html = report_section(json.loads((run_dir / "results.json").read_text()))
+    assert "LoRA adapter" in html and "cycle_service_level" in html and "<table" in html
+
+
+def test_cli_reports_bad_files_clearly(tmp_path, capsys):
+    from workbench.cli import main
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("unique_id,ds,y\nA,2024-01-01,3\nA,2024-01-01,4\n")
+    rc = main(["supply", "backtest", "--file", str(bad), "--smoke", "--output-dir", str(tmp_path)])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and "duplicate timestamps" in err
+
+
+@pytest.mark.slow
+def test_smoke_run_adapter_beats_frozen_base_on_the_new_region(tmp_path):
+    """The demo's smoke run: adapting to region Ost must improve on the zero-shot base."""
+    from workbench.usecases.supply_chain import default_config, run_experiment
+
+    cfg = default_config(smoke=True).with_overrides([f"run.output_dir={tmp_path}"])
+    result = run_experiment(cfg)
+    m = result["metrics"]
+    assert m["adapter"]["wql"] < m["frozen_base"]["wql"]
+    assert m["full_finetune"]["wql"] < m["frozen_base"]["wql"]
+    assert (tmp_path / cfg.run.name / "adapter" / "README.md").is_file()

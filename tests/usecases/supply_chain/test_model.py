@@ -1,0 +1,89 @@
+"""The forecaster module, the cached base, and the scikit-learn-like estimator with LoRA."""
+
+import numpy as np
+import pytest
+import torch
+
+from workbench.lora import AdapterMismatchError, merge_adapter
+from workbench.usecases.supply_chain.model import (DemandForecaster, QuantileForecaster, arch_config,
+                                                   pretrained_base)
+from workbench.usecases.supply_chain.task import QuantileTask, pinball
+from workbench.usecases.supply_chain.windows import DemandPanel
+
+
+def test_forward_shapes_and_monotone_quantiles(tiny_task):
+    model = QuantileForecaster(arch_config(tiny_task))
+    past, future = torch.randn(3, 28, 5), torch.randn(3, 14, 14)
+    daily, cum = model(past, future)
+    assert daily.shape == cum.shape == (3, 14, len(tiny_task.quantiles))
+    assert (daily >= 0).all() and (torch.diff(daily, dim=-1) >= 0).all()
+    assert (torch.diff(cum, dim=1) >= 0).all()
+
+
+def test_pinball_task_loss_by_hand():
+    pred = torch.tensor([[[1.0, 3.0]]])                                       # (1, 1, 2)
+    target = torch.tensor([[2.0]])
+    loss = pinball(pred, target, torch.tensor([0.1, 0.9]), torch.ones(1, 1))
+    assert float(loss) == pytest.approx((0.1 * 1 + 0.1 * 1) / 2)
+    task = QuantileTask([0.1, 0.9])
+    m = task.epoch_metrics(pred, target)
+    assert m["val_coverage"] == 1.0 and m["val_wql"] == pytest.approx(np.mean([2 * 0.1 / 2, 2 * 0.1 / 2]))
+
+
+def test_base_is_cached(tiny_task, tiny_base):
+    model, info = tiny_base
+    again, info2 = pretrained_base(tiny_task)
+    assert info2["from_cache"] and info2["path"] == info["path"]
+    for (k, a), (_, b) in zip(model.state_dict().items(), again.state_dict().items()):
+        torch.testing.assert_close(a, b, msg=k)
+    assert info["train_windows"] > 0 and info["val_loss"]
+
+
+def test_lora_fit_save_load_merge_round_trip(tiny_task, tiny_base, tiny_demand, tmp_path):
+    from workbench.config import TrainArgs
+
+    base, info = tiny_base
+    est = DemandForecaster(task=tiny_task, train=TrainArgs(max_epochs=1, batch_size=64, progress_bar=False), mode="lora")
+    assert est.fit(tiny_demand) is est
+    assert est.n_train_windows_ > 0 and not est.history_.empty
+    trainable = [n for n, p in est.model_.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n for n in trainable)
+    # The base weights are untouched by LoRA training.
+    for (n, a), (_, b) in zip(base.state_dict().items(), pretrained_base(tiny_task)[0].state_dict().items()):
+        torch.testing.assert_close(a, b, msg=n)
+    fc = est.predict(tiny_demand)
+    panel = DemandPanel.from_frame(tiny_demand)
+    assert fc.daily.shape == (len(panel), tiny_task.horizon, len(tiny_task.quantiles))
+    assert (fc.origins[:, 1] == len(panel.dates)).all()                       # from the day after the data
+
+    est.save(tmp_path / "adapter")
+    assert (tmp_path / "adapter" / "adapter_model.safetensors").is_file()
+    again = DemandForecaster.load(tmp_path / "adapter")
+    np.testing.assert_allclose(again.predict(tiny_demand).daily, fc.daily, rtol=1e-5, atol=1e-5)
+    merged = merge_adapter(again.model_)
+    from workbench.usecases.supply_chain.backtest import forecast_model
+
+    np.testing.assert_allclose(forecast_model(merged, panel, fc.origins, tiny_task).daily, fc.daily,
+                               rtol=1e-4, atol=1e-4)
+    other = QuantileForecaster(arch_config(tiny_task))
+    with pytest.raises(AdapterMismatchError):
+        DemandForecaster.load(tmp_path / "adapter", base=other)
+
+
+def test_full_and_frozen_modes(tiny_task, tiny_base, tiny_demand, tmp_path):
+    from workbench.config import TrainArgs
+
+    base, _ = tiny_base
+    frozen = DemandForecaster(task=tiny_task, mode="frozen", base=base).fit(tiny_demand)
+    assert frozen.model_ is base
+    full = DemandForecaster(task=tiny_task, mode="full", base=base,
+                            train=TrainArgs(max_epochs=1, batch_size=64, progress_bar=False)).fit(tiny_demand)
+    assert all(p.requires_grad for p in full.model_.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(full.model_.state_dict().values(), base.state_dict().values()))
+    full.save(tmp_path / "full")
+    again = DemandForecaster.load(tmp_path / "full")
+    np.testing.assert_allclose(again.predict(tiny_demand).daily, full.predict(tiny_demand).daily, rtol=1e-6)
+    with pytest.raises(ValueError, match="mode must be"):
+        DemandForecaster(task=tiny_task, mode="half", base=base).fit(tiny_demand)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        DemandForecaster(task=tiny_task).predict(tiny_demand)

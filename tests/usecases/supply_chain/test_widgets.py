@@ -1,0 +1,63 @@
+"""Figures are built from real forecasts; panels wire controls to them."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from workbench.usecases.supply_chain.backtest import Split, forecast_baseline, service_curve_for, simulate_series
+from workbench.usecases.supply_chain.baselines import ETSForecaster, SeasonalNaive
+from workbench.usecases.supply_chain.widgets import (fan_chart, forecast_explorer, inventory_figure,
+                                                     portfolio_view, segment_figure, service_level_panel,
+                                                     service_stock_figure)
+from workbench.usecases.supply_chain.windows import DemandPanel
+
+
+@pytest.fixture(scope="module")
+def setup(tiny_demand, tiny_task):
+    panel = DemandPanel.from_frame(tiny_demand)
+    split = Split.from_args(len(panel.dates), tiny_task)
+    origins = split.test_origins(panel, tiny_task)
+    fcs = {"seasonal_naive": forecast_baseline(SeasonalNaive(tiny_task.quantiles, tiny_task.horizon), panel, origins, split),
+           "ets": forecast_baseline(ETSForecaster(tiny_task.quantiles, tiny_task.horizon), panel, origins, split)}
+    return panel, fcs, int(origins[0, 1])
+
+
+def test_fan_chart_has_history_bands_medians_and_actuals(setup):
+    panel, fcs, origin = setup
+    fig = fan_chart(panel, 0, fcs, origin)
+    names = [t.name for t in fig.data]
+    assert "history" in names and "actual" in names
+    assert sum("median" in n for n in names) == 2
+    with pytest.raises(ValueError, match="no forecast"):
+        fan_chart(panel, 0, fcs, origin + 1)
+
+
+def test_inventory_and_service_figures(setup, tiny_task):
+    panel, fcs, _ = setup
+    res = simulate_series(fcs["ets"], panel, 0, tiny_task.inventory_policy())
+    fig = inventory_figure(res, panel.dates[122:])
+    assert isinstance(fig, go.Figure) and "fill rate" in fig.layout.title.text
+    curves = {r: service_curve_for(fc, panel, tiny_task, [0.8, 0.95]) for r, fc in fcs.items()}
+    fig = service_stock_figure(curves, target=0.95)
+    assert len(fig.data) == 2 and list(fig.data[0].x) == list(curves["seasonal_naive"]["avg_stock_value"])
+
+
+def test_segment_figure_and_panels(setup, tiny_task):
+    panel, fcs, _ = setup
+    by_segment = {"ets": {"by_sbc_class": {"smooth": {"wql": 0.2}, "lumpy": {"wql": 0.9}}}}
+    fig = segment_figure(by_segment, "sbc_class", "wql")
+    assert list(fig.data[0].x) == ["lumpy", "smooth"] and list(fig.data[0].y) == [0.9, 0.2]
+    box = forecast_explorer(panel, fcs)
+    sku, loc, org = box.children[0].children
+    before = len(box.children[2].data)
+    org.value = org.options[-1][1]                                            # another origin redraws
+    assert len(box.children[2].data) == before
+    loc.value = loc.options[-1]
+    assert box.children[1].value == ""                                       # every SKU is at every DC here
+    panel_box = service_level_panel(panel, fcs, tiny_task)
+    slider = panel_box.children[0].children[0]
+    table_before = panel_box.children[2].value
+    slider.value = 0.8
+    assert panel_box.children[2].value != table_before and "ETS" in panel_box.children[2].value
+    view = portfolio_view({"by_segment": by_segment})
+    assert len(view.children[1].data) == 1

@@ -1,0 +1,319 @@
+"""Loading and checking demand data in the workbench's long format (and M5-style wide files).
+
+The canonical format is one row per series and period::
+
+    unique_id   ds          y     promo  price  holiday  [static columns: dc, state, region, ...]
+    DC-MUC/A1   2024-01-01  12.0  0      3.49   1
+
+``unique_id``, ``ds`` and ``y`` are required. ``promo`` (0/1), ``price`` (> 0) and ``holiday``
+(0/1) are the known future covariates; missing ones are filled (no promotion, constant price,
+holidays from the ``holidays`` package when a German ``state`` column exists). Static columns
+describe the series (used for segments in reports). Anything else is an error, because a column
+the workbench silently ignores is usually a column the user expected it to use.
+
+Usage::
+
+    from workbench.usecases.supply_chain.data import read_demand
+    df = read_demand("sales.parquet")                                  # long layout
+    df = read_demand("sales_train_validation.csv", format="wide")      # M5 layout, d_1 = 2011-01-29
+    df = read_demand("export.csv", columns={"artikel": "unique_id", "datum": "ds", "menge": "y"})
+
+Every check raises :class:`DemandDataError` (a ``ValueError``) that lists all problems found,
+each naming the file, the column, the first offending rows and the expected form.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workbench.usecases.supply_chain.simulate import holiday_flags
+
+REQUIRED = ("unique_id", "ds", "y")
+COVARIATES = ("promo", "price", "holiday")
+STATIC_COLUMNS = (
+    "dc", "state", "region", "family", "sku", "segment", "location", "category",
+    # M5 identifiers
+    "item_id", "dept_id", "cat_id", "store_id", "state_id",
+)
+# German federal-state codes accepted by holidays.Germany(subdiv=...).
+GERMAN_STATES = ("BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL", "SN", "ST", "TH")
+M5_START = "2011-01-29"  # d_1 in the M5 competition files (Makridakis et al. 2022)
+SUPPORTED_FREQS = {1: "D", 7: "W"}
+_MAX_LISTED = 5
+
+
+class DemandDataError(ValueError):
+    """Demand data that the workbench cannot use; ``problems`` lists every problem found."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: {len(problems)} problem(s) in the demand data:\n  - " + "\n  - ".join(problems))
+
+
+def _rows(idx) -> str:
+    """Format row numbers (1-based data rows, as a spreadsheet shows them below the header)."""
+    idx = list(idx)
+    shown = ", ".join(str(int(i) + 1) for i in idx[:_MAX_LISTED])
+    return shown + (f" (and {len(idx) - _MAX_LISTED} more)" if len(idx) > _MAX_LISTED else "")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV (``,`` or ``;`` separated, UTF-8 with or without BOM) or Parquet file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"demand file {path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    if suffix in (".csv", ".txt", ".gz"):
+        # sep=None sniffs "," vs ";" (German Excel exports use ";").
+        return pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
+    raise DemandDataError(str(path), [f"unsupported file type {suffix!r}: expected .csv or .parquet"])
+
+
+def wide_to_long(df: pd.DataFrame, *, start: str = M5_START, source: str = "<frame>") -> pd.DataFrame:
+    """Turn an M5-style wide table (one column per day) into the long format.
+
+    Day columns are either ``d_1, d_2, ...`` (day 1 = ``start``) or ISO dates (``2024-01-01``).
+    The series id is the ``id`` column, else ``unique_id``, else the identifier columns joined
+    with ``_``. Known identifier columns (``item_id``, ``store_id``, ...) are kept as static columns.
+
+    Args:
+        df: The wide table.
+        start: Date of ``d_1``.
+        source: File name for error messages.
+
+    Returns:
+        Long table ``unique_id, ds, y`` plus the kept identifier columns.
+
+    Raises:
+        DemandDataError: No day columns, or day columns of both kinds.
+    """
+    d_cols = [c for c in df.columns if re.fullmatch(r"d_\d+", str(c))]
+    date_cols = [c for c in df.columns if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(c))]
+    if not d_cols and not date_cols:
+        raise DemandDataError(source, ["wide layout: no day columns found; expected columns named d_1, d_2, ... "
+                                       "(M5) or ISO dates like 2024-01-01"])
+    if d_cols and date_cols:
+        raise DemandDataError(source, ["wide layout: mixes d_N and ISO-date day columns; use one kind"])
+    day_cols = d_cols or date_cols
+    id_cols = [c for c in df.columns if c not in day_cols]
+    if "id" in id_cols:
+        uid = df["id"].astype(str)
+    elif "unique_id" in id_cols:
+        uid = df["unique_id"].astype(str)
+    elif id_cols:
+        uid = df[id_cols].astype(str).agg("_".join, axis=1)
+    else:
+        raise DemandDataError(source, ["wide layout: no identifier column (expected 'id' or e.g. item_id/store_id)"])
+    keep = [c for c in id_cols if c in STATIC_COLUMNS]
+    wide = df[keep + day_cols].copy()
+    wide.insert(0, "unique_id", uid.values)
+    long = wide.melt(id_vars=["unique_id", *keep], value_vars=day_cols, var_name="_day", value_name="y")
+    if d_cols:
+        offset = long["_day"].str.slice(2).astype(int) - 1
+        long["ds"] = pd.Timestamp(start) + pd.to_timedelta(offset, unit="D")
+    else:
+        long["ds"] = pd.to_datetime(long["_day"])
+    long = long.drop(columns="_day").sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    return long[["unique_id", "ds", "y", *keep]]
+
+
+def validate_demand(df: pd.DataFrame, *, source: str = "<frame>", extra_static: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Check a long demand table and return a clean copy with all covariates present.
+
+    Checks (all problems are collected before raising): required and unknown columns, dates
+    that do not parse, non-numeric, missing or negative demand, dates not sorted within a series,
+    duplicate timestamps, the frequency (daily or weekly, the same for every series) and gaps.
+
+    Args:
+        df: Long table (see the module docstring).
+        source: File name for error messages.
+        extra_static: Further static columns to accept beyond :data:`STATIC_COLUMNS`.
+
+    Returns:
+        A copy sorted by ``unique_id, ds`` with ``y`` as float, ``promo``/``holiday`` as int8
+        and ``price`` as float; ``df.attrs["freq"]`` holds ``"D"`` or ``"W"``.
+
+    Raises:
+        DemandDataError: Listing every problem found.
+    """
+    problems: list[str] = []
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        problems.append(f"missing required column(s) {missing}; expected columns unique_id, ds, y "
+                        f"(rename yours with columns={{'your_name': 'y', ...}})")
+    allowed = set(REQUIRED) | set(COVARIATES) | set(STATIC_COLUMNS) | set(extra_static)
+    unknown = [str(c) for c in df.columns if c not in allowed]
+    if unknown:
+        problems.append(f"unknown column(s) {unknown}; allowed are {list(REQUIRED)}, covariates {list(COVARIATES)} "
+                        f"and static columns {list(STATIC_COLUMNS)} (map or drop the others)")
+    if missing:
+        raise DemandDataError(source, problems)
+
+    out = df.reset_index(drop=True).copy()
+    out["unique_id"] = out["unique_id"].astype(str)
+    ds = pd.to_datetime(out["ds"], errors="coerce")
+    bad = np.flatnonzero(ds.isna().to_numpy())
+    if len(bad):
+        problems.append(f"column 'ds': {len(bad)} value(s) are not dates, rows {_rows(bad)} "
+                        f"(e.g. {out['ds'].iloc[bad[0]]!r}); expected ISO dates like 2024-01-31")
+    out["ds"] = ds
+    y = pd.to_numeric(out["y"], errors="coerce")
+    bad = np.flatnonzero(y.isna().to_numpy())
+    if len(bad):
+        problems.append(f"column 'y': {len(bad)} value(s) missing or not numeric, rows {_rows(bad)}; "
+                        "expected a number >= 0 for every period (0 for no demand)")
+    neg = np.flatnonzero((y < 0).to_numpy())
+    if len(neg):
+        problems.append(f"column 'y': negative demand in {len(neg)} row(s), rows {_rows(neg)} "
+                        f"(e.g. {y.iloc[neg[0]]}); expected demand >= 0 (book returns separately)")
+    out["y"] = y.astype(float)
+    problems += _check_covariates(out)
+    if problems:  # the time checks below need parsed dates and values
+        raise DemandDataError(source, problems)
+
+    # Sorted within each series, in file order.
+    prev = out.groupby("unique_id", sort=False)["ds"].shift()
+    unsorted = np.flatnonzero((out["ds"] < prev).to_numpy())
+    if len(unsorted):
+        first = unsorted[0]
+        problems.append(f"column 'ds': dates not sorted within series {out['unique_id'].iloc[first]!r} at rows "
+                        f"{_rows(unsorted)} ({out['ds'].iloc[first].date()} after {prev.iloc[first].date()}); "
+                        "expected ascending dates per series")
+    dup = np.flatnonzero(out.duplicated(["unique_id", "ds"], keep="first").to_numpy())
+    if len(dup):
+        first = dup[0]
+        problems.append(f"duplicate timestamps: {len(dup)} row(s) repeat a (unique_id, ds) pair, rows {_rows(dup)} "
+                        f"(e.g. {out['unique_id'].iloc[first]!r} on {out['ds'].iloc[first].date()}); "
+                        "expected one row per series and period (sum them first)")
+    if problems:
+        raise DemandDataError(source, problems)
+
+    out = out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    freq, freq_problems = _check_frequency(out)
+    if freq_problems:
+        raise DemandDataError(source, freq_problems)
+    out = _fill_covariates(out, freq)
+    out.attrs["freq"] = freq
+    return out
+
+
+def _check_covariates(df: pd.DataFrame) -> list[str]:
+    problems = []
+    for col in ("promo", "holiday"):
+        if col in df.columns:
+            vals = pd.to_numeric(df[col], errors="coerce")
+            bad = np.flatnonzero(~vals.isin([0, 1]).to_numpy())
+            if len(bad):
+                problems.append(f"column {col!r}: {len(bad)} value(s) not 0/1, rows {_rows(bad)}; expected 0 or 1")
+    if "price" in df.columns:
+        vals = pd.to_numeric(df["price"], errors="coerce")
+        bad = np.flatnonzero(~(vals > 0).to_numpy())
+        if len(bad):
+            problems.append(f"column 'price': {len(bad)} value(s) missing, not numeric or <= 0, rows {_rows(bad)}; "
+                            "expected a positive price per unit")
+    return problems
+
+
+def _check_frequency(df: pd.DataFrame) -> tuple[str, list[str]]:
+    """Infer the one frequency of all series (daily or weekly) and report gaps and mixtures."""
+    problems = []
+    step = df.groupby("unique_id", sort=False)["ds"].diff().dt.total_seconds() / 86400.0
+    # The most common step of each series is its frequency; other steps are gaps or mixtures.
+    per_series = step.dropna().groupby(df["unique_id"], sort=False).agg(lambda s: s.mode().min())
+    if per_series.empty:
+        return "D", []  # every series has one row; nothing to infer
+    freqs = per_series.round(6).value_counts()
+    if len(freqs) > 1:
+        examples = [f"{uid!r} every {d:g} day(s)" for uid, d in per_series.groupby(per_series).head(1).items()]
+        problems.append(f"mixed frequencies across series: {', '.join(examples[:4])}; "
+                        "expected all series at one frequency (daily or weekly); aggregate first")
+        return "D", problems
+    days = float(freqs.index[0])
+    if days not in SUPPORTED_FREQS:
+        problems.append(f"column 'ds': frequency of {days:g} days is not supported; expected daily or weekly data")
+        return "D", problems
+    off = step.notna() & (step % days != 0)
+    if off.any():
+        rows = np.flatnonzero(off.to_numpy())
+        problems.append(f"mixed frequencies within series {df['unique_id'].iloc[rows[0]]!r}: steps of "
+                        f"{step.iloc[rows[0]]:g} days at rows {_rows(rows)}; expected every {days:g} day(s)")
+    gap = step.notna() & (step > days) & (step % days == 0)
+    if gap.any():
+        rows = np.flatnonzero(gap.to_numpy())
+        r = rows[0]
+        problems.append(f"gaps: {len(rows)} missing stretch(es), first in series {df['unique_id'].iloc[r]!r} before "
+                        f"row {r + 1} ({df['ds'].iloc[r - 1].date()} -> {df['ds'].iloc[r].date()}); rows {_rows(rows)}; "
+                        "expected consecutive periods (write 0 for periods without demand)")
+    return SUPPORTED_FREQS[int(days)], problems
+
+
+def _fill_covariates(df: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Add missing covariates: no promotion, constant price 1.0, holidays from the state column."""
+    if "promo" not in df.columns:
+        df["promo"] = 0
+    if "price" not in df.columns:
+        df["price"] = 1.0
+    if "holiday" not in df.columns:
+        df["holiday"] = 0
+        if "state" in df.columns:
+            for state, idx in df.groupby("state").groups.items():
+                if state in GERMAN_STATES:
+                    if freq == "D":
+                        df.loc[idx, "holiday"] = holiday_flags(df.loc[idx, "ds"], state)
+                    else:  # weekly: 1 if any day of the week (ds .. ds+6) is a holiday
+                        week = df.loc[idx, "ds"]
+                        days = pd.DatetimeIndex(np.concatenate([week + pd.Timedelta(days=k) for k in range(7)]))
+                        flags = holiday_flags(days, state).reshape(7, -1).max(axis=0)
+                        df.loc[idx, "holiday"] = flags
+    df["promo"] = pd.to_numeric(df["promo"]).astype("int8")
+    df["holiday"] = pd.to_numeric(df["holiday"]).astype("int8")
+    df["price"] = pd.to_numeric(df["price"]).astype(float)
+    return df
+
+
+def read_demand(path: str | Path, *, format: str | None = None, columns: dict[str, str] | None = None,
+                start: str = M5_START, extra_static: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read, convert and check a user's demand file.
+
+    Args:
+        path: CSV or Parquet file.
+        format: ``"long"``, ``"wide"`` or ``None`` (wide if the file has ``d_1`` or ISO-date columns).
+        columns: Renames applied first, ``{"your column": "workbench column"}``.
+        start: Date of ``d_1`` for M5-style wide files.
+        extra_static: Further static columns to accept.
+
+    Returns:
+        The validated long table (see :func:`validate_demand`).
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        DemandDataError: The content has problems (all listed, naming the file).
+    """
+    source = str(path)
+    df = read_table(path)
+    if columns:
+        unknown = [c for c in columns if c not in df.columns]
+        if unknown:
+            raise DemandDataError(source, [f"columns mapping names {unknown}, which are not in the file "
+                                           f"(file has {list(map(str, df.columns))[:12]})"])
+        df = df.rename(columns=columns)
+    if format not in (None, "long", "wide"):
+        raise DemandDataError(source, [f"format {format!r} is unknown; expected 'long' or 'wide'"])
+    is_wide = any(re.fullmatch(r"d_\d+|\d{4}-\d{2}-\d{2}", str(c)) for c in df.columns)
+    if format == "wide" or (format is None and is_wide):
+        df = wide_to_long(df, start=start, source=source)
+    return validate_demand(df, source=source, extra_static=extra_static)
+
+
+def static_table(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per series with its static columns (first value per series)."""
+    cols = [c for c in df.columns if c in STATIC_COLUMNS]
+    return df.groupby("unique_id", sort=True)[cols].first().reset_index() if cols else \
+        pd.DataFrame({"unique_id": sorted(df["unique_id"].unique())})

@@ -1,0 +1,450 @@
+"""The demand forecaster: a PatchTST backbone, a covariate encoder and a monotone quantile head.
+
+How the known future covariates reach the forecast. PatchTST is channel-independent: its
+encoder embeds each input channel on its own with shared weights, so adding promotions or
+prices as extra *input channels* lets no information flow into the demand channel inside the
+backbone. We keep the backbone channel-independent (that is what makes it transfer across
+SKUs) and mix in the head instead:
+
+1. The backbone encodes the past channels (scaled demand, observed flag, promotion, log price
+   ratio, holiday); the head flattens *all* channels' patch embeddings into one context vector
+   (``context_proj``), so past promotions can explain past spikes.
+2. A small MLP (``cov_in`` -> ``cov_out``) embeds each horizon day's known covariates
+   (promotion, log price ratio, holiday, day before a holiday, after-promotion dip window,
+   weekday, day of year), plus a learned embedding of the horizon step.
+3. Per horizon day, ``head_hidden`` -> ``head_out`` read [context, covariate embedding] and emit
+   Q daily and Q cumulative quantiles. Monotonicity in tau is built in: the lowest quantile is
+   ``softplus(z_0)`` and each next one adds ``softplus(z_k)``, so quantiles never cross and are
+   never negative (demand is >= 0). Cumulative quantiles are sums of non-negative increments,
+   so they also grow with the horizon.
+
+This is the "covariate encoder added to the head input" design (as in TiDE, Das et al. 2023,
+which also encodes known future covariates per step and decodes per step). It is cheap, keeps
+the pretrained backbone unchanged, and LoRA adapts both the backbone's attention and the head.
+
+Usage (the scikit-learn-like estimator)::
+
+    from workbench.usecases.supply_chain.model import DemandForecaster
+    fc = DemandForecaster(task=SupplyTaskArgs(), mode="lora").fit(train_df)
+    forecasts = fc.predict(df)           # quantiles from the end of each series
+    fc.save("runs/x/adapter"); DemandForecaster.load("runs/x/adapter")
+
+Base model pretraining and caching live in :func:`pretrained_base`.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from workbench.usecases.supply_chain.config import SupplyTaskArgs
+from workbench.usecases.supply_chain.windows import FUTURE_FEATURES, PAST_CHANNELS
+
+# Architecture fields of SupplyTaskArgs that define the module's shapes.
+ARCH_FIELDS = ("context_length", "horizon", "quantiles", "patch_length", "patch_stride", "d_model", "num_layers",
+               "num_heads", "ffn_dim", "dropout", "head_hidden", "covariate_dim")
+# LoRA targets: PatchTST's attention and feed-forward linears plus the head's linears.
+LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "out_proj", "ff.0", "ff.3",
+                "context_proj", "cov_in", "cov_out", "head_hidden", "head_out"]
+BASE_VERSION = "supply-base-v1"  # bump when the architecture or the pretraining recipe changes
+
+
+def arch_config(args: SupplyTaskArgs) -> dict:
+    """The architecture fields of ``args`` as a plain dict (saved beside the weights)."""
+    return {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in dataclasses.asdict(args).items()
+            if k in ARCH_FIELDS}
+
+
+class QuantileForecaster(nn.Module):
+    """PatchTST + covariate encoder + monotone quantile head (see the module docstring).
+
+    Args:
+        config: Architecture fields (see :data:`ARCH_FIELDS`), e.g. ``arch_config(SupplyTaskArgs())``.
+    """
+
+    def __init__(self, config: dict):
+        super().__init__()
+        from transformers import PatchTSTModel
+
+        from workbench.timeseries import PatchTSTSpec
+
+        self.config = dict(config)
+        c = self.config
+        spec = PatchTSTSpec(context_length=c["context_length"], patch_length=c["patch_length"],
+                            patch_stride=c["patch_stride"], d_model=c["d_model"], num_layers=c["num_layers"],
+                            num_heads=c["num_heads"], ffn_dim=c["ffn_dim"], dropout=c["dropout"],
+                            head_dropout=0.0, norm_type="layernorm")
+        self.backbone = PatchTSTModel(spec.hf_config(len(PAST_CHANNELS), do_mask_input=False))
+        n_patches = (max(c["context_length"], c["patch_length"]) - c["patch_length"]) // c["patch_stride"] + 1
+        self.horizon, self.n_quantiles = c["horizon"], len(c["quantiles"])
+        self.context_proj = nn.Linear(len(PAST_CHANNELS) * n_patches * c["d_model"], c["head_hidden"])
+        self.cov_in = nn.Linear(len(FUTURE_FEATURES), c["covariate_dim"])
+        self.cov_out = nn.Linear(c["covariate_dim"], c["covariate_dim"])
+        self.horizon_embedding = nn.Parameter(torch.randn(c["horizon"], c["covariate_dim"]) * 0.02)
+        self.head_hidden = nn.Linear(c["head_hidden"] + c["covariate_dim"], c["head_hidden"])
+        self.head_out = nn.Linear(c["head_hidden"], 2 * self.n_quantiles)
+
+    @staticmethod
+    def _monotone(z: torch.Tensor) -> torch.Tensor:
+        # q_0 = softplus(z_0), q_k = q_{k-1} + softplus(z_k): ordered and non-negative.
+        return torch.cumsum(F.softplus(z), dim=-1)
+
+    def forward(self, past: torch.Tensor, future: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Quantile forecasts in scaled units.
+
+        Args:
+            past: ``(B, C, 5)`` past channels.
+            future: ``(B, H, 14)`` known covariates of the horizon days.
+
+        Returns:
+            ``(daily, cumulative)``, each ``(B, H, Q)``.
+        """
+        h = self.backbone(past_values=past).last_hidden_state           # (B, channels, patches, d_model)
+        ctx = F.gelu(self.context_proj(h.flatten(1)))                    # (B, hidden)
+        cov = self.cov_out(F.gelu(self.cov_in(future))) + self.horizon_embedding  # (B, H, cov)
+        z = torch.cat([ctx.unsqueeze(1).expand(-1, cov.shape[1], -1), cov], dim=-1)
+        out = self.head_out(F.gelu(self.head_hidden(z)))                 # (B, H, 2Q)
+        q = self.n_quantiles
+        daily = self._monotone(out[..., :q])
+        cumulative = torch.cumsum(self._monotone(out[..., q:]), dim=1)
+        return daily, cumulative
+
+
+# ----------------------------------------------------------------------------- base model cache
+def _base_key(args: SupplyTaskArgs) -> str:
+    fields = arch_config(args) | {k: getattr(args, k) for k in (
+        "pretrain_epochs", "pretrain_lr", "pretrain_batch_size", "pretrain_stride", "sim_skus", "sim_days",
+        "sim_seed", "source_regions", "min_history")}
+    fields["version"] = BASE_VERSION
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def save_forecaster(model: QuantileForecaster, path: str | Path, info: dict | None = None) -> Path:
+    """Save weights (safetensors) and architecture (JSON) atomically into a directory."""
+    from safetensors.torch import save_file
+
+    from workbench.io import atomic_directory, atomic_write_json
+
+    path = Path(path)
+    with atomic_directory(path) as tmp:
+        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        save_file(state, str(tmp / "model.safetensors"))
+        atomic_write_json(tmp / "config.json", model.config)
+        if info is not None:
+            atomic_write_json(tmp / "info.json", info)
+    return path
+
+
+def load_forecaster(path: str | Path) -> QuantileForecaster:
+    """Load a forecaster saved by :func:`save_forecaster` (safetensors only, no pickle)."""
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    if not (path / "model.safetensors").is_file() or not (path / "config.json").is_file():
+        raise FileNotFoundError(f"{path} holds no saved forecaster (model.safetensors + config.json expected)")
+    model = QuantileForecaster(json.loads((path / "config.json").read_text()))
+    model.load_state_dict(load_file(str(path / "model.safetensors")), strict=True)
+    return model.eval()
+
+
+def pretrained_base(args: SupplyTaskArgs, *, force: bool = False, progress_bar: bool = False,
+                    verbose: bool = False) -> tuple[QuantileForecaster, dict]:
+    """Return the base forecaster pretrained on simulated demand of ``args.source_regions``.
+
+    The base is trained once (supervised, pinball loss, with ``workbench.training.fit``) and
+    cached under ``workbench.paths.models_cache_dir()/supply-base-<key>``, where the key hashes
+    the architecture, the pretraining settings and the simulator settings. Later calls load it.
+
+    Args:
+        args: Use-case settings.
+        force: Retrain even when cached.
+        progress_bar: Show Lightning's progress bar.
+        verbose: Print where the base comes from.
+
+    Returns:
+        ``(model in eval mode, info dict)``; ``info["from_cache"]`` tells whether it was loaded.
+    """
+    from workbench.config import TrainArgs
+    from workbench.paths import models_cache_dir
+    from workbench.training import fit, make_loader
+    from workbench.usecases.supply_chain.simulate import SimulationSpec, simulate_demand
+    from workbench.usecases.supply_chain.task import QuantileTask
+    from workbench.usecases.supply_chain.windows import DemandPanel, ForecastWindows, batch_identity, training_origins
+
+    path = models_cache_dir() / f"supply-base-{_base_key(args)}"
+    if path.is_dir() and (path / "info.json").is_file() and not force:
+        info = json.loads((path / "info.json").read_text()) | {"from_cache": True, "path": str(path)}
+        if verbose:
+            print(f"loaded cached base model from {path}")
+        return load_forecaster(path), info
+
+    sim = simulate_demand(SimulationSpec(n_skus=args.sim_skus, n_days=args.sim_days, seed=args.sim_seed,
+                                         regions=tuple(args.source_regions)))
+    panel = DemandPanel.from_frame(sim.demand)
+    T = len(panel.dates)
+    # Pretrain on the same history span an adapter would train on (the last val+test days of the
+    # simulation are kept for the base's own validation and never used for training).
+    train_end = T - args.test_days - args.val_days
+    tr = training_origins(panel, context=args.context_length, horizon=args.horizon, first=0, last=train_end,
+                          stride=args.pretrain_stride, min_history=args.min_history)
+    va = training_origins(panel, context=args.context_length, horizon=args.horizon, first=train_end,
+                          last=T - args.test_days, stride=7, min_history=args.min_history)
+    torch.manual_seed(args.sim_seed)
+    model = QuantileForecaster(arch_config(args))
+    task = QuantileTask(args.quantiles)
+    targs = TrainArgs(max_epochs=args.pretrain_epochs, batch_size=args.pretrain_batch_size, lr=args.pretrain_lr,
+                      weight_decay=0.01, warmup_ratio=0.05, progress_bar=progress_bar, logger="csv",
+                      accelerator="auto", precision="32-true")
+    train_loader = make_loader(ForecastWindows(panel, args.context_length, args.horizon, tr), targs.batch_size,
+                               batch_identity, seed=args.sim_seed)
+    val_loader = make_loader(ForecastWindows(panel, args.context_length, args.horizon, va), 512, batch_identity,
+                             shuffle=False)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="supply-pretrain-") as run_dir:
+        result = fit(model, task, train_loader, val_loader, targs, run_dir, resume=False, seed=args.sim_seed)
+    seconds = time.perf_counter() - t0
+    model.cpu().eval()
+    hist = result.history
+    info = {
+        "key": _base_key(args), "version": BASE_VERSION, "source_regions": list(args.source_regions),
+        "n_series": len(panel), "train_windows": int(len(tr)), "val_windows": int(len(va)),
+        "epochs": args.pretrain_epochs, "seconds": seconds, "samples_per_s": result.samples_per_s,
+        "peak_memory_mb": result.peak_memory_mb, "accelerator": result.accelerator,
+        "val_loss": [float(v) for v in hist["val_loss"].dropna()] if "val_loss" in hist else [],
+        "parameters": int(sum(p.numel() for p in model.parameters())),
+    }
+    save_forecaster(model, path, info)
+    if verbose:
+        print(f"pretrained base model in {seconds:.1f}s on {len(tr)} windows; cached at {path}")
+    return model, info | {"from_cache": False, "path": str(path)}
+
+
+def base_model_id(info: dict) -> str:
+    """How an adapter refers to its base (the cache directory name)."""
+    return f"workbench-cache:{Path(info['path']).name}"
+
+
+def clone_model(model: nn.Module) -> nn.Module:
+    """Deep copy (peft wraps modules in place, so each variant needs its own copy)."""
+    return copy.deepcopy(model)
+
+
+def remove_dir(path: str | Path) -> None:
+    """Remove a directory tree if it exists (used for temporary run folders)."""
+    shutil.rmtree(path, ignore_errors=True)
+
+
+
+
+# ----------------------------------------------------------------------------- the estimator
+MODES = ("lora", "full", "frozen")
+
+
+class DemandForecaster:
+    """Scikit-learn-like demand forecaster: a pretrained base, adapted with LoRA (or fully, or not).
+
+    Args:
+        task: Use-case settings (:class:`SupplyTaskArgs`).
+        lora: LoRA settings; ``target_modules=None`` takes :data:`LORA_TARGETS`.
+        train: Training settings of the adaptation.
+        mode: ``"lora"`` (adapter on the frozen base), ``"full"`` (all weights of a copy of the
+            base) or ``"frozen"`` (the base as it is, zero-shot).
+        base: A base :class:`QuantileForecaster`; ``None`` takes the cached pretrained one.
+        seed: Seed of the adaptation.
+
+    Fitted attributes: ``model_``, ``history_``, ``fit_result_``, ``base_info_``, ``n_train_windows_``.
+    """
+
+    def __init__(self, task: SupplyTaskArgs | None = None, lora=None, train=None, mode: str = "lora",
+                 base: QuantileForecaster | None = None, seed: int = 0):
+        self.task = task
+        self.lora = lora
+        self.train = train
+        self.mode = mode
+        self.base = base
+        self.seed = seed
+
+    # -- helpers
+    def _args(self) -> SupplyTaskArgs:
+        return self.task if self.task is not None else SupplyTaskArgs()
+
+    def _base(self) -> tuple[QuantileForecaster, dict]:
+        if self.base is not None:
+            return self.base, {"path": "in-memory", "from_cache": None}
+        return pretrained_base(self._args())
+
+    @staticmethod
+    def _panel(data):
+        from workbench.usecases.supply_chain.data import validate_demand
+        from workbench.usecases.supply_chain.windows import DemandPanel
+
+        if isinstance(data, DemandPanel):
+            return data
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(f"data must be a long DataFrame or a DemandPanel, got {type(data).__name__}")
+        if "freq" not in data.attrs:
+            data = validate_demand(data)
+        return DemandPanel.from_frame(data)
+
+    # -- fit
+    def fit(self, data, *, train_end: int | None = None, val_end: int | None = None, run_dir=None) -> "DemandForecaster":
+        """Adapt the base to ``data``.
+
+        Args:
+            data: Long demand table (validated or not) or a ``DemandPanel``.
+            train_end: Day index where training targets end (default ``val_end - task.val_days``).
+            val_end: Day index where validation targets end (default: the last day).
+            run_dir: Where checkpoints and ``metrics.csv`` go (default: a temporary directory).
+
+        Returns:
+            ``self``.
+        """
+        from workbench.config import LoraArgs, TrainArgs
+        from workbench.lora import apply_lora
+        from workbench.training import fit, make_loader
+        from workbench.usecases.supply_chain.task import QuantileTask
+        from workbench.usecases.supply_chain.windows import ForecastWindows, batch_identity, training_origins
+
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        args = self._args()
+        panel = self._panel(data)
+        base, self.base_info_ = self._base()
+        T = len(panel.dates)
+        val_end = T if val_end is None else val_end
+        train_end = val_end - args.val_days if train_end is None else train_end
+        self.n_train_windows_ = 0
+        self.history_ = pd.DataFrame()
+        self.fit_result_ = None
+        if self.mode == "frozen":
+            self.model_ = base.eval()
+            return self
+        model = clone_model(base)
+        if self.mode == "lora":
+            lora = self.lora or LoraArgs(r=8, alpha=16, dropout=0.0)
+            if lora.target_modules is None:
+                lora = dataclasses.replace(lora, target_modules=list(LORA_TARGETS))
+            model = apply_lora(model, lora, task_type=None)
+        else:
+            for p in model.parameters():
+                p.requires_grad_(True)
+        tr = training_origins(panel, context=args.context_length, horizon=args.horizon, first=0, last=train_end,
+                              stride=args.window_stride, min_history=args.min_history)
+        va = training_origins(panel, context=args.context_length, horizon=args.horizon, first=train_end,
+                              last=val_end, stride=7, min_history=args.min_history)
+        if len(tr) == 0:
+            raise ValueError(f"no training windows: the series need at least {args.min_history} observed days "
+                             f"plus a horizon of {args.horizon} days before the validation period")
+        targs = self.train or TrainArgs(max_epochs=5, batch_size=128, lr=2e-3, progress_bar=False)
+        train_loader = make_loader(ForecastWindows(panel, args.context_length, args.horizon, tr), targs.batch_size,
+                                   batch_identity, seed=self.seed)
+        val_loader = make_loader(ForecastWindows(panel, args.context_length, args.horizon, va), 512, batch_identity,
+                                 shuffle=False) if len(va) else None
+        tmp = None
+        if run_dir is None:
+            tmp = tempfile.mkdtemp(prefix="supply-fit-")
+            run_dir = tmp
+        try:
+            self.fit_result_ = fit(model, QuantileTask(args.quantiles), train_loader, val_loader, targs, run_dir,
+                                   resume=False, seed=self.seed)
+        finally:
+            if tmp is not None:
+                remove_dir(tmp)
+        self.history_ = self.fit_result_.history
+        self.model_ = model.eval()
+        self.n_train_windows_ = int(len(tr))
+        return self
+
+    # -- predict
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise RuntimeError("this DemandForecaster is not fitted yet: call fit(data) or load(path) first")
+
+    def predict(self, data, *, origins: np.ndarray | None = None):
+        """Quantile forecasts in demand units.
+
+        Args:
+            data: History (long table or ``DemandPanel``). Known covariates of the horizon days
+                must be in the data when ``origins`` lie inside it; for forecasts beyond the last
+                date, the horizon is assumed to have no promotions, the last price and no holidays
+                (append rows with planned covariates to forecast with them).
+            origins: ``(n, 2)`` (series index, first forecast day index); default: the day after
+                the last date for every series.
+
+        Returns:
+            A :class:`~workbench.usecases.supply_chain.backtest.Forecasts`.
+        """
+        from workbench.usecases.supply_chain.backtest import forecast_model
+
+        self._check_fitted()
+        panel = self._panel(data)
+        if origins is None:
+            origins = np.column_stack([np.arange(len(panel)), np.full(len(panel), len(panel.dates))])
+        return forecast_model(self.model_, panel, origins, self._args(), name=self.mode)
+
+    def evaluate(self, data) -> dict:
+        """Rolling-origin backtest of this (fitted) model on the last ``test_days`` of ``data``.
+
+        Returns:
+            ``{"accuracy": summary, "inventory": portfolio figures at the target service level}``.
+        """
+        from workbench.usecases.supply_chain.backtest import Split, evaluate, simulate_portfolio
+
+        self._check_fitted()
+        args = self._args()
+        panel = self._panel(data)
+        split = Split.from_args(len(panel.dates), args)
+        fc = self.predict(panel, origins=split.test_origins(panel, args))
+        _, summary = evaluate(fc, panel, args, split)
+        _, inv = simulate_portfolio(fc, panel, args.inventory_policy())
+        return {"accuracy": summary, "inventory": inv}
+
+    # -- persistence
+    def save(self, path) -> Path:
+        """Save: a PEFT adapter (mode ``lora``) or the full weights (``full``/``frozen``)."""
+        from workbench.io import atomic_write_json
+        from workbench.lora import save_adapter
+
+        self._check_fitted()
+        path = Path(path)
+        meta = {"mode": self.mode, "task": dataclasses.asdict(self._args())}
+        if self.mode == "lora":
+            save_adapter(self.model_, path, base_model_id=base_model_id(self.base_info_)
+                         if "path" in self.base_info_ and self.base_info_["path"] != "in-memory" else "in-memory",
+                         extra={"usecase": "supply_chain", "supply": meta})
+        else:
+            save_forecaster(self.model_, path, info={"usecase": "supply_chain", "supply": meta})
+        atomic_write_json(path / "supply_forecaster.json", meta)
+        return path
+
+    @classmethod
+    def load(cls, path, *, base: QuantileForecaster | None = None) -> "DemandForecaster":
+        """Load a saved forecaster; a LoRA adapter is put onto ``base`` or the cached base."""
+        from workbench.lora import load_adapter
+
+        path = Path(path)
+        meta_path = path / "supply_forecaster.json"
+        if not meta_path.is_file():
+            raise FileNotFoundError(f"{path} is not a saved supply-chain forecaster (no supply_forecaster.json)")
+        meta = json.loads(meta_path.read_text())
+        task = SupplyTaskArgs(**meta["task"])
+        est = cls(task=task, mode=meta["mode"], base=base)
+        if meta["mode"] == "lora":
+            b, est.base_info_ = est._base()
+            est.model_ = load_adapter(clone_model(b), path).eval()
+        else:
+            est.base_info_ = {"path": str(path)}
+            est.model_ = load_forecaster(path)
+        return est

@@ -1,0 +1,92 @@
+"""The training task of the supply-chain forecaster: pinball loss on daily and cumulative quantiles.
+
+``workbench.training.fit`` takes a *task* object (see docs/architecture.md); this one turns a
+batch of :class:`~workbench.usecases.supply_chain.windows.ForecastWindows` items into the
+quantile loss. Two outputs are trained together:
+
+* daily quantiles ``q_tau(y_{o+h})`` for h = 0..H-1 (the fan chart and the accuracy metrics),
+* cumulative quantiles ``q_tau(sum_{j<=h} y_{o+j})`` (the inventory decision needs the quantile
+  of demand over the protection interval, which is *not* the sum of daily quantiles).
+
+The cumulative pinball term at step h is divided by h + 1, so that long sums (larger numbers)
+do not dominate the daily term. Everything is in scaled units (demand / context mean).
+
+Usage::
+
+    task = QuantileTask(quantiles=[0.1, 0.5, 0.9])
+    result = fit(model, task, train_loader, val_loader, train_args, run_dir)
+"""
+
+from __future__ import annotations
+
+import torch
+
+from workbench.training import StepOutput
+
+
+def pinball(pred: torch.Tensor, target: torch.Tensor, taus: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Masked mean pinball loss.
+
+    Args:
+        pred: ``(B, H, Q)`` quantile forecasts.
+        target: ``(B, H)`` actuals.
+        taus: ``(Q,)`` levels.
+        mask: ``(B, H)`` 1 where the actual is observed.
+
+    Returns:
+        Scalar loss (mean over observed points and quantiles).
+    """
+    diff = target.unsqueeze(-1) - pred                                   # (B, H, Q)
+    loss = torch.maximum(taus * diff, (taus - 1) * diff)                  # Koenker & Bassett (1978)
+    w = mask.unsqueeze(-1)
+    return (loss * w).sum() / (w.sum() * len(taus)).clamp_min(1.0)
+
+
+class QuantileTask:
+    """Task for :func:`workbench.training.fit`: quantile regression with a monotone head.
+
+    Args:
+        quantiles: Levels the model outputs, ascending.
+        cumulative_weight: Weight of the cumulative-demand term relative to the daily one.
+    """
+
+    monitor = "val_loss"
+    monitor_mode = "min"
+
+    def __init__(self, quantiles, cumulative_weight: float = 1.0):
+        self.quantiles = list(quantiles)
+        self.cumulative_weight = cumulative_weight
+        self._taus = torch.tensor(self.quantiles, dtype=torch.float32)
+
+    def losses(self, model: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Return ``(loss, daily, cumulative)`` for a batch."""
+        daily, cum = model(batch["past"], batch["future"])               # (B, H, Q) each
+        taus = self._taus.to(daily.device, daily.dtype)
+        mask = batch["mask"]
+        target = batch["target"]
+        loss_daily = pinball(daily, target, taus, mask)
+        # Cumulative actuals; an unobserved day makes all later sums unobserved.
+        cum_target = torch.cumsum(target, dim=1)
+        cum_mask = torch.cumprod(mask, dim=1)
+        steps = torch.arange(1, target.shape[1] + 1, device=target.device, dtype=target.dtype)
+        loss_cum = pinball(cum / steps[:, None], cum_target / steps[None, :], taus, cum_mask)
+        return loss_daily + self.cumulative_weight * loss_cum, daily, cum
+
+    def step(self, model: torch.nn.Module, batch: dict) -> StepOutput:
+        """Loss and (daily quantile) predictions of one batch."""
+        loss, daily, _ = self.losses(model, batch)
+        target = torch.where(batch["mask"] > 0, batch["target"], torch.full_like(batch["target"], float("nan")))
+        return StepOutput(loss=loss, preds=daily.detach(), target=target.detach())
+
+    def epoch_metrics(self, preds: torch.Tensor, target: torch.Tensor) -> dict[str, float]:
+        """Validation weighted quantile loss and 5-95 (outer-quantile) coverage in scaled units."""
+        ok = ~torch.isnan(target)
+        y = torch.where(ok, target, torch.zeros_like(target))
+        taus = self._taus.to(preds.dtype)
+        diff = y.unsqueeze(-1) - preds
+        pin = torch.maximum(taus * diff, (taus - 1) * diff) * ok.unsqueeze(-1)
+        denom = y.abs().sum().clamp_min(1e-9)
+        wql = float((2 * pin.sum(dim=(0, 1)) / denom).mean())
+        inside = ((y >= preds[..., 0]) & (y <= preds[..., -1]) & ok).sum()
+        cov = float(inside / ok.sum().clamp_min(1))
+        return {"val_wql": wql, "val_coverage": cov}
