@@ -178,7 +178,7 @@ def base_fingerprint(model: nn.Module) -> str:
             continue
         tensor = state[key].detach().to("cpu").contiguous()
         digest.update(norm.encode() + str(tuple(tensor.shape)).encode() + str(tensor.dtype).encode())
-        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
     return "sha256:" + digest.hexdigest()
 
 

@@ -1,0 +1,223 @@
+"""Tests of the clause generator, the shipped sample, the loaders' errors and the splits."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import pandas as pd
+import pytest
+
+from workbench.usecases.legal_de import templates as T
+from workbench.usecases.legal_de.data import (SAMPLE_ARGS, DataError, expand, family_splits, generate_clauses,
+                                              label_list, load_generated_sample, load_labelled_text,
+                                              load_mietrecht, prepare_data, sample_path, split_frame, subsample)
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    return load_generated_sample()
+
+
+# ----------------------------------------------------------------------------- generator
+def test_expand_alternatives_slots_and_nesting():
+    rng = random.Random(0)
+    seen = {expand("[a|b [x|y]] {A}.", {"A": "Kunde"}, rng) for _ in range(200)}
+    assert seen == {"a Kunde.", "b x Kunde.", "b y Kunde."}
+    assert expand("Der [sofortige |]Rücktritt", {}, random.Random(1)) in {"Der sofortige Rücktritt", "Der Rücktritt"}
+    with pytest.raises(KeyError):
+        expand("{unknown}", {}, rng)
+
+
+def test_every_template_expands_without_leftover_syntax():
+    rng = random.Random(3)
+    slots = {k: v[0] for k, v in T.SLOTS.items()}
+    for role, noun in (("A", "Kunde"), ("B", "Lieferant")):
+        nom, gen, dat, acc = T.PARTY_FORMS[noun]
+        slots.update({role: nom, f"{role}_gen": gen, f"{role}_dat": dat, f"{role}_acc": acc})
+    for label, families in T.FAMILIES.items():
+        assert len(families) == 6, label
+        for _, style, sentences in families:
+            assert style in ("contract", "statute")
+            for sentence in sentences:
+                text = expand(sentence, slots, rng)
+                assert not re.search(r"[\[\]{}|]", text), text
+                assert text.endswith("."), text
+
+
+def test_generator_is_seeded_and_balanced():
+    a = generate_clauses(n_per_class=30, seed=5)
+    b = generate_clauses(n_per_class=30, seed=5)
+    c = generate_clauses(n_per_class=30, seed=6)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["text"].equals(c["text"])
+    assert set(a["label"]) == set(T.LABELS) and len(T.LABELS) >= 8
+    assert a["label"].value_counts().min() >= 28  # duplicates are redrawn, so classes stay balanced
+    assert a["text"].is_unique
+
+
+def test_generator_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="n_per_class"):
+        generate_clauses(n_per_class=3)
+    with pytest.raises(ValueError, match="mention_rate"):
+        generate_clauses(n_per_class=12, mention_rate=1.5)
+
+
+def test_split_is_by_template_family(sample):
+    splits = family_splits(SAMPLE_ARGS["split_seed"])
+    assert sorted(pd.Series(list(splits.values())).value_counts().to_dict().items()) == [
+        ("test", 8), ("train", 32), ("val", 8)]
+    by_split = {s: set(g["family"]) for s, g in sample.groupby("split")}
+    assert not by_split["train"] & by_split["test"]
+    assert not by_split["train"] & by_split["val"]
+    for part in ("train", "val", "test"):
+        assert set(sample.loc[sample["split"] == part, "label"]) == set(T.LABELS)
+
+
+def test_sample_has_variety_and_hard_examples(sample):
+    lengths = sample["text"].str.len()
+    assert lengths.min() < 80 and lengths.max() > 400 and lengths.std() > 60
+    assert 0.25 < sample["hard"].mean() < 0.55  # clauses that also mention another class's topic
+    assert sample["text"].str.match(r"^§ \d+").any() and sample["text"].str.contains(r"Abs\. \d").any()
+    assert (sample["style"] == "statute").mean() > 0.1
+    # Distractor vocabulary: topic words appear outside their own class.
+    assert sample.loc[sample["label"] != "Kündigung", "text"].str.contains("ündig").mean() > 0.05
+    assert sample.loc[sample["label"] != "Datenschutz", "text"].str.contains("Daten").any()
+    assert sample.groupby("family")["text"].nunique().min() >= 30
+
+
+def test_shipped_sample_equals_regeneration(sample):
+    assert sample_path().is_file(), "datasets/legal_de/clauses_v1.jsonl is missing"
+    regenerated = generate_clauses(**SAMPLE_ARGS)
+    pd.testing.assert_frame_equal(sample.reset_index(drop=True), regenerated, check_dtype=False)
+
+
+def test_tfidf_does_not_solve_the_sample_trivially(sample):
+    from workbench.usecases.legal_de.baselines import TfidfBaseline
+
+    train, _, test = split_frame(sample)
+    acc = TfidfBaseline().fit(train).evaluate(test)["accuracy"]
+    assert 0.6 <= acc <= 0.95, acc  # the card documents ~0.79
+
+
+# ----------------------------------------------------------------------------- loaders
+def _write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_csv_separator_is_sniffed_and_bom_removed(tmp_path, sep):
+    body = f"Klausel{sep}Typ\n\"Gerichtsstand ist Köln.\"{sep}Gerichtsstand\nDie Haftung ist begrenzt.{sep}Haftung\n"
+    path = _write(tmp_path / "own.csv", "\ufeff" + body)
+    df = load_labelled_text(path, text_column="Klausel", label_column="Typ")
+    assert df.to_dict("list") == {"text": ["Gerichtsstand ist Köln.", "Die Haftung ist begrenzt."],
+                                  "label": ["Gerichtsstand", "Haftung"]}
+
+
+def test_jsonl_and_parquet(tmp_path):
+    rows = [{"t": "Gerichtsstand ist Köln.", "y": "Gerichtsstand", "extra": 1},
+            {"t": "Die Haftung ist begrenzt.", "y": "Haftung", "extra": 2}]
+    jl = _write(tmp_path / "own.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n\n")
+    pq = tmp_path / "own.parquet"
+    pd.DataFrame(rows).to_parquet(pq)
+    for path in (jl, pq):
+        df = load_labelled_text(path, text_column="t", label_column="y")
+        assert list(df.columns) == ["text", "label"] and df["label"].tolist() == ["Gerichtsstand", "Haftung"]
+
+
+def test_error_missing_column_names_file_and_columns(tmp_path):
+    path = _write(tmp_path / "own.csv", "Text;Label\nA;x\nB;y\n")
+    with pytest.raises(DataError) as err:
+        load_labelled_text(path, text_column="Klausel", label_column="Label")
+    msg = str(err.value)
+    assert "own.csv" in msg and "'Klausel'" in msg and "['Text', 'Label']" in msg
+    with pytest.raises(DataError, match="label column 'Typ'"):
+        load_labelled_text(path, text_column="Text", label_column="Typ")
+
+
+def test_error_empty_text_names_row(tmp_path):
+    path = _write(tmp_path / "own.csv", "text,label\nfine,a\n   ,b\nok,a\n,b\n")
+    with pytest.raises(DataError, match=r"2 empty text\(s\), first at data row\(s\) \[2, 4\]"):
+        load_labelled_text(path)
+
+
+def test_error_empty_label_in_jsonl(tmp_path):
+    path = _write(tmp_path / "own.jsonl", '{"text": "a", "label": "x"}\n{"text": "b", "label": null}\n')
+    with pytest.raises(DataError, match=r"empty label.*\[2\]"):
+        load_labelled_text(path)
+
+
+def test_error_unknown_label_names_row_and_expected(tmp_path):
+    path = _write(tmp_path / "own.csv", "text,label\na,Haftung\nb,Haftung\nc,Kuendigung\n")
+    with pytest.raises(DataError) as err:
+        load_labelled_text(path, labels=["Haftung", "Kündigung"])
+    msg = str(err.value)
+    assert "'Kuendigung'" in msg and "data row 3" in msg and "['Haftung', 'Kündigung']" in msg
+
+
+def test_error_bad_encoding_names_byte_line_and_suggests(tmp_path):
+    path = _write(tmp_path / "excel.csv", "text;label\nDie Kündigung ist schriftlich.;Kündigung\nx;Haftung\n", "cp1252")
+    with pytest.raises(DataError) as err:
+        load_labelled_text(path)
+    msg = str(err.value)
+    assert "0xfc" in msg and "line 2" in msg and "cp1252" in msg and "excel.csv" in msg
+    df = load_labelled_text(path, encoding="cp1252")
+    assert df["label"].iloc[0] == "Kündigung"
+
+
+def test_error_bad_jsonl_line_unknown_format_single_label_missing_file(tmp_path):
+    bad = _write(tmp_path / "bad.jsonl", '{"text": "a", "label": "x"}\n{"text": "b", label}\n')
+    with pytest.raises(DataError, match="line 2 is not valid JSON"):
+        load_labelled_text(bad)
+    notobj = _write(tmp_path / "list.jsonl", '["a", "x"]\n')
+    with pytest.raises(DataError, match="line 1 is a JSON list"):
+        load_labelled_text(notobj)
+    with pytest.raises(DataError, match="unknown format '.xlsx'"):
+        load_labelled_text(_write(tmp_path / "a.xlsx", "x"))
+    one = _write(tmp_path / "one.csv", "text,label\na,x\nb,x\n")
+    with pytest.raises(DataError, match="only one label"):
+        load_labelled_text(one)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_labelled_text(tmp_path / "nope.csv")
+
+
+# ----------------------------------------------------------------------------- real data and splits
+def test_mietrecht_loader_and_fixed_split(shared_data):
+    df = load_mietrecht(shared_data)
+    assert len(df) == 601 and df["label"].nunique() == 9
+    assert df["text"].str.len().min() > 10
+    train, val, test = split_frame(df, 0.1, 0.2, seed=0)
+    again = split_frame(df, 0.1, 0.2, seed=0)
+    pd.testing.assert_frame_equal(test, again[2])
+    assert len(train) + len(val) + len(test) == 601
+    assert not set(train["text"]) & set(test["text"])
+    assert set(test["label"]) == set(df["label"])  # stratified: even "Indemnity" (8 rows) is tested
+    share = test["label"].value_counts(normalize=True)
+    full = df["label"].value_counts(normalize=True)
+    assert (share - full).abs().max() < 0.05  # stratified over unique texts; repeats stay together
+
+
+def test_prepare_data_reads_a_user_file_through_the_config(tmp_path, sample):
+    from workbench.usecases.legal_de import default_config
+
+    own = sample[["text", "label"]].rename(columns={"text": "Klausel", "label": "Typ"}).head(400)
+    path = tmp_path / "klauseln.csv"
+    own.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    cfg = default_config(smoke=True)
+    cfg.data.path, cfg.data.columns = str(path), {"text": "Klausel", "label": "Typ"}
+    train, val, test, info = prepare_data(cfg)
+    assert info["source"] == str(path) and info["fingerprint"].startswith("sha256:")
+    assert len(train) <= cfg.task.max_train_rows and len(test) <= cfg.task.max_eval_rows
+    assert not set(train["text"]) & set(test["text"])
+    cfg.data.columns = {"txt": "Klausel"}
+    with pytest.raises(DataError, match="unknown key"):
+        prepare_data(cfg)
+
+
+def test_subsample_is_stratified_and_label_list_ordered(sample):
+    small = subsample(sample, 40, seed=1)
+    assert len(small) == 40 and small["label"].nunique() == 8
+    assert label_list(small) == list(T.LABELS)
+    assert label_list(pd.DataFrame({"label": ["b", "a"]})) == ["a", "b"]

@@ -1,0 +1,127 @@
+"""End-to-end tests: a tiny LoRA fine-tune through ``run_experiment``, the adapter round trip,
+the frozen-base comparison and the report section. The real tenancy-law comparison is ``slow``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from workbench.usecases import legal_de
+from workbench.usecases.legal_de.model import FrozenBaseClassifier, LegalClauseClassifier
+
+
+def _tiny_config(tmp_path):
+    cfg = legal_de.default_config(smoke=True)
+    cfg.run.output_dir, cfg.run.name = str(tmp_path), "tiny"
+    cfg.task.max_train_rows, cfg.task.max_eval_rows, cfg.task.max_length = 96, 48, 48
+    cfg.train.max_epochs, cfg.train.lr = 2, 3e-3
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    return legal_de.run_experiment(_tiny_config(tmp_path_factory.mktemp("legal_run")))
+
+
+def test_tiny_fine_tune_beats_chance_and_writes_outputs(result):
+    from pathlib import Path
+
+    chance = 1 / 8
+    metrics = result["metrics"]
+    assert set(metrics) == {"baseline", "frozen_base", "adapter"}
+    assert metrics["adapter"]["accuracy"] > chance + 0.1, metrics["adapter"]
+    assert metrics["baseline"]["accuracy"] > chance + 0.1
+    for m in metrics.values():
+        assert np.asarray(m["confusion_matrix"]).sum() == m["n"] == result["data"]["rows"]["test"]
+    run_dir = Path(result["run_dir"])
+    for name in ("config.yaml", "run_info.json", "metrics.csv", "results.json", "adapter/adapter_config.json",
+                 "adapter/adapter_model.safetensors", "adapter/label_map.json", "adapter/README.md"):
+        assert (run_dir / name).is_file(), name
+    saved = json.loads((run_dir / "results.json").read_text())
+    assert saved["metrics"]["adapter"]["macro_f1"] == pytest.approx(metrics["adapter"]["macro_f1"])
+    info = json.loads((run_dir / "run_info.json").read_text())
+    assert info["data_fingerprint"].startswith("sha256:") and "finished" in info
+    assert 0 < result["param_count"]["trainable"] < 0.05 * result["param_count"]["total"]
+
+
+def test_adapter_is_peft_layout_with_head(result):
+    from pathlib import Path
+
+    from safetensors import safe_open
+
+    adapter = Path(result["adapter_dir"])
+    cfg = json.loads((adapter / "adapter_config.json").read_text())
+    assert cfg["peft_type"] == "LORA"
+    assert "classifier" in (cfg.get("modules_to_save") or [])
+    with safe_open(str(adapter / "adapter_model.safetensors"), "pt") as f:
+        keys = list(f.keys())
+        lora_b = [f.get_tensor(k) for k in keys if "lora_B" in k]
+    assert any("classifier" in k for k in keys)
+    assert len([k for k in keys if "lora_A" in k]) == 36  # 6 blocks x 6 linear layers of MiniLM
+    assert not any("pooler" in k for k in keys)  # mean pooling: the CLS pooler is not used
+    # LoRA's B starts at zero (Hu et al. 2021); non-zero B means the adapter was trained.
+    assert lora_b and all(b.abs().sum() > 0 for b in lora_b)
+    assert json.loads((adapter / "label_map.json").read_text())["id2label"]["0"] == result["labels"][0]
+
+
+def test_save_load_merge_round_trip_gives_identical_predictions(result, tmp_path):
+    texts = result["examples"]["text"]
+    loaded = LegalClauseClassifier.load(result["adapter_dir"])
+    p1 = loaded.predict_proba(texts)
+    # The reloaded adapter predicts what the trained model predicted during the run.
+    assert loaded.predict(texts) == result["examples"]["adapter"]
+    again = LegalClauseClassifier.load(loaded.save(tmp_path / "copy"))
+    np.testing.assert_array_equal(again.predict_proba(texts), p1)
+    merged = loaded.merged()
+    assert not hasattr(merged.model_, "peft_config")
+    np.testing.assert_allclose(merged.predict_proba(texts), p1, atol=1e-5)
+    assert merged.predict(texts) == loaded.predict(texts)
+
+
+def test_estimator_errors_and_frozen_base_shapes(result):
+    with pytest.raises(RuntimeError, match="not fitted"):
+        LegalClauseClassifier().predict(["x"])
+    with pytest.raises(ValueError, match="empty"):
+        LegalClauseClassifier().fit(__import__("pandas").DataFrame({"text": [], "label": []}))
+    with pytest.raises(FileNotFoundError):
+        LegalClauseClassifier.load(result["run_dir"])  # a run dir, not an adapter dir
+    import pandas as pd
+
+    train = pd.DataFrame({"text": ["Gerichtsstand ist Köln.", "Die Haftung ist begrenzt.",
+                                   "Gerichtsstand ist Berlin.", "Der Lieferant haftet nicht."],
+                          "label": ["Gerichtsstand", "Haftung", "Gerichtsstand", "Haftung"]})
+    frozen = FrozenBaseClassifier(max_length=32).fit(train, labels=["Haftung", "Gerichtsstand", "Laufzeit"])
+    proba = frozen.predict_proba(["Gerichtsstand ist Hamburg."])
+    assert proba.shape == (1, 3) and proba[0, 2] == 0.0  # unseen label keeps its column
+    np.testing.assert_allclose(proba.sum(), 1.0)
+    emb = frozen.embed(["a", "b c"])
+    np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+
+
+def test_report_section_has_table_and_figures(result):
+    html = legal_de.report_section(result)
+    assert html.count("<tr>") == 4  # header + three models
+    assert "TF-IDF" in html and "LoRA" in html and "Frozen base" in html
+    assert html.count("plotly-graph-div") >= 4  # comparison + three confusion matrices
+    assert "<script src" not in html  # plotly.js is loaded once by the page
+
+
+@pytest.mark.slow
+def test_lora_beats_frozen_base_on_real_tenancy_law(shared_data, tmp_path):
+    """The issue's acceptance test on the real tenancy-law sentences (fixed stratified split)."""
+    from workbench.config import LoraArgs, TrainArgs
+
+    cfg = legal_de.default_config()
+    cfg.run.output_dir, cfg.run.name, cfg.run.resume = str(tmp_path), "mietrecht", False
+    cfg.data.path = str(shared_data / "german_legal_sentences" / "mietrecht_sentences_9_classes.csv")
+    cfg.data.columns = {"text": "Text", "label": "Funktion"}
+    cfg.lora = LoraArgs(r=16, alpha=32, dropout=0.1, target_modules="all-linear")
+    cfg.train = TrainArgs(max_epochs=4, batch_size=16, lr=1e-3, warmup_ratio=0.1, progress_bar=False)
+    cfg.task.class_weighting, cfg.task.max_length = True, 128
+    result = legal_de.run_experiment(cfg)
+    m = result["metrics"]
+    assert result["data"]["rows"]["test"] >= 110
+    assert m["adapter"]["macro_f1"] > m["frozen_base"]["macro_f1"], m
+    assert m["adapter"]["accuracy"] > m["frozen_base"]["accuracy"], m

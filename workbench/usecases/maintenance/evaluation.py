@@ -1,0 +1,149 @@
+"""Reliability metrics: RUL error, the NASA score, failure detection and a maintenance-cost view.
+
+Pure functions on numpy arrays, so they can be tested by hand and reused by widgets:
+
+* :func:`nasa_score` -- the asymmetric scoring function of the PHM 2008 challenge (Saxena et al.
+  2008): ``d = predicted - true``; ``exp(-d/13) - 1`` for early (``d < 0``) and ``exp(d/10) - 1``
+  for late predictions, summed over engines. Late is punished harder: a late prediction means an
+  engine flies past its replacement point.
+* :func:`rul_metrics` -- RMSE, MAE and score on the last cycle of each test engine, against the
+  raw RUL file and against the truth capped at 125 (both are reported; see STACK_NOTES).
+* :func:`failure_metrics` -- precision, recall, F1 and PR-AUC for failure prediction.
+* :func:`cost_curve` / :func:`best_threshold` -- expected maintenance cost of an alarm rule: a
+  missed failure (no alarm, the engine fails within the horizon) costs ``cost_missed``, an alarm
+  on an engine that would have run longer costs ``cost_early`` (parts and labour of an early
+  replacement). The threshold with the lowest total cost is the operating point.
+
+Usage::
+
+    m = rul_metrics(y_true_last, y_pred_last)           # {"rmse": ..., "score": ..., "rmse_capped": ...}
+    curve = cost_curve(-y_pred, y_true <= 30, cost_missed=10, cost_early=1)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+RUL_CAP = 125
+
+
+def rmse(y_true, y_pred) -> float:
+    """Root mean squared error."""
+    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
+    return float(np.sqrt(np.mean((y_pred - y_true) ** 2)))
+
+
+def nasa_score(y_true, y_pred) -> float:
+    """PHM 2008 asymmetric score (lower is better), summed over engines.
+
+    ``d = y_pred - y_true``; ``s = exp(-d / 13) - 1`` if ``d < 0`` else ``exp(d / 10) - 1``
+    (Saxena, Goebel, Simon, Eklund 2008, eq. 1).
+    """
+    d = np.asarray(y_pred, float) - np.asarray(y_true, float)
+    return float(np.sum(np.where(d < 0, np.exp(-d / 13.0) - 1.0, np.exp(d / 10.0) - 1.0)))
+
+
+def rul_metrics(y_true, y_pred, cap: int = RUL_CAP) -> dict[str, float]:
+    """RUL metrics on one prediction per engine (its last observed cycle).
+
+    Args:
+        y_true: True RUL from the RUL file (raw, uncapped).
+        y_pred: Predicted RUL.
+        cap: Cap for the ``*_capped`` figures (truth clipped at ``cap``, as in most papers).
+
+    Returns:
+        ``rmse``, ``mae``, ``score`` against the raw truth; ``rmse_capped``, ``score_capped``
+        against the capped truth; ``n`` engines.
+    """
+    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
+    capped = np.minimum(y_true, cap)
+    return {
+        "rmse": rmse(y_true, y_pred),
+        "mae": float(np.mean(np.abs(y_pred - y_true))),
+        "score": nasa_score(y_true, y_pred),
+        "rmse_capped": rmse(capped, y_pred),
+        "score_capped": nasa_score(capped, y_pred),
+        "n": int(len(y_true)),
+    }
+
+
+def failure_metrics(y_true, score, threshold: float = 0.5) -> dict[str, float]:
+    """Precision, recall, F1 at ``threshold`` and PR-AUC (average precision) of a failure score.
+
+    Args:
+        y_true: 1 = failure, 0 = no failure.
+        score: Higher = more likely to fail (probability or any monotone score).
+        threshold: Alarm when ``score >= threshold``.
+    """
+    from sklearn.metrics import average_precision_score, f1_score, precision_score, recall_score
+
+    y_true = np.asarray(y_true).astype(int)
+    score = np.asarray(score, float)
+    pred = (score >= threshold).astype(int)
+    has_pos = y_true.any()
+    return {
+        "precision": float(precision_score(y_true, pred, zero_division=0)),
+        "recall": float(recall_score(y_true, pred, zero_division=0)),
+        "f1": float(f1_score(y_true, pred, zero_division=0)),
+        "pr_auc": float(average_precision_score(y_true, score)) if has_pos else float("nan"),
+        "positives": int(y_true.sum()),
+        "n": int(len(y_true)),
+    }
+
+
+def best_f1_threshold(y_true, score) -> float:
+    """Threshold that maximises F1 (chosen on validation data, then applied to the test set)."""
+    from sklearn.metrics import precision_recall_curve
+
+    p, r, t = precision_recall_curve(np.asarray(y_true).astype(int), np.asarray(score, float))
+    if len(t) == 0:
+        return 0.5
+    f1 = 2 * p[:-1] * r[:-1] / np.clip(p[:-1] + r[:-1], 1e-12, None)
+    return float(t[int(np.argmax(f1))])
+
+
+def confusion(y_true, alarm) -> dict[str, int]:
+    """Counts ``tp`` (alarm, failure), ``fp`` (alarm, no failure), ``fn`` (missed), ``tn``."""
+    y = np.asarray(y_true).astype(bool)
+    a = np.asarray(alarm).astype(bool)
+    return {"tp": int((a & y).sum()), "fp": int((a & ~y).sum()), "fn": int((~a & y).sum()), "tn": int((~a & ~y).sum())}
+
+
+def cost_curve(risk, fails, *, cost_missed: float = 10.0, cost_early: float = 1.0,
+               thresholds=None) -> pd.DataFrame:
+    """Expected maintenance cost of "alarm when risk >= threshold" for every threshold.
+
+    Args:
+        risk: Higher = act sooner (e.g. ``-predicted_rul`` or a failure probability).
+        fails: True where the engine fails within the decision horizon.
+        cost_missed: Cost of a missed failure (unplanned outage, secondary damage).
+        cost_early: Cost of an alarm on an engine that would have run on (early replacement,
+            inspection).
+        thresholds: Thresholds to evaluate (default: every distinct risk value, plus one above
+            the maximum = never alarm).
+
+    Returns:
+        A frame with ``threshold, tp, fp, fn, tn, cost, cost_per_unit``, sorted by threshold.
+    """
+    risk = np.asarray(risk, float)
+    fails = np.asarray(fails).astype(bool)
+    if thresholds is None:
+        uniq = np.unique(risk)
+        thresholds = np.concatenate([uniq, [uniq.max() + 1.0 if len(uniq) else 1.0]])
+    rows = []
+    for t in thresholds:
+        c = confusion(fails, risk >= t)
+        cost = cost_missed * c["fn"] + cost_early * c["fp"]
+        rows.append({"threshold": float(t), **c, "cost": float(cost), "cost_per_unit": float(cost / max(len(risk), 1))})
+    return pd.DataFrame(rows).sort_values("threshold").reset_index(drop=True)
+
+
+def best_threshold(risk, fails, *, cost_missed: float = 10.0, cost_early: float = 1.0) -> dict[str, float]:
+    """The cost-minimising alarm threshold and its confusion counts and cost.
+
+    Ties go to the lowest threshold (more alarms): with equal cost, the safer rule.
+    """
+    curve = cost_curve(risk, fails, cost_missed=cost_missed, cost_early=cost_early)
+    row = curve.loc[curve["cost"].idxmin()]
+    return {k: (float(v) if k in ("threshold", "cost", "cost_per_unit") else int(v)) for k, v in row.items()}
