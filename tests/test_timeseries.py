@@ -121,7 +121,9 @@ def test_lora_round_trip_is_exact(tmp_path, norm):
     expected = predict_batched(model, X.numpy())
     save_adapter(model, tmp_path / "ad", base_model_id="test")
     loaded = load_adapter(fresh(), tmp_path / "ad")
-    np.testing.assert_array_equal(predict_batched(loaded, X.numpy()), expected)
+    # Equal up to float rounding (BatchNorm in a ModulesToSaveWrapper reorders one addition);
+    # without the running statistics in the adapter the gap is of order 1 (STACK_NOTES: 2.47).
+    np.testing.assert_allclose(predict_batched(loaded, X.numpy()), expected, rtol=0, atol=1e-6)
     merged = merge_adapter(loaded)
     np.testing.assert_allclose(predict_batched(merged, X.numpy()), expected, atol=1e-5)
 
