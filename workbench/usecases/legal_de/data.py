@@ -242,6 +242,8 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
 
 
 def _read_csv(text: str, path: Path) -> pd.DataFrame:
+    if not text.strip():
+        raise DataError(f"{path}: the file is empty; expected a header line with a text and a label column")
     head = "\n".join(text.splitlines()[:20])
     try:
         sep = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
@@ -249,7 +251,7 @@ def _read_csv(text: str, path: Path) -> pd.DataFrame:
         sep = ","  # one column or unusual quoting: fall back to the standard
     try:
         return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: not a valid CSV with separator {sep!r}: {exc}") from None
 
 
@@ -323,6 +325,8 @@ def load_labelled_text(path: str | Path, text_column: str = "text", label_column
                             f"{list(map(str, df.columns))}. Choose the columns by name, e.g. "
                             f"columns={{'text': ..., 'label': ...}}")
     out = pd.DataFrame({"text": df[text_column], "label": df[label_column]})
+    if out.empty:
+        raise DataError(f"{path}: the file has a header but no data rows")
     if max_rows is not None:
         out = out.head(max_rows)
     # Row numbers in messages count data rows from 1 (the header is not a row), as a user

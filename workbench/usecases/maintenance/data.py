@@ -124,7 +124,12 @@ def read_rul_file(path: str | Path) -> np.ndarray:
     if not path.is_file():
         raise FileNotFoundError(f"RUL file not found: {path}")
     out = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(f"{path}: not a text file in UTF-8/ASCII (byte {exc.start}); "
+                              "expected one RUL value per line") from None
+    for lineno, line in enumerate(text.splitlines(), start=1):
         tok = line.split()
         if not tok:
             continue
@@ -371,6 +376,8 @@ def load_ai4i(path: str | Path) -> pd.DataFrame:
         raise FileNotFoundError(f"AI4I file not found: {path}")
     try:
         frame = pd.read_csv(path, encoding="utf-8-sig")  # utf-8-sig strips the BOM; CRLF is handled
+    except pd.errors.EmptyDataError:
+        raise DataFormatError(f"{path}: the file is empty; expected the AI4I 2020 columns {AI4I_COLS}") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataFormatError(f"{path}: not a readable CSV: {exc}") from None
     missing = [c for c in AI4I_COLS if c not in frame.columns]

@@ -71,8 +71,29 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if suffix in (".parquet", ".pq"):
         return pd.read_parquet(path)
     if suffix in (".csv", ".txt", ".gz"):
-        # sep=None sniffs "," vs ";" (German Excel exports use ";").
-        return pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
+        if path.stat().st_size == 0 or not path.read_bytes()[:4096].strip():
+            raise DemandDataError(str(path), ["the file is empty: expected a header line (unique_id, ds, y, ...)"])
+        head = path.read_bytes()[:65536]
+        try:
+            head.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not just a multi-byte character cut at the edge
+                raise DemandDataError(str(path), [f"not UTF-8 text (byte {exc.start}): save the file as "
+                                                  "CSV UTF-8"]) from None
+        # Sniff "," vs ";" (German Excel exports use ";") on the first lines only: the python
+        # engine's sep=None sniffs the whole first line, which is slow on very long lines.
+        import csv
+
+        try:
+            sep = csv.Sniffer().sniff(head.decode("utf-8-sig", errors="ignore")[:8192], delimiters=",;\t").delimiter
+        except csv.Error:
+            sep = ","
+        try:
+            return pd.read_csv(path, sep=sep, encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DemandDataError(str(path), [f"not UTF-8 text (byte {exc.start}): save the file as CSV UTF-8"]) from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise DemandDataError(str(path), [f"not a readable CSV: {exc}"]) from None
     raise DemandDataError(str(path), [f"unsupported file type {suffix!r}: expected .csv or .parquet"])
 
 
