@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE ?= 1
 export HF_HUB_DISABLE_TELEMETRY ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: help install demo demo-smoke test test-fast test-slow test-notebooks test-browser lab bench clean strip-notebooks
+.PHONY: help install demo demo-smoke test test-fast test-slow test-notebooks test-browser lab bench bench-smoke pii-eval clean strip-notebooks
 
 help:
 	@echo "make demo   - set up and run every use case end to end; writes runs/demo/report.html"
@@ -35,12 +35,14 @@ demo: $(STAMP)
 demo-smoke: $(STAMP)
 	$(PY) -m workbench demo --smoke --output runs/demo-smoke
 
+# One torch thread per test worker: two workers with two threads each oversubscribe 2 cores
+# and make tiny matmuls ~100x slower.
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile tests
 	WORKBENCH_SMOKE=1 $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile tests
 
 test-notebooks: $(STAMP)
 	WORKBENCH_SMOKE=1 $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
@@ -49,14 +51,21 @@ test-slow: $(STAMP)
 	$(PY) -m pytest -m slow tests
 
 test-browser: $(STAMP)
-	bash .ci/install_system_deps.sh
-	$(PY) -m pytest -m "browser or hub" tests
+	PY=$(PY) bash .ci/install_system_deps.sh
+	$(PY) -m pytest -m hub tests/deploy
+	$(PY) -m pytest -m browser tests/browser
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+bench-smoke: $(STAMP)
+	$(PY) -m benchmarks --smoke
+
+pii-eval: $(STAMP)
+	$(PY) -m workbench.governance.pii_eval
 
 strip-notebooks: $(STAMP)
 	$(VENV)/bin/nbstripout --drop-empty-cells --extra-keys "metadata.widgets cell.metadata.execution" notebooks/*.ipynb

@@ -100,10 +100,32 @@ class SeededSampler(Sampler[int]):
         """Select the permutation of ``epoch``."""
         self.epoch = epoch
 
+    @staticmethod
+    def _world() -> tuple[int, int]:
+        # Read at iteration time: the sampler is built before Lightning starts the processes.
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            return torch.distributed.get_rank(), torch.distributed.get_world_size()
+        return 0, 1
+
     def __len__(self) -> int:
-        return self.n
+        rank, world = self._world()
+        if world == 1:
+            return self.n
+        return math.ceil(self.n / world) if self.shuffle else len(range(rank, self.n, world))
 
     def __iter__(self) -> Iterator[int]:
+        rank, world = self._world()
+        if world > 1:
+            # Rank-aware sharding keeps length grouping under DDP (Lightning's wrapper would
+            # reshuffle the indices); neighbours in the grouped order go to different ranks,
+            # so each rank still sees batches of similar lengths.
+            order = list(self._order())
+            if self.shuffle:  # pad so every rank runs the same number of steps
+                order += order[: (-len(order)) % world]
+            return iter(order[rank::world])
+        return self._order()
+
+    def _order(self) -> Iterator[int]:
         if not self.shuffle:
             return iter(range(self.n))
         gen = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
@@ -177,7 +199,9 @@ class WorkbenchModule(L.LightningModule):
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         out = self.task.step(self.model, batch)
         n = _batch_size(batch)
-        self.log("train_loss", out.loss.detach().float(), on_step=True, on_epoch=True, prog_bar=True, batch_size=n)
+        # sync_dist: under DDP the epoch loss (the monitor without validation) covers all ranks.
+        self.log("train_loss", out.loss.detach().float(), on_step=True, on_epoch=True, prog_bar=True, batch_size=n,
+                 sync_dist=True)
         self.samples_seen += n
         return out.loss
 
@@ -383,16 +407,6 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
         torch.cuda.reset_peak_memory_stats()
     prepare_model(model, args)
 
-    batches = len(train_loader)
-    if args.limit_train_batches is not None:
-        lim = args.limit_train_batches
-        batches = min(batches, int(lim)) if isinstance(lim, int) else max(1, int(batches * lim))
-    steps_per_epoch = max(1, math.ceil(batches / args.grad_accum))
-    total = args.max_steps if args.max_steps > 0 else steps_per_epoch * args.max_epochs
-    module = WorkbenchModule(model, task, args, total_steps=total)
-    module.seed = seed
-    if args.compile:
-        module.model = torch.compile(module.model)
 
     monitor = task.monitor if val_loader is not None else "train_loss_epoch"
     mode = task.monitor_mode if val_loader is not None else "min"
@@ -405,8 +419,20 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
     if args.early_stopping_patience and val_loader is not None:
         cbs.append(EarlyStopping(monitor=monitor, mode=mode, patience=args.early_stopping_patience))
 
+    own_sampler = isinstance(getattr(train_loader, "sampler", None), SeededSampler)
     with _quiet_lightning():
-        trainer = _make_trainer(accelerator, precision, args, cbs, run_dir)
+        trainer = _make_trainer(accelerator, precision, args, cbs, run_dir, use_distributed_sampler=not own_sampler)
+    # Steps per epoch on each rank: the loader is sharded across world_size processes.
+    batches = math.ceil(len(train_loader) / max(1, trainer.world_size))
+    if args.limit_train_batches is not None:
+        lim = args.limit_train_batches
+        batches = min(batches, int(lim)) if isinstance(lim, int) else max(1, int(batches * lim))
+    steps_per_epoch = max(1, math.ceil(batches / args.grad_accum))
+    total = args.max_steps if args.max_steps > 0 else steps_per_epoch * args.max_epochs
+    module = WorkbenchModule(model, task, args, total_steps=total)
+    module.seed = seed
+    if args.compile:
+        module.model = torch.compile(module.model)
     last = run_dir / "checkpoints" / "last.ckpt"
     ckpt_path = str(last) if resume and last.is_file() else None
     if ckpt_path:
@@ -475,7 +501,8 @@ def _fit_interruptibly(trainer: L.Trainer, module: WorkbenchModule, train_loader
             signal.signal(signal.SIGINT, handler)
 
 
-def _make_trainer(accelerator: str, precision: str, args: TrainArgs, callbacks: list, run_dir: Path) -> L.Trainer:
+def _make_trainer(accelerator: str, precision: str, args: TrainArgs, callbacks: list, run_dir: Path,
+                  use_distributed_sampler: bool = True) -> L.Trainer:
     """Build the Lightning Trainer from the resolved settings (strategies pass straight through)."""
     return L.Trainer(
         accelerator="gpu" if accelerator == "cuda" else accelerator, devices=args.devices, strategy=args.strategy,
@@ -483,7 +510,7 @@ def _make_trainer(accelerator: str, precision: str, args: TrainArgs, callbacks: 
         accumulate_grad_batches=args.grad_accum, gradient_clip_val=args.grad_clip,
         limit_train_batches=args.limit_train_batches, callbacks=callbacks, logger=_make_logger(args, run_dir),
         enable_progress_bar=args.progress_bar, enable_model_summary=False, log_every_n_steps=1,
-        default_root_dir=str(run_dir), num_sanity_val_steps=0,
+        default_root_dir=str(run_dir), num_sanity_val_steps=0, use_distributed_sampler=use_distributed_sampler,
     )
 
 

@@ -1,8 +1,9 @@
 """A tiny training run used by the kill-and-resume test (run as a script, or imported).
 
 ``python train_target.py RUN_DIR EPOCHS KILL_SEED MAX_DELAY_S``: trains, logging an audit event
-each epoch; with KILL_SEED >= 0 a thread waits for the first ``last.ckpt`` and then, after a
-random delay, sends SIGKILL to its own process (no cleanup, no exit handlers: like the OOM killer).
+each epoch; with KILL_SEED >= 0 the process sends SIGKILL to itself at a random training step
+after the first checkpoint (no cleanup, no exit handlers: like the OOM killer). MAX_DELAY_S is
+kept for compatibility and unused.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import os
 import random
 import signal
 import sys
-import threading
-import time
 from pathlib import Path
 
 import lightning as L
@@ -58,25 +57,34 @@ def model() -> nn.Module:
     return apply_lora(base, LoraArgs(r=4, target_modules=["0"], modules_to_save=["3"]))
 
 
-def run(run_dir: str | os.PathLike, epochs: int):
+def run(run_dir: str | os.PathLike, epochs: int, callbacks=()):
     net = model()
     result = fit(net, Classify(), make_loader(data(), 32, seed=3), make_loader(data(128, seed=5), 64, shuffle=False),
                  TrainArgs(max_epochs=epochs, batch_size=32, lr=1e-2, progress_bar=False), run_dir,
-                 callbacks=[AuditEachEpoch()])
+                 callbacks=[AuditEachEpoch(), *callbacks])
     return net, result
 
 
-def _killer(run_dir: Path, seed: int, max_delay: float) -> None:
-    last = run_dir / "checkpoints" / "last.ckpt"
-    while not last.exists():
-        time.sleep(0.01)
-    time.sleep(random.Random(seed).uniform(0.0, max_delay))
-    os.kill(os.getpid(), signal.SIGKILL)
+class KillAtStep(L.Callback):
+    """SIGKILL this process at the start of a random training step after the first checkpoint.
+
+    A step count rather than a wall-clock delay: on a fast machine a delay can outlast the run.
+    """
+
+    def __init__(self, step: int):
+        self.step = step
+
+    def on_train_batch_start(self, trainer, module, batch, batch_idx):
+        if trainer.global_step >= self.step:
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 if __name__ == "__main__":
     run_dir, epochs, kill_seed, max_delay = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    callbacks = []
     if kill_seed >= 0:
-        threading.Thread(target=_killer, args=(run_dir, kill_seed, max_delay), daemon=True).start()
-    run(run_dir, epochs)
+        steps_per_epoch = 384 // 32  # data() rows / batch size
+        kill_step = random.Random(kill_seed).randint(steps_per_epoch + 1, epochs * steps_per_epoch - 1)
+        callbacks.append(KillAtStep(kill_step))
+    run(run_dir, epochs, callbacks)
     print("FINISHED")
