@@ -125,3 +125,27 @@ def test_lora_beats_frozen_base_on_real_tenancy_law(shared_data, tmp_path):
     assert result["data"]["rows"]["test"] >= 110
     assert m["adapter"]["macro_f1"] > m["frozen_base"]["macro_f1"], m
     assert m["adapter"]["accuracy"] > m["frozen_base"]["accuracy"], m
+
+
+def test_cli_evaluate_and_predict_with_the_saved_adapter(result, tmp_path, capsys):
+    import pandas as pd
+
+    from workbench.cli import main
+
+    adapter = result["adapter_dir"]
+    assert main(["evaluate", "--usecase", "legal_de", "--smoke", "--adapter", adapter]) == 0
+    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["metrics"]
+    assert metrics["accuracy"] > 1 / 8 and len(metrics["confusion_matrix"]) == 8
+    src = tmp_path / "neu.csv"
+    pd.DataFrame({"Klausel": ["Der Auftragnehmer haftet nur für Vorsatz und grobe Fahrlässigkeit.",
+                              "Gerichtsstand ist München."]}).to_csv(src, index=False)
+    out = tmp_path / "pred.csv"
+    assert main(["predict", "--usecase", "legal_de", "--smoke", "--adapter", adapter, "--text-column", "Klausel",
+                 "--input", str(src), "--output", str(out)]) == 0
+    pred = pd.read_csv(out)
+    probs = pred[[c for c in pred.columns if c.startswith("p_")]]
+    assert len(pred) == 2 and np.allclose(probs.sum(1), 1.0, atol=1e-4)
+    assert set(pred["prediction"]) <= {c[2:] for c in probs.columns}
+    assert main(["predict", "--usecase", "legal_de", "--smoke", "--adapter", adapter, "--text-column", "Text",
+                 "--input", str(src), "--output", str(out)]) == 2  # names the missing column
+    assert "text column 'Text' not found" in capsys.readouterr().err

@@ -30,6 +30,7 @@ NAME = "legal_de"
 TaskArgs = LegalTaskArgs
 
 __all__ = ["NAME", "TaskArgs", "LegalTaskArgs", "default_config", "run_experiment", "report_section",
+           "evaluate_adapter", "predict_file",
            "DataError", "load_labelled_text", "prepare_data"]
 
 # Rows of the comparison, in display order, with the names a reader sees.
@@ -161,6 +162,57 @@ def _write_card(adapter_dir: Path, config: RunConfig, clf, metrics: dict, data_i
                           f"{rows}\n\n{info['limitations']}\n")
         return
     write_model_card(adapter_dir, info)
+
+
+def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
+    """Score a saved adapter on the config's held-out test split (``workbench evaluate``).
+
+    With ``config.data.path`` set, the test split of the user's file (same fixed split as in
+    training); otherwise the shipped sample's held-out template families.
+    """
+    from workbench.usecases.legal_de.model import LegalClauseClassifier
+
+    _, _, test, info = prepare_data(config)
+    clf = LegalClauseClassifier.load(adapter_dir, base_model=config.model.base_model,
+                                     allow_download=config.model.allow_download)
+    metrics = _summary(clf.evaluate(test))
+    _audit("evaluate", inputs={"adapter": Path(adapter_dir)}, data_fingerprint=info.get("fingerprint"),
+           metrics={k: metrics[k] for k in ("accuracy", "macro_f1") if k in metrics})
+    return metrics
+
+
+def predict_file(config: RunConfig, adapter_dir: str, input_path: str, output_path: str) -> str:
+    """Classify the texts of a file and write ``text, prediction, p_<label>...`` as CSV.
+
+    The input is read like training data (CSV/JSONL/Parquet); its text column is
+    ``config.data.columns["text"]`` (default ``text``). A label column is not needed.
+    """
+    import pandas as pd
+
+    from workbench.io import atomic_write_text
+    from workbench.usecases.legal_de.data import DataError, read_table
+    from workbench.usecases.legal_de.model import LegalClauseClassifier
+
+    column = (config.data.columns or {}).get("text", "text")
+    frame = read_table(Path(input_path), format=config.data.format)
+    if column not in frame.columns:
+        raise DataError(f"{input_path}: text column {column!r} not found; the file has columns "
+                        f"{list(map(str, frame.columns))} (choose it with --text-column)")
+    texts = frame[column].fillna("").astype(str).str.strip()
+    empty = texts.eq("")
+    if empty.any():
+        raise DataError(f"{input_path}: column {column!r} has {int(empty.sum())} empty text(s), first at data row "
+                        f"{int(empty[empty].index[0]) + 1}")
+    clf = LegalClauseClassifier.load(adapter_dir, base_model=config.model.base_model,
+                                     allow_download=config.model.allow_download)
+    proba = clf.predict_proba(list(texts))
+    out = pd.DataFrame({"text": texts, "prediction": [clf.labels_[i] for i in proba.argmax(1)]})
+    for i, label in enumerate(clf.labels_):
+        out[f"p_{label}"] = proba[:, i].round(6)
+    atomic_write_text(output_path, out.to_csv(index=False))
+    _audit("predict", inputs={"adapter": Path(adapter_dir), "data": Path(input_path)},
+           outputs={"predictions": Path(output_path)}, rows=len(out))
+    return str(output_path)
 
 
 def comparison_rows(result: dict) -> list[dict]:
