@@ -20,14 +20,7 @@ from workbench.memory import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Tiny matmuls gain nothing from threads, and on a shared, oversubscribed 2-core machine
-    # OpenMP's spinning threads made each 64x64 linear ~100x slower (measured 23 ms vs 0.24 ms).
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 

@@ -24,13 +24,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from workbench.config import ConfigError, RunConfig
-
-
-def _json_line(obj: Any) -> None:
-    from workbench.io import to_json
-
-    sys.stdout.flush()
-    print(to_json(obj, indent=None), flush=True)
+from workbench.io import print_json_line
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
@@ -87,7 +81,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     uc, cfg = load_config(args)
     result = uc.run_experiment(cfg)
     print(f"outputs: {result.get('run_dir', cfg.run_dir())}", file=sys.stderr)
-    _json_line({"usecase": uc.NAME, **{k: v for k, v in result.items() if k in ("metrics", "run_dir")}})
+    print_json_line({"usecase": uc.NAME, **{k: v for k, v in result.items() if k in ("metrics", "run_dir")}})
     return 0
 
 
@@ -95,7 +89,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     uc, cfg = load_config(args)
     if not hasattr(uc, "evaluate_adapter"):
         raise SystemExit(f"workbench evaluate: use case {uc.NAME} has no evaluate_adapter()")
-    _json_line({"usecase": uc.NAME, "adapter": args.adapter, "metrics": uc.evaluate_adapter(cfg, args.adapter)})
+    print_json_line({"usecase": uc.NAME, "adapter": args.adapter, "metrics": uc.evaluate_adapter(cfg, args.adapter)})
     return 0
 
 
@@ -104,7 +98,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if not hasattr(uc, "predict_file"):
         raise SystemExit(f"workbench predict: use case {uc.NAME} has no predict_file()")
     out = uc.predict_file(cfg, args.adapter, args.input, args.output)
-    _json_line({"usecase": uc.NAME, "predictions": str(out)})
+    print_json_line({"usecase": uc.NAME, "predictions": str(out)})
     return 0
 
 
@@ -112,7 +106,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     from workbench.lora import merge_adapter_dir
 
     out = merge_adapter_dir(args.adapter, args.out, base_model=args.base_model)
-    _json_line({"merged_model": str(out)})
+    print_json_line({"merged_model": str(out)})
     return 0
 
 
@@ -121,7 +115,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     report = run_demo(output_dir=args.output, smoke=args.smoke, usecases=args.only)
     print(f"report: {report['report']}", file=sys.stderr)
-    _json_line(report)
+    print_json_line(report)
     return 0
 
 

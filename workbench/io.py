@@ -106,6 +106,18 @@ def to_json(obj: Any, indent: int | None = 2) -> str:
     return json.dumps(obj, indent=indent, ensure_ascii=False, default=_json_default, allow_nan=True)
 
 
+def print_json_line(obj: Any) -> None:
+    """Print ``obj`` as ONE JSON line on stdout, after anything already printed.
+
+    Every metric-computing command ends with this line, so that scripts can parse the result
+    with ``... | tail -1``.
+    """
+    import sys
+
+    sys.stdout.flush()
+    print(to_json(obj, indent=None), flush=True)
+
+
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
     """Write ``obj`` as pretty JSON atomically."""
     return atomic_write_text(path, to_json(obj) + "\n")

@@ -25,6 +25,7 @@ import sys
 from typing import Any
 
 from workbench.config import EvalArgs, LoraArgs, RunArgs, RunConfig, TrainArgs
+from workbench.io import print_json_line
 from workbench.usecases.maintenance.config import MaintenanceTaskArgs
 
 NAME = "maintenance"
@@ -89,13 +90,6 @@ def report_section(result: dict) -> str:
 
 
 # ----------------------------------------------------------------------------- command line
-def _json_line(obj: Any) -> None:
-    from workbench.io import to_json
-
-    sys.stdout.flush()
-    print(to_json(obj, indent=None), flush=True)
-
-
 def _config(args: argparse.Namespace) -> RunConfig:
     if getattr(args, "config", None):
         cfg = RunConfig.from_yaml(args.config, task_cls=MaintenanceTaskArgs, overrides=args.overrides)
@@ -120,7 +114,7 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     res = pretrain_base(cfg.task, force=args.force, verbose=True)
-    _json_line({"base_model": str(res.path), "from_cache": res.from_cache,
+    print_json_line({"base_model": str(res.path), "from_cache": res.from_cache,
                 "windows_per_s": res.info.get("windows_per_s"), "seconds": res.info.get("seconds"),
                 "final_masked_mse": (res.info.get("loss_per_epoch") or [None])[-1]})
     return 0
@@ -137,7 +131,7 @@ def _cmd_cmapss(args: argparse.Namespace) -> int:
     cfg = cfg.with_overrides(files)
     result = run_experiment(cfg)
     print(f"outputs: {result['run_dir']}", file=sys.stderr)
-    _json_line({"dataset": result["dataset"], "run_dir": result["run_dir"],
+    print_json_line({"dataset": result["dataset"], "run_dir": result["run_dir"],
                 **_short(result["metrics"], ("rmse", "score", "rmse_capped", "mae"))})
     return 0
 
@@ -151,7 +145,7 @@ def _cmd_ai4i(args: argparse.Namespace) -> int:
         over.append("run.name=ai4i")
     result = run_experiment(cfg.with_overrides(over))
     print(f"outputs: {result['run_dir']}", file=sys.stderr)
-    _json_line({"dataset": result["dataset"], "run_dir": result["run_dir"],
+    print_json_line({"dataset": result["dataset"], "run_dir": result["run_dir"],
                 **_short(result["metrics"], ("f1", "precision", "recall", "pr_auc"))})
     return 0
 
@@ -164,7 +158,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         over.update(n_train=args.units, n_test=args.units)
     fleet = simulate_fleet(FleetSpec.preset(args.subset, **over))
     paths = write_cmapss(fleet, args.out, args.subset)
-    _json_line({k: str(v) for k, v in paths.items()} | {"train_units": int(fleet.train["unit"].nunique())})
+    print_json_line({k: str(v) for k, v in paths.items()} | {"train_units": int(fleet.train["unit"].nunique())})
     return 0
 
 

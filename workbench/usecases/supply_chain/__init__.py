@@ -25,6 +25,7 @@ import sys
 from typing import Any
 
 from workbench.config import EvalArgs, LoraArgs, RunArgs, RunConfig, TrainArgs
+from workbench.io import print_json_line
 from workbench.usecases.supply_chain.config import SupplyTaskArgs
 
 NAME = "supply_chain"
@@ -71,13 +72,6 @@ def report_section(result: dict) -> str:
 
 
 # ----------------------------------------------------------------------------- command line
-def _json_line(obj: Any) -> None:
-    from workbench.io import to_json
-
-    sys.stdout.flush()
-    print(to_json(obj, indent=None), flush=True)
-
-
 def _config(args: argparse.Namespace) -> RunConfig:
     if getattr(args, "config", None):
         cfg = RunConfig.from_yaml(args.config, task_cls=SupplyTaskArgs, overrides=args.overrides)
@@ -109,7 +103,7 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     _, info = pretrained_base(cfg.task, force=args.force, verbose=True)
-    _json_line({k: info.get(k) for k in ("path", "from_cache", "seconds", "samples_per_s", "train_windows",
+    print_json_line({k: info.get(k) for k in ("path", "from_cache", "seconds", "samples_per_s", "train_windows",
                                          "parameters", "source_regions", "val_loss")})
     return 0
 
@@ -134,7 +128,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         cfg.data.columns = mapping
     result = run_experiment(cfg)
     print(f"outputs: {result['run_dir']}", file=sys.stderr)
-    _json_line(_summary(result))
+    print_json_line(_summary(result))
     return 0
 
 
@@ -156,7 +150,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         atomic_write_bytes(out, buf.getvalue())
     else:
         atomic_write_bytes(out, sim.demand.to_csv(index=False).encode("utf-8"))
-    _json_line({"path": str(out), "rows": int(len(sim.demand)), "series": int(sim.demand["unique_id"].nunique())})
+    print_json_line({"path": str(out), "rows": int(len(sim.demand)), "series": int(sim.demand["unique_id"].nunique())})
     return 0
 
 
