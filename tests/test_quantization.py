@@ -52,3 +52,42 @@ def test_qlora_tiny_llama_trains_on_gpu():
         opt.zero_grad()
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not HAS_BNB, reason="needs bitsandbytes (pip install 'ki-werkbank[gpu]')")
+def test_qlora_trains_through_fit_and_stays_on_the_gpu(tmp_path):
+    """The product path: NF4 base + LoRA through ``workbench.training.fit`` (Lightning), bf16."""
+    from peft import LoraConfig, get_peft_model
+
+    from workbench.causal_lm import tiny_llama
+    from workbench.config import TrainArgs
+    from workbench.quantization import quantize_model_nf4
+    from workbench.training import StepOutput, fit
+
+    class LM:
+        monitor, monitor_mode = "val_loss", "min"
+
+        def step(self, model, batch):
+            return StepOutput(loss=model(input_ids=batch["input_ids"], labels=batch["input_ids"]).loss)
+
+        def epoch_metrics(self, preds, target):
+            return {}
+
+    model = get_peft_model(quantize_model_nf4(tiny_llama(500, hidden_size=128, num_layers=2)),
+                           LoraConfig(r=8, lora_alpha=16, target_modules="all-linear"))
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, 500, (32, 8), generator=g).repeat(1, 4)  # repeated 8-token patterns
+    loader = torch.utils.data.DataLoader([{"input_ids": r} for r in ids], batch_size=8)
+
+    def loss() -> float:
+        with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
+            return float(LM().step(model, {"input_ids": ids.cuda()}).loss)
+
+    before = loss()
+    result = fit(model, LM(), loader, None, TrainArgs(max_epochs=15, batch_size=8, lr=5e-3, logger="none",
+                                                      progress_bar=False), tmp_path, resume=False)
+    assert result.precision == "bf16-mixed"
+    assert all(p.device.type == "cuda" for p in model.parameters())
+    after = loss()
+    assert after < before - 0.5, (before, after)

@@ -234,7 +234,10 @@ class TrainArgs(_Section):
     group_by_length: bool = True
     """Batch samples of similar length together (less padding, faster on text)."""
     compile: bool = False
-    """Compile the model with ``torch.compile``."""
+    """Compile with ``torch.compile``, one transformer block at a time (see ``training.compile_model``).
+
+    Off by default: compiling costs tens of seconds up front, which pays off on GPU runs of a few
+    minutes and more, not on short notebook runs or on CPU."""
     logger: str = "csv"
     """``csv`` (always available), ``tensorboard`` or ``mlflow`` (when installed), or ``none``."""
     progress_bar: bool = True

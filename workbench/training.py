@@ -231,9 +231,8 @@ class WorkbenchModule(L.LightningModule):
         params = [p for p in self.model.parameters() if p.requires_grad]
         if not params:
             raise ValueError("the model has no trainable parameters: apply LoRA or unfreeze a head first")
-        # Fused AdamW is a single kernel per step on CUDA (torch >= 2.0); CPU uses the foreach path.
-        fused = torch.cuda.is_available() and all(p.is_cuda for p in params)
-        opt = torch.optim.AdamW(params, lr=self.args.lr, weight_decay=self.args.weight_decay, fused=fused or None)
+        opt = torch.optim.AdamW(params, lr=self.args.lr, weight_decay=self.args.weight_decay,
+                                fused=use_fused_adamw(params, self.args) or None)
         warmup = int(self.args.warmup_ratio * self.total_steps)
 
         def schedule(step: int) -> float:
@@ -251,6 +250,18 @@ class WorkbenchModule(L.LightningModule):
         keep = {f"model.{n}" for n, p in self.model.named_parameters() if p.requires_grad}
         keep |= {f"model.{n}" for n, _ in self.model.named_buffers()}
         checkpoint["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if k in keep}
+
+
+def use_fused_adamw(params: Sequence[torch.nn.Parameter], args: TrainArgs) -> bool:
+    """Whether to use the fused AdamW kernel (one kernel per step instead of one per tensor).
+
+    Only on CUDA and only without gradient clipping: Lightning's mixed-precision plugin refuses
+    to clip the gradients of a fused optimizer ("performs unscaling of gradients internally"),
+    also under bf16, where nothing is scaled. Clipping is on by default, so the common case uses
+    the ``foreach`` path, which for LoRA's few million parameters costs well under a millisecond.
+    """
+    return (args.grad_clip is None and torch.cuda.is_available() and bool(params)
+            and all(p.is_cuda for p in params))
 
 
 # ----------------------------------------------------------------------------- setup helpers
@@ -361,7 +372,7 @@ def _read_history(run_dir: Path) -> pd.DataFrame:
 
 
 def prepare_model(model: torch.nn.Module, args: TrainArgs) -> torch.nn.Module:
-    """Apply the model-level switches: train mode, gradient checkpointing, compile."""
+    """Apply the model-level switches: train mode and gradient checkpointing."""
     model.train()  # from_pretrained returns eval mode; Lightning keeps it (STACK_NOTES)
     if args.gradient_checkpointing:
         target = model
@@ -432,7 +443,7 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
     module = WorkbenchModule(model, task, args, total_steps=total)
     module.seed = seed
     if args.compile:
-        module.model = torch.compile(module.model)
+        compile_model(model)
     last = run_dir / "checkpoints" / "last.ckpt"
     ckpt_path = str(last) if resume and last.is_file() else None
     if ckpt_path:
@@ -444,12 +455,17 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
         # Resuming reuses the run directory on purpose (earlier logs were moved aside).
         warnings.filterwarnings("ignore", message=r".*exists and is not empty.*")
         warnings.filterwarnings("ignore", message=r".*have no `val_dataloader`.*")
-        _fit_interruptibly(trainer, module, train_loader, val_loader, ckpt_path)
+        with _lora_inputs_under_autocast(model, precision):
+            _fit_interruptibly(trainer, module, train_loader, val_loader, ckpt_path)
     seconds = time.perf_counter() - t0
 
     best = ckpt.best_model_path or None
     if best and Path(best).is_file():
         restore_checkpoint(module, best)
+    if accelerator == "cuda" and trainer.world_size == 1:
+        # Lightning's teardown moves the model to the CPU. Evaluation in the same notebook would
+        # then run there, slowly; keep it on the GPU it trained on, as users expect.
+        model.to(trainer.strategy.root_device)
     model.eval()
     if trainer.is_global_zero:
         _audit_train(run_dir, args, precision, accelerator, seconds, ckpt_path, trainer.current_epoch)
@@ -460,6 +476,64 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
         peak_memory_mb=_peak_memory_mb(accelerator), precision=precision, accelerator=accelerator,
         resumed_from=ckpt_path, epochs=trainer.current_epoch, extra={"is_global_zero": trainer.is_global_zero},
     )
+
+
+def compile_model(model: torch.nn.Module) -> torch.nn.Module:
+    """Compile ``model`` in place with ``torch.compile``, block by block where it has blocks.
+
+    Transformers repeat one block (a decoder layer) many times. Compiling each block instead of
+    the whole model ("regional compilation", PyTorch >= 2.5) gives the same fused kernels (norms,
+    activations, rotary embeddings, the LoRA side path) for the compile time of a single block,
+    because all blocks share one graph. ``Module.compile`` works in place, so parameter names,
+    checkpoints and saved adapters stay as they are. Models without repeated blocks are
+    compiled whole.
+
+    Returns:
+        The same ``model`` object.
+    """
+    blocks = repeated_blocks(model)
+    for block in blocks or [model]:
+        block.compile()
+    return model
+
+
+def repeated_blocks(model: torch.nn.Module) -> list[torch.nn.Module]:
+    """The largest ``ModuleList`` whose entries all share one class (the transformer layers).
+
+    Returns an empty list when the model has no such list of at least two blocks.
+    """
+    best: list[torch.nn.Module] = []
+    best_size = 0
+    for module in model.modules():
+        if not isinstance(module, torch.nn.ModuleList) or len(module) < 2:
+            continue
+        if len({type(m) for m in module}) != 1:
+            continue
+        size = sum(p.numel() for p in module.parameters())
+        if size > best_size:
+            best, best_size = list(module), size
+    return best
+
+
+@contextlib.contextmanager
+def _lora_inputs_under_autocast(model: torch.nn.Module, precision: str) -> Iterator[None]:
+    """Under mixed precision, let autocast choose the LoRA matmul dtype (no input up-cast).
+
+    peft casts each LoRA layer's input to the adapter's dtype (fp32) before the adapter's
+    matmuls, and autocast then casts it back to bf16 for them: two copies of every activation
+    through memory, per adapted layer, per step. Under autocast those copies change nothing in
+    the result, so they are switched off for the duration of training.
+    """
+    if not precision.endswith("-mixed"):
+        yield
+        return
+    try:
+        from peft.helpers import disable_input_dtype_casting
+    except ImportError:  # peft without the switch (< 0.14): keep its default behaviour
+        yield
+        return
+    with disable_input_dtype_casting(model):
+        yield
 
 
 def _audit_train(run_dir: Path, args: TrainArgs, precision: str, accelerator: str, seconds: float,
