@@ -50,10 +50,12 @@ test-notebooks: $(STAMP)
 test-slow: $(STAMP)
 	$(PY) -m pytest -m slow tests
 
+# JupyterHub and headless-Chromium tests (what .ci/run does after `make test`). Hard time limits
+# (SIGINT first, so pytest stops the servers it started); a missing dependency fails, not skips.
 test-browser: $(STAMP)
 	PY=$(PY) bash .ci/install_system_deps.sh
-	$(PY) -m pytest -m hub tests/deploy
-	$(PY) -m pytest -m browser tests/browser
+	WORKBENCH_REQUIRE_SYSTEM_DEPS=1 OMP_NUM_THREADS=1 timeout --signal=INT --kill-after=30 600 $(PY) -m pytest -m hub tests/deploy
+	WORKBENCH_REQUIRE_SYSTEM_DEPS=1 OMP_NUM_THREADS=1 timeout --signal=INT --kill-after=30 600 $(PY) -m pytest -m browser tests/browser
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

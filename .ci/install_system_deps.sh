@@ -33,10 +33,11 @@ if ! command -v configurable-http-proxy >/dev/null 2>&1; then
   $SUDO npm install -g --no-fund --no-audit configurable-http-proxy
 fi
 
-"$PY" -m pip install -q "$TORCH" jupyterhub playwright websocket-client requests
+# The bounds are pyproject's `hub` extra.
+"$PY" -m pip install -q "$TORCH" "jupyterhub>=5" "playwright>=1.45" "websocket-client>=1.7" "requests>=2.31"
 
 echo "versions:"
-/usr/bin/chromium --version || true
+/usr/bin/chromium --version 2>/dev/null || true  # (stderr: Debian's /etc/chromium.d/dev-shm check is noisy)
 configurable-http-proxy --version || true
 "$PY" -c "import jupyterhub, playwright; from importlib.metadata import version as v; \
 print('jupyterhub', jupyterhub.__version__, '| playwright', v('playwright'))"

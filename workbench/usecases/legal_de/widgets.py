@@ -51,7 +51,8 @@ def probability_figure(labels: Sequence[str], probabilities: dict[str, Sequence[
         if p.shape[0] != len(labels):
             raise ValueError(f"{role}: {p.shape[0]} probabilities for {len(labels)} labels")
         fig.add_trace(go.Bar(y=list(labels), x=p, orientation="h", name=LABELS.get(role, role),
-                             marker_color=COLORS.get(role), text=[f"{v:.2f}" for v in p], textposition="auto"))
+                             marker_color=COLORS.get(role), text=[f"{v:.2f}" for v in p], textposition="outside",
+                             cliponaxis=False))  # labels beside short bars stay readable
     fig.update_layout(title=title, barmode="group", xaxis=dict(range=[0, 1], title="probability"),
                       yaxis=dict(autorange="reversed"), height=max(300, 45 * len(labels)),
                       margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.15))
@@ -142,7 +143,9 @@ class ClauseExplorer:
         self.text = w.Textarea(value="Gerichtsstand für alle Streitigkeiten aus diesem Vertrag ist München.",
                                layout=w.Layout(width="95%", height="90px"))
         self.button = w.Button(description="Classify", button_style="primary")
-        self.proba_fig = go.FigureWidget(probability_figure(self.labels, self._probabilities(self.text.value)))
+        first = self._probabilities(self.text.value)
+        self.proba_fig = go.FigureWidget(probability_figure(
+            self.labels, first, title=f"Adapter predicts: {self.labels[int(np.argmax(first['adapter']))]}"))
         self.picker.observe(self.on_pick, names="value")
         self.button.on_click(lambda _: self.update_probabilities())
         tab_try = w.VBox([self.picker, self.text, self.button, self.proba_fig])
