@@ -1,5 +1,6 @@
 """The `workbench` command: verbs, JSON on the last line, clear errors with exit code 2."""
 
+import argparse
 import json
 import subprocess
 import sys
@@ -7,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from workbench.cli import build_parser, main
+from workbench.cli import add_run_args, build_parser, main, run_overrides
 from workbench.config import LoraArgs
 from workbench.lora import apply_lora, save_adapter
 from workbench.models import default_text_model_path, load_sequence_classifier
@@ -17,6 +18,23 @@ def test_all_verbs_are_registered():
     parser = build_parser()
     verbs = set(parser._subparsers._group_actions[0].choices)  # noqa: SLF001 - argparse internals
     assert {"train", "evaluate", "predict", "merge", "demo", "audit"} <= verbs
+
+
+def test_building_the_parser_imports_no_heavy_library():
+    """Every call builds the parser with all use-case verbs; torch and friends load only when a verb runs."""
+    code = ("import sys; from workbench.cli import build_parser; build_parser(); "
+            "print(sorted({'torch', 'transformers', 'lightning', 'peft', 'pandas', 'sklearn'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_run_flags_become_overrides():
+    parser = argparse.ArgumentParser()
+    add_run_args(parser)
+    assert run_overrides(parser.parse_args([])) == []
+    args = parser.parse_args(["--output-dir", "my runs", "--name", "fd001"])
+    assert run_overrides(args) == ['run.output_dir="my runs"', 'run.name="fd001"']
+    assert run_overrides(argparse.Namespace()) == []  # a verb without the flags
 
 
 def test_merge_prints_json_last_line(tmp_path, capsys):

@@ -5,37 +5,13 @@ import lightning as L
 import pytest
 import torch
 from torch import nn
-from torch.utils.data import TensorDataset
 
 from workbench.config import LoraArgs, TrainArgs
 from workbench.lora import apply_lora
-from workbench.training import (SeededSampler, StepOutput, Task, fit, make_loader, resolve_precision,
+from workbench.training import (SeededSampler, Task, fit, make_loader, resolve_precision,
                                 restore_checkpoint)
 
-
-class Classify:
-    monitor, monitor_mode = "val_acc", "max"
-
-    def step(self, model, batch):
-        x, y = batch
-        logits = model(x)
-        return StepOutput(nn.functional.cross_entropy(logits, y), logits, y)
-
-    def epoch_metrics(self, preds, target):
-        return {"acc": (preds.argmax(-1) == target).float().mean().item()}
-
-
-def _data(n=384, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, 8, generator=g)
-    y = ((x[:, 0] + x[:, 1] > 0).long() + (x[:, 2] > 1).long()).clamp(max=2)
-    return TensorDataset(x, y)
-
-
-def _model():
-    torch.manual_seed(1)
-    base = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 3))
-    return apply_lora(base, LoraArgs(r=4, target_modules=["0"], modules_to_save=["3"]))
+from tiny_task import Classify, data as _data, model as _model  # tests/support, shared with tests/hardening
 
 
 ARGS = dict(batch_size=32, lr=1e-2, progress_bar=False)
@@ -132,3 +108,60 @@ def test_precision_choice():
     assert resolve_precision("bf16-mixed", "cpu") == "bf16-mixed"
     if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
         assert resolve_precision("auto", "auto") == "bf16-mixed"
+
+
+def _tiny_lora_llama():
+    from peft import LoraConfig, get_peft_model
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    cfg = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=2,
+                      num_key_value_heads=1, vocab_size=64, use_cache=False)
+    return get_peft_model(LlamaForCausalLM(cfg), LoraConfig(r=2, target_modules=["q_proj", "v_proj"]))
+
+
+def test_repeated_blocks_are_the_decoder_layers_and_compile_keeps_names():
+    from workbench.training import compile_model, repeated_blocks
+
+    model = _tiny_lora_llama()
+    layers = model.get_base_model().model.layers
+    assert repeated_blocks(model) == list(layers)
+    assert repeated_blocks(nn.Sequential(nn.Linear(2, 2), nn.ReLU())) == []
+    names = [n for n, _ in model.named_parameters()]
+    state_keys = list(model.state_dict())
+    compile_model(model)  # lazy: nothing is compiled until the first call
+    assert all(getattr(layer, "_compiled_call_impl", None) is not None for layer in layers)
+    assert [n for n, _ in model.named_parameters()] == names and list(model.state_dict()) == state_keys
+
+
+def test_lora_input_upcast_is_off_only_under_mixed_precision_and_restored():
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    from workbench.training import _lora_inputs_under_autocast
+
+    model = _tiny_lora_llama()
+
+    def flags():
+        return {getattr(m, "cast_input_dtype_enabled", True) for m in model.modules() if isinstance(m, BaseTunerLayer)}
+
+    with _lora_inputs_under_autocast(model, "32-true"):
+        assert flags() == {True}
+    with _lora_inputs_under_autocast(model, "bf16-mixed"):
+        assert flags() == {False}
+    assert flags() == {True}
+    with pytest.raises(RuntimeError), _lora_inputs_under_autocast(model, "16-mixed"):
+        raise RuntimeError("training failed")
+    assert flags() == {True}
+
+
+def test_fused_adamw_only_without_gradient_clipping():
+    """Lightning refuses to clip a fused optimizer's gradients under mixed precision (seen on an
+    H200 with the default grad_clip=1.0), so the fused kernel is used only when clipping is off."""
+    from workbench.training import use_fused_adamw
+
+    params = [nn.Parameter(torch.zeros(2))]
+    assert not use_fused_adamw(params, TrainArgs(grad_clip=1.0))
+    assert not use_fused_adamw(params, TrainArgs(grad_clip=None))  # CPU tensors: foreach path
+    if torch.cuda.is_available():
+        cuda = [nn.Parameter(torch.zeros(2, device="cuda"))]
+        assert use_fused_adamw(cuda, TrainArgs(grad_clip=None))
+        assert not use_fused_adamw(cuda, TrainArgs(grad_clip=1.0))

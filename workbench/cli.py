@@ -27,6 +27,25 @@ from workbench.config import ConfigError, RunConfig
 from workbench.io import print_json_line
 
 
+_RUN_FLAGS = (("output_dir", "run.output_dir"), ("name", "run.name"))
+
+
+def add_run_args(parser: argparse.ArgumentParser, *, name_help: str = "run name (default: from the config)") -> None:
+    """Add ``--output-dir`` and ``--name``, the flags of every verb that makes a run directory.
+
+    The core verbs and the use cases' verbs (``workbench maintenance cmapss``, ``workbench supply
+    backtest`` ...) share them; :func:`run_overrides` turns the given ones into config overrides.
+    """
+    parser.add_argument("--output-dir", help="directory for run outputs (default: runs)")
+    parser.add_argument("--name", help=name_help)
+
+
+def run_overrides(args: argparse.Namespace) -> list[str]:
+    """``--set``-style overrides (``run.output_dir=...``, ``run.name=...``) for the flags of
+    :func:`add_run_args` that were given; flags left out (or absent from ``args``) add nothing."""
+    return [f"{key}={json.dumps(str(getattr(args, flag)))}" for flag, key in _RUN_FLAGS if getattr(args, flag, None)]
+
+
 def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="YAML config (sections run, model, data, lora, train, eval, task)")
     p.add_argument("--usecase", help="use case (default: the config's run.usecase, else legal_de)")
@@ -37,8 +56,7 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--text-column", help="text column of your file (text use cases)")
     p.add_argument("--label-column", help="label column of your file (classification)")
     p.add_argument("--format", help="file format, if the suffix does not tell")
-    p.add_argument("--output-dir", help="directory for run outputs (default: runs)")
-    p.add_argument("--name", help="run name (default: from the config)")
+    add_run_args(p)
     p.add_argument("--base-model", help="base model directory (or hub id with --allow-download)")
     p.add_argument("--allow-download", action="store_true", help="allow fetching a hub id (off by default)")
 
@@ -64,10 +82,10 @@ def load_config(args: argparse.Namespace) -> tuple[Any, RunConfig]:
         columns["label"] = args.label_column
     if columns:
         overrides.append(f"data.columns={json.dumps(columns)}")
-    for flag, key in (("format", "data.format"), ("output_dir", "run.output_dir"), ("name", "run.name"),
-                      ("base_model", "model.base_model")):
+    for flag, key in (("format", "data.format"), ("base_model", "model.base_model")):
         if getattr(args, flag, None):
             overrides.append(f"{key}={json.dumps(str(getattr(args, flag)))}")
+    overrides += run_overrides(args)
     if args.allow_download:
         overrides.append("model.allow_download=true")
     if args.config:

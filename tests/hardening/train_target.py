@@ -15,25 +15,14 @@ import sys
 from pathlib import Path
 
 import lightning as L
-import torch
-from torch import nn
-from torch.utils.data import TensorDataset
 
-from workbench.config import LoraArgs, TrainArgs
-from workbench.lora import apply_lora
-from workbench.training import StepOutput, fit, make_loader
+from workbench.config import TrainArgs
+from workbench.training import fit, make_loader
 
-
-class Classify:
-    monitor, monitor_mode = "val_acc", "max"
-
-    def step(self, model, batch):
-        x, y = batch
-        logits = model(x)
-        return StepOutput(nn.functional.cross_entropy(logits, y), logits, y)
-
-    def epoch_metrics(self, preds, target):
-        return {"acc": (preds.argmax(-1) == target).float().mean().item()}
+SUPPORT = str(Path(__file__).resolve().parents[1] / "support")
+if SUPPORT not in sys.path:  # run as a script; under pytest the folder is on its pythonpath already
+    sys.path.insert(0, SUPPORT)
+from tiny_task import Classify, data, model  # noqa: E402  (the task, data and model of tests/test_training.py)
 
 
 class AuditEachEpoch(L.Callback):
@@ -43,18 +32,6 @@ class AuditEachEpoch(L.Callback):
         from workbench.governance.audit import record_event
 
         record_event("train.epoch", run="kill-test", epoch=trainer.current_epoch)
-
-
-def data(n: int = 384, seed: int = 0) -> TensorDataset:
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, 8, generator=g)
-    return TensorDataset(x, ((x[:, 0] + x[:, 1] > 0).long() + (x[:, 2] > 1).long()).clamp(max=2))
-
-
-def model() -> nn.Module:
-    torch.manual_seed(1)
-    base = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 3))
-    return apply_lora(base, LoraArgs(r=4, target_modules=["0"], modules_to_save=["3"]))
 
 
 def run(run_dir: str | os.PathLike, epochs: int, callbacks=()):

@@ -80,8 +80,12 @@ def test_failure_estimator_on_process_windows(tiny, tmp_path):
 
 def test_cli_cmapss_on_a_simulated_multi_condition_fleet(tmp_path, capsys):
     """The same command as for FD001 runs unchanged on an FD004-like fleet (6 regimes, 2 faults)."""
+    from transformers.utils import logging as hf_logging
+
     from workbench.cli import main
 
+    hf_logging.set_verbosity_warning()  # the user's settings; the run silences transformers only while it runs
+    hf_logging.enable_progress_bar()
     assert main(["maintenance", "simulate", "--subset", "FD004", "--units", "10", "--out", str(tmp_path / "d"),
                  "--seed", "4"]) == 0
     files = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -89,6 +93,7 @@ def test_cli_cmapss_on_a_simulated_multi_condition_fleet(tmp_path, capsys):
     rc = main(["maintenance", "cmapss", "--smoke", "--train", files["train"], "--test", files["test"], "--rul",
                files["rul"], "--output-dir", str(tmp_path / "runs"), "--set", "train.max_epochs=1", *over])
     assert rc == 0
+    assert hf_logging.get_verbosity() == hf_logging.WARNING and hf_logging.is_progress_bar_enabled()
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     for role in ("baseline", "frozen_base", "adapter"):
         assert np.isfinite(last[role]["rmse"]) and np.isfinite(last[role]["score"])

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
+from typing import Any
 
 from workbench.config import RunConfig
 from workbench.usecases.legal_de.config import LegalTaskArgs, default_config
-from workbench.usecases.legal_de.data import DataError, load_labelled_text, prepare_data
 
 NAME = "legal_de"
 TaskArgs = LegalTaskArgs
@@ -37,6 +37,16 @@ __all__ = ["NAME", "TaskArgs", "LegalTaskArgs", "default_config", "run_experimen
 MODEL_ROWS = (("baseline", "TF-IDF + logistic regression"),
               ("frozen_base", "Frozen base + linear head (LR on mean-pooled embeddings)"),
               ("adapter", "LoRA fine-tuned"))
+
+
+def __getattr__(name: str) -> Any:
+    # The data helpers on first use: they import pandas, and ``workbench`` imports this package on
+    # every call to look for CLI verbs (``workbench audit verify`` should not wait for pandas).
+    if name in ("DataError", "load_labelled_text", "prepare_data"):
+        from workbench.usecases.legal_de import data
+
+        return getattr(data, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _audit(operation: str, **fields) -> None:
@@ -70,6 +80,7 @@ def run_experiment(config: RunConfig) -> dict:
     """
     from workbench.io import atomic_write_json, write_run_info
     from workbench.usecases.legal_de.baselines import TfidfBaseline
+    from workbench.usecases.legal_de.data import prepare_data
     from workbench.usecases.legal_de.model import FrozenBaseClassifier, LegalClauseClassifier
 
     if config.task is None:
@@ -170,6 +181,7 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
     With ``config.data.path`` set, the test split of the user's file (same fixed split as in
     training); otherwise the shipped sample's held-out template families.
     """
+    from workbench.usecases.legal_de.data import prepare_data
     from workbench.usecases.legal_de.model import LegalClauseClassifier
 
     _, _, test, info = prepare_data(config)

@@ -24,16 +24,25 @@ import json
 import sys
 from typing import Any
 
+from workbench.cli import add_run_args, run_overrides
 from workbench.config import EvalArgs, LoraArgs, RunArgs, RunConfig, TrainArgs
 from workbench.io import print_json_line
-from workbench.usecases.maintenance.config import MaintenanceTaskArgs
 
 NAME = "maintenance"
 TITLE = "Predictive maintenance (turbofan RUL, PatchTST + LoRA)"
-TaskArgs = MaintenanceTaskArgs
 
 __all__ = ["NAME", "TITLE", "TaskArgs", "MaintenanceTaskArgs", "default_config", "recipe_config", "run_experiment",
            "report_section", "register_cli"]
+
+
+def __getattr__(name: str) -> Any:
+    # ``TaskArgs`` on first use: its PatchTST spec imports torch, and ``workbench`` imports this package
+    # to register its verbs on every call (``workbench audit verify`` should not wait for torch).
+    if name in ("TaskArgs", "MaintenanceTaskArgs"):
+        from workbench.usecases.maintenance.config import MaintenanceTaskArgs
+
+        return MaintenanceTaskArgs
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def recipe_config() -> RunConfig:
@@ -45,6 +54,8 @@ def recipe_config() -> RunConfig:
     the files of a subset and keeps everything else, so FD001 and the multi-condition, two-fault
     subsets go through the same settings.
     """
+    from workbench.usecases.maintenance.config import MaintenanceTaskArgs
+
     task = MaintenanceTaskArgs(pretrain_units=200, pretrain_epochs=4, pretrain_supervised_epochs=4,
                                pretrain_max_windows=6000, d_model=32, num_layers=2, ffn_dim=64, patch_stride=8,
                                target_units=60, train_stride=3)
@@ -91,17 +102,15 @@ def report_section(result: dict) -> str:
 
 # ----------------------------------------------------------------------------- command line
 def _config(args: argparse.Namespace) -> RunConfig:
+    from workbench.usecases.maintenance.config import MaintenanceTaskArgs
+
     if getattr(args, "config", None):
         cfg = RunConfig.from_yaml(args.config, task_cls=MaintenanceTaskArgs, overrides=args.overrides)
     elif args.smoke:
         cfg = default_config(smoke=True).with_overrides(args.overrides)
     else:
         cfg = recipe_config().with_overrides(args.overrides)
-    extra = []
-    if getattr(args, "output_dir", None):
-        extra.append(f"run.output_dir={json.dumps(args.output_dir)}")
-    if getattr(args, "name", None):
-        extra.append(f"run.name={json.dumps(args.name)}")
+    extra = run_overrides(args)
     return cfg.with_overrides(extra) if extra else cfg
 
 
@@ -171,8 +180,7 @@ def register_cli(subparsers) -> None:
         p.add_argument("--config", help="YAML config (e.g. configs/maintenance/default.yaml)")
         p.add_argument("--smoke", action="store_true", help="tiny, fast settings")
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE")
-        p.add_argument("--output-dir", help="directory for run outputs (default: runs)")
-        p.add_argument("--name", help="run name")
+        add_run_args(p, name_help="run name")
 
     p = sub.add_parser("pretrain", help="pretrain (or load the cached) factory base model")
     common(p)

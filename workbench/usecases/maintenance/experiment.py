@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from workbench.config import RunConfig
+from workbench.models import quiet_transformers
+from workbench.timeseries import PretrainResult
 from workbench.usecases.maintenance.baselines import ProcessFailureClassifier, WindowFeatureRUL
 from workbench.usecases.maintenance.config import MaintenanceTaskArgs
 from workbench.usecases.maintenance.data import (ai4i_features, ai4i_windows, add_test_rul, load_ai4i, load_cmapss,
@@ -33,6 +35,7 @@ from workbench.usecases.maintenance.model import FailureEstimator, RULEstimator,
 from workbench.usecases.maintenance.simulate import FleetSpec, simulate_ai4i, simulate_fleet, write_cmapss
 
 ROLE_OF_MODE = {"frozen": "frozen_base", "lora": "adapter", "full": "full_finetune"}
+ROLE_ORDER = ("baseline", "frozen_base", "adapter", "full_finetune")
 PUBLISHED_FD001 = {"CNN (Babu 2016)": 18.45, "LSTM (Zheng 2017)": 16.14, "deep CNN (Li 2018)": 12.61}
 
 
@@ -45,14 +48,23 @@ def _modes(cfg: RunConfig) -> list[str]:
     return modes
 
 
-def _quiet_transformers() -> None:
-    try:
-        from transformers.utils import logging as hf_logging
+def _start(cfg: RunConfig) -> tuple[MaintenanceTaskArgs, Path, float, PretrainResult]:
+    """The set-up both runs share: the run directory (created), the start time and the factory base
+    model (pretrained, or loaded from the cache).
 
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-    except ImportError:  # pragma: no cover
-        pass
+    Returns:
+        ``(task, run_dir, t0, base)``.
+    """
+    task: MaintenanceTaskArgs = cfg.task
+    run_dir = cfg.run_dir()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    return task, run_dir, t0, pretrain_base(task)
+
+
+def _in_order(metrics: dict[str, dict]) -> dict[str, dict]:
+    """Each role's metrics, in display order."""
+    return {r: metrics[r] for r in ROLE_ORDER if r in metrics}
 
 
 def _target_files(task: MaintenanceTaskArgs, run_dir: Path, seed: int) -> tuple[dict[str, str], str]:
@@ -94,16 +106,12 @@ def _write_outputs(cfg: RunConfig, result: dict, est, data_fp: str | None, base_
     atomic_write_json(run_dir / "results.json", result)
 
 
+@quiet_transformers()  # transformers' load reports, only during the run: the user's settings come back after it
 def run_rul(cfg: RunConfig) -> dict[str, Any]:
     """RUL: baseline, frozen base + head, LoRA (and full fine-tuning) on one C-MAPSS-format subset."""
     from workbench.io import fingerprint_file
 
-    _quiet_transformers()
-    task: MaintenanceTaskArgs = cfg.task
-    run_dir = cfg.run_dir()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    base = pretrain_base(task)
+    task, run_dir, t0, base = _start(cfg)
     files, dataset = _target_files(task, run_dir, cfg.run.seed)
     data = load_cmapss(files["train"], files["test"], files["rul"])
     data_fp = fingerprint_file(files["train"])
@@ -151,11 +159,10 @@ def run_rul(cfg: RunConfig) -> dict[str, Any]:
         metrics["baseline"] = summarize_rul(truth, bpred, horizon=task.horizon, cost_missed=task.cost_missed,
                                             cost_early=task.cost_early)
         preds["baseline"] = np.round(bpred, 2).tolist()
-    order = [r for r in ("baseline", "frozen_base", "adapter", "full_finetune") if r in metrics]
     units = data.test_rul.index.tolist()
     result = {
         "usecase": "maintenance", "problem": "rul", "dataset": dataset, "files": files,
-        "metrics": {r: metrics[r] for r in order}, "run_dir": str(run_dir), "runtime": runtime,
+        "metrics": _in_order(metrics), "run_dir": str(run_dir), "runtime": runtime,
         "predictions": {"unit": units, "truth": data.test_rul.tolist(), **preds},
         "n_conditions": ref.preprocessor_.conditions_.n, "sensors": ref.preprocessor_.sensors_,
         "base_model": str(base.path), "published_fd001_rmse": PUBLISHED_FD001,
@@ -181,14 +188,10 @@ def prepare_ai4i(task: MaintenanceTaskArgs, seed: int = 0, max_rows: int | None 
             "source": task.ai4i_file or "generated AI4I-rule log"}
 
 
+@quiet_transformers()
 def run_failure(cfg: RunConfig) -> dict[str, Any]:
     """Failure: LightGBM on process features vs frozen base + head vs LoRA on process windows."""
-    _quiet_transformers()
-    task: MaintenanceTaskArgs = cfg.task
-    run_dir = cfg.run_dir()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    base = pretrain_base(task)
+    task, run_dir, t0, base = _start(cfg)
     d = prepare_ai4i(task, seed=cfg.run.seed, max_rows=cfg.data.max_rows)
     y, idx = d["y"], d["idx"]
     metrics: dict[str, dict] = {}
@@ -209,9 +212,8 @@ def run_failure(cfg: RunConfig) -> dict[str, Any]:
         gbm.fit(d["rows"]["train"], y[idx["train"]])
         thr = best_f1_threshold(y[idx["val"]], gbm.predict_proba(d["rows"]["val"]))
         metrics["baseline"] = {**failure_metrics(y[idx["test"]], gbm.predict_proba(d["rows"]["test"]), thr), "threshold": thr}
-    order = [r for r in ("baseline", "frozen_base", "adapter", "full_finetune") if r in metrics]
     result = {"usecase": "maintenance", "problem": "failure", "dataset": d["source"],
-              "metrics": {r: metrics[r] for r in order}, "run_dir": str(run_dir), "runtime": runtime,
+              "metrics": _in_order(metrics), "run_dir": str(run_dir), "runtime": runtime,
               "split": {k: int(len(v)) for k, v in idx.items()}, "base_model": str(base.path),
               "seconds": time.perf_counter() - t0}
     from workbench.io import fingerprint_frame

@@ -24,6 +24,7 @@ import json
 import sys
 from typing import Any
 
+from workbench.cli import add_run_args, run_overrides
 from workbench.config import EvalArgs, LoraArgs, RunArgs, RunConfig, TrainArgs
 from workbench.io import print_json_line
 from workbench.usecases.supply_chain.config import SupplyTaskArgs
@@ -77,11 +78,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         cfg = RunConfig.from_yaml(args.config, task_cls=SupplyTaskArgs, overrides=args.overrides)
     else:
         cfg = default_config(smoke=args.smoke).with_overrides(args.overrides)
-    extra = []
-    if getattr(args, "output_dir", None):
-        extra.append(f"run.output_dir={json.dumps(args.output_dir)}")
-    if getattr(args, "name", None):
-        extra.append(f"run.name={json.dumps(args.name)}")
+    extra = run_overrides(args)
     return cfg.with_overrides(extra) if extra else cfg
 
 
@@ -164,8 +161,7 @@ def register_cli(subparsers) -> None:
         p.add_argument("--config", help="YAML config (e.g. configs/supply_chain/default.yaml)")
         p.add_argument("--smoke", action="store_true", help="tiny, fast settings")
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE")
-        p.add_argument("--output-dir", help="directory for run outputs (default: runs)")
-        p.add_argument("--name", help="run name")
+        add_run_args(p, name_help="run name")
 
     p = sub.add_parser("pretrain", help="pretrain (or load the cached) demand base model")
     common(p)
