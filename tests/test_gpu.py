@@ -10,21 +10,11 @@ import pytest
 import torch
 
 from workbench.config import TrainArgs
-from workbench.training import StepOutput, compile_model, fit, repeated_blocks
+from workbench.training import compile_model, fit, repeated_blocks
+
+from tiny_task import NextToken as _LMTask  # tests/support
 
 pytestmark = pytest.mark.gpu
-
-
-class _LMTask:
-    """Next-token loss of a causal LM (labels = inputs; the model shifts them)."""
-
-    monitor, monitor_mode = "val_loss", "min"
-
-    def step(self, model, batch):
-        return StepOutput(loss=model(input_ids=batch["input_ids"], labels=batch["input_ids"]).loss)
-
-    def epoch_metrics(self, preds, target):
-        return {}
 
 
 def _tiny_lora_llama(dtype=torch.bfloat16, seed: int = 0):

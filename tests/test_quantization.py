@@ -63,16 +63,9 @@ def test_qlora_trains_through_fit_and_stays_on_the_gpu(tmp_path):
     from workbench.causal_lm import tiny_llama
     from workbench.config import TrainArgs
     from workbench.quantization import quantize_model_nf4
-    from workbench.training import StepOutput, fit
+    from workbench.training import fit
 
-    class LM:
-        monitor, monitor_mode = "val_loss", "min"
-
-        def step(self, model, batch):
-            return StepOutput(loss=model(input_ids=batch["input_ids"], labels=batch["input_ids"]).loss)
-
-        def epoch_metrics(self, preds, target):
-            return {}
+    from tiny_task import NextToken as LM
 
     model = get_peft_model(quantize_model_nf4(tiny_llama(500, hidden_size=128, num_layers=2)),
                            LoraConfig(r=8, lora_alpha=16, target_modules="all-linear"))

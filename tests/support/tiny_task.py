@@ -1,4 +1,5 @@
-"""The tiny classification task that several tests train: 8 features, 3 classes, an MLP with LoRA.
+"""Tiny tasks that several tests train: a classifier (8 features, 3 classes, an MLP with LoRA) and
+next-token prediction for causal LMs (:class:`NextToken`).
 
 ``tests/support`` is on pytest's ``pythonpath`` (``pyproject.toml``), so a test imports it by
 name; a script that a test starts as a subprocess puts the folder on ``sys.path`` itself (see
@@ -49,3 +50,15 @@ def base() -> nn.Module:
 def model() -> nn.Module:
     """:func:`base` with LoRA on the first layer and the output layer trained in full."""
     return apply_lora(base(), LoraArgs(r=4, target_modules=["0"], modules_to_save=["3"]))
+
+
+class NextToken:
+    """Next-token loss of a causal LM on ``{"input_ids": ...}`` batches (labels = inputs; HF shifts)."""
+
+    monitor, monitor_mode = "val_loss", "min"
+
+    def step(self, model, batch):
+        return StepOutput(loss=model(input_ids=batch["input_ids"], labels=batch["input_ids"]).loss)
+
+    def epoch_metrics(self, preds, target):
+        return {}

@@ -41,8 +41,11 @@ def default_config(smoke: bool = False) -> RunConfig:
     """The default run: pretrain on regions Sued/West/Nord, adapt to the unseen region Ost.
 
     Args:
-        smoke: Tiny settings (CI, ``make demo``, the notebook's smoke mode): 8 SKUs, 40 weeks,
-            a 4-patch PatchTST, 3 epochs; about a minute on two CPU cores including pretraining.
+        smoke: Tiny settings (CI, ``make demo-smoke``, the notebook's smoke mode): 8 SKUs, 40
+            weeks, a 4-patch PatchTST, 3 epochs; about a minute on two CPU cores including
+            pretraining. Without ``smoke`` (``make demo``): 24 SKUs x 6 DCs x 2 years per region,
+            2.7 minutes on two quiet CPU cores including pretraining (measured; wQL adapter 0.199,
+            LightGBM 0.216, frozen base 0.239).
     """
     if smoke:
         task = SupplyTaskArgs(context_length=56, horizon=14, val_days=14, test_days=28, sim_skus=8, sim_days=280,
