@@ -9,8 +9,9 @@ maximum sequence length, learning rate and number of epochs, in one process.
 * **baseline**: ``transformers.Trainer`` with its defaults (random sampler, dynamic padding via
   ``DataCollatorWithPadding``, fp32, linear schedule), only ``lr``, batch size and epochs set.
 * **workbench**: ``workbench.training.fit`` (Lightning underneath) with length-grouped batches
-  (the core's ``SeededSampler``: mega-batches of 50 batches sorted by length, HF's
-  ``LengthGroupedSampler`` scheme) and bf16 autocast *when the CPU has native bf16*
+  (the core's ``SeededSampler``: mega-batches of 50 batches sorted by a length jittered by up to
+  20 % each epoch; HF's ``LengthGroupedSampler`` scheme sorts by the exact length, which gave
+  nearly the same batches every epoch here and cost accuracy) and bf16 autocast *when the CPU has native bf16*
   (AVX-512 BF16 or AMX, checked with ``torch.ops.mkldnn._is_mkldnn_bf16_supported``); on a CPU
   without it bf16 is emulated and slower, so fp32 is kept. ``--compile`` adds ``torch.compile``.
 

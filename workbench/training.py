@@ -77,7 +77,9 @@ class SeededSampler(Sampler[int]):
 
     Length grouping follows Hugging Face's ``LengthGroupedSampler``: shuffle, cut into
     mega-batches of ``50 * batch_size``, sort each by length (longest first), so consecutive
-    batches hold texts of similar length and dynamic padding pads little. Lightning calls
+    batches hold texts of similar length and dynamic padding pads little. Unlike HF, the sort key
+    is the length times a random factor in ``[0.8, 1.2]`` drawn each epoch, so that small data
+    sets do not get the same batches every epoch. Lightning calls
     :meth:`set_epoch` at every epoch start (also through its distributed wrapper).
 
     Args:
@@ -95,6 +97,7 @@ class SeededSampler(Sampler[int]):
         if self.lengths is not None and len(self.lengths) != n:
             raise ValueError(f"lengths has {len(self.lengths)} entries for {n} samples")
         self.epoch = 0
+        self.jitter = 0.2  # relative length jitter of the grouping (see _order)
 
     def set_epoch(self, epoch: int) -> None:
         """Select the permutation of ``epoch``."""
@@ -133,10 +136,18 @@ class SeededSampler(Sampler[int]):
         if self.lengths is None:
             return iter(order.tolist())
         mega = 50 * self.batch_size
+        # Sort by a jittered length: a clause of 80 tokens may share a batch with ones of about
+        # 64-96 tokens, drawn anew each epoch. Sorting by the exact length made nearly the same
+        # batches every epoch whenever the data fit in one mega-batch (n <= 50 * batch_size),
+        # and cost held-out accuracy on 400 German clauses (benchmarks/bench_training_cpu.py,
+        # seeds 2 and 3, 80 test clauses): exact sort 0.556, this jitter 0.625, no grouping 0.675,
+        # HF Trainer 0.594; padding efficiency 0.98 / 0.88 / 0.66 / 0.66.
+        noise = 1.0 + self.jitter * (2.0 * torch.rand(self.n, generator=gen) - 1.0)
+        keys = self.lengths.double() * noise.double()
         out: list[int] = []
         for start in range(0, self.n, mega):
             chunk = order[start:start + mega]
-            chunk = chunk[torch.argsort(self.lengths[chunk], descending=True, stable=True)]
+            chunk = chunk[torch.argsort(keys[chunk], descending=True, stable=True)]
             out.extend(chunk.tolist())
         # Shuffle whole batches so that the longest batches are not always first.
         batches = [out[i:i + self.batch_size] for i in range(0, len(out), self.batch_size)]
