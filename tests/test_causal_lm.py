@@ -95,7 +95,12 @@ def test_collator_pads_labels_with_ignore_index(tok, chats):
 def test_task_loss_matches_hf_shifted_loss(tok, chats):
     model = tiny_llama(len(tok), pad_token_id=tok.pad_token_id)
     batch = CausalLMCollator(tok.pad_token_id)([ChatDataset(chats, tok)[i] for i in range(4)])
+    model.train()
+    train_out = CausalLMTask().step(model, batch)
+    assert train_out.preds is None  # training reads only the loss: no argmax over the logits
+    model.eval()
     out = CausalLMTask().step(model, batch)
+    assert train_out.loss.item() == pytest.approx(out.loss.item(), rel=1e-5)  # Llama has no dropout
     ref = model(**batch).loss  # HF shifts labels and ignores -100 itself
     assert out.loss.item() == pytest.approx(ref.item(), rel=1e-5)
     nll, n, _ = out.preds[0].tolist()

@@ -5,9 +5,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-import torch
-
 from workbench.cli import add_run_args, build_parser, main, run_overrides
 from workbench.config import LoraArgs
 from workbench.lora import apply_lora, save_adapter

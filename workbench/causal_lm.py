@@ -224,7 +224,7 @@ class CausalLMTask:
     monitor_mode = "min"
 
     def step(self, model: Any, batch: dict) -> Any:
-        """Loss and per-batch sums ``[nll_sum, n_tokens, n_correct]`` as ``preds`` (shape (1, 3))."""
+        """Loss and, in eval mode, per-batch sums ``[nll_sum, n_tokens, n_correct]`` as ``preds`` (shape (1, 3))."""
         from workbench.training import StepOutput
 
         out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
@@ -235,6 +235,10 @@ class CausalLMTask:
         valid = target != IGNORE_INDEX
         n_tok = valid.sum()
         loss = nll / n_tok.clamp(min=1)
+        if model.training:
+            # Training reads only the loss: skip the argmax over the (B, T, V) logits, which
+            # costs a full pass over them at every step for a large vocabulary.
+            return StepOutput(loss=loss)
         with torch.no_grad():
             correct = ((logits.argmax(-1) == target) & valid).sum()
             sums = torch.stack([nll.detach().float(), n_tok.float(), correct.float()]).unsqueeze(0)

@@ -7,7 +7,7 @@ import pytest
 from workbench.usecases.maintenance.data import (CMapssPreprocessor, ConditionMap, DataFormatError, add_test_rul,
                                                  add_train_rul, ai4i_features, constant_sensors, load_ai4i,
                                                  load_cmapss, split_units, stratified_split)
-from workbench.usecases.maintenance.simulate import FleetSpec, simulate_fleet, write_cmapss
+from workbench.usecases.maintenance.simulate import FleetSpec, simulate_fleet
 
 
 @pytest.fixture(scope="module")

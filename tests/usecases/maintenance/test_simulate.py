@@ -1,7 +1,6 @@
 """Simulator statistics: turbofan lifetimes and monotone wear; AI4I failure rules and rates."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from workbench.usecases.maintenance.data import load_ai4i, load_cmapss

@@ -1,6 +1,5 @@
 """Figures are built from real forecasts; panels wire controls to them."""
 
-import numpy as np
 import plotly.graph_objects as go
 import pytest
 

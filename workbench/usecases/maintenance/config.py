@@ -14,7 +14,7 @@ Usage::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from workbench.timeseries import PatchTSTSpec, PretrainArgs
 

@@ -28,7 +28,7 @@ from workbench.models import quiet_transformers
 from workbench.timeseries import PretrainResult
 from workbench.usecases.maintenance.baselines import ProcessFailureClassifier, WindowFeatureRUL
 from workbench.usecases.maintenance.config import MaintenanceTaskArgs
-from workbench.usecases.maintenance.data import (ai4i_features, ai4i_windows, add_test_rul, load_ai4i, load_cmapss,
+from workbench.usecases.maintenance.data import (ai4i_features, ai4i_windows, load_ai4i, load_cmapss,
                                                  stratified_split)
 from workbench.usecases.maintenance.evaluation import best_f1_threshold, failure_metrics
 from workbench.usecases.maintenance.model import FailureEstimator, RULEstimator, pretrain_base, summarize_rul

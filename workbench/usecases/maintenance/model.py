@@ -33,7 +33,7 @@ from workbench.config import LoraArgs, TrainArgs
 from workbench.timeseries import (PatchTSTSpec, PretrainResult, build_patchtst, patchtst_lora_targets,
                                   predict_batched, pretrain_patchtst)
 from workbench.usecases.maintenance.config import MaintenanceTaskArgs
-from workbench.usecases.maintenance.data import CMapssPreprocessor, add_test_rul, add_train_rul, split_units
+from workbench.usecases.maintenance.data import CMapssPreprocessor, add_train_rul, split_units
 from workbench.usecases.maintenance.evaluation import best_threshold, failure_metrics, rul_metrics
 from workbench.usecases.maintenance.simulate import FleetSpec, simulate_fleet
 from workbench.usecases.maintenance.task import FailureTask, RULTask, window_loader

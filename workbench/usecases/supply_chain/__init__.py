@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from workbench.cli import add_run_args, run_overrides
 from workbench.config import EvalArgs, LoraArgs, RunArgs, RunConfig, TrainArgs
