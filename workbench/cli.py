@@ -42,7 +42,12 @@ def add_run_args(parser: argparse.ArgumentParser, *, name_help: str = "run name 
 def run_overrides(args: argparse.Namespace) -> list[str]:
     """``--set``-style overrides (``run.output_dir=...``, ``run.name=...``) for the flags of
     :func:`add_run_args` that were given; flags left out (or absent from ``args``) add nothing."""
-    return [f"{key}={json.dumps(str(getattr(args, flag)))}" for flag, key in _RUN_FLAGS if getattr(args, flag, None)]
+    return _flag_overrides(args, _RUN_FLAGS)
+
+
+def _flag_overrides(args: argparse.Namespace, flags: Sequence[tuple[str, str]]) -> list[str]:
+    """``key=<JSON string>`` for each ``(flag, key)`` whose flag was given."""
+    return [f"{key}={json.dumps(str(getattr(args, flag)))}" for flag, key in flags if getattr(args, flag, None)]
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
@@ -81,10 +86,7 @@ def load_config(args: argparse.Namespace) -> tuple[Any, RunConfig]:
         columns["label"] = args.label_column
     if columns:
         overrides.append(f"data.columns={json.dumps(columns)}")
-    for flag, key in (("format", "data.format"), ("base_model", "model.base_model")):
-        if getattr(args, flag, None):
-            overrides.append(f"{key}={json.dumps(str(getattr(args, flag)))}")
-    overrides += run_overrides(args)
+    overrides += _flag_overrides(args, (("format", "data.format"), ("base_model", "model.base_model"), *_RUN_FLAGS))
     if args.allow_download:
         overrides.append("model.allow_download=true")
     if args.config:

@@ -78,8 +78,8 @@ class SeededSampler(Sampler[int]):
     Length grouping follows Hugging Face's ``LengthGroupedSampler``: shuffle, cut into
     mega-batches of ``50 * batch_size``, sort each by length (longest first), so consecutive
     batches hold texts of similar length and dynamic padding pads little. Unlike HF, the sort key
-    is the length times a random factor in ``[0.8, 1.2]`` drawn each epoch, so that small data
-    sets do not get the same batches every epoch. Lightning calls
+    is the length times a random factor in ``[1 - jitter, 1 + jitter]`` drawn each epoch, so that
+    small data sets do not get the same batches every epoch. Lightning calls
     :meth:`set_epoch` at every epoch start (also through its distributed wrapper).
 
     Args:
@@ -88,16 +88,16 @@ class SeededSampler(Sampler[int]):
         lengths: Per-sample lengths for grouping, or ``None`` for plain shuffling.
         batch_size: Batch size the grouping is made for.
         shuffle: ``False`` keeps the original order (validation).
+        jitter: Relative random change of each length before grouping (0: sort by exact length).
     """
 
     def __init__(self, n: int, seed: int = 0, lengths: Sequence[int] | None = None, batch_size: int = 16,
-                 shuffle: bool = True):
-        self.n, self.seed, self.batch_size, self.shuffle = n, seed, batch_size, shuffle
+                 shuffle: bool = True, jitter: float = 0.2):
+        self.n, self.seed, self.batch_size, self.shuffle, self.jitter = n, seed, batch_size, shuffle, jitter
         self.lengths = None if lengths is None else torch.as_tensor(list(lengths))
         if self.lengths is not None and len(self.lengths) != n:
             raise ValueError(f"lengths has {len(self.lengths)} entries for {n} samples")
         self.epoch = 0
-        self.jitter = 0.2  # relative length jitter of the grouping (see _order)
 
     def set_epoch(self, epoch: int) -> None:
         """Select the permutation of ``epoch``."""
