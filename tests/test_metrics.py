@@ -38,3 +38,18 @@ def test_bad_input_is_named():
         m.rmse([], [])
     with pytest.raises(ValueError, match="positive"):
         m.pr_auc([0, 0], [0.1, 0.2])
+
+
+def test_verdict_names_the_best_model_and_prefers_the_simpler_one_on_a_tie():
+    from workbench.metrics import verdict
+
+    names = {"baseline": "LightGBM", "frozen_base": "the frozen base", "adapter": "the LoRA adapter"}
+    lost = verdict({"baseline": 28.1, "frozen_base": 30.2, "adapter": 29.4}, "RMSE", lower_is_better=True, labels=names)
+    assert lost["best"] == "baseline" and not lost["adapter_best"]
+    assert "LightGBM" in lost["text"] and "does not beat it" in lost["text"] and "The LoRA adapter" in lost["text"]
+    tie = verdict({"baseline": 0.790, "adapter": 0.792}, "accuracy", lower_is_better=False)
+    assert tie["best"] == "baseline" and tie["tied"] == ["baseline"] and "ties" in tie["text"]
+    won = verdict({"baseline": 0.70, "frozen_base": float("nan"), "adapter": 0.80}, "accuracy", lower_is_better=False)
+    assert won["adapter_best"] and won["text"].startswith("Best model on this data: adapter")
+    with pytest.raises(ValueError, match="no finite"):
+        verdict({"adapter": float("nan")}, "RMSE", lower_is_better=True)

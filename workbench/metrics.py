@@ -13,7 +13,7 @@ Usage::
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -120,3 +120,58 @@ def classification_report(y_true: Any, y_pred: Any, labels: Sequence[str]) -> di
         "labels": list(labels),
         "n": int(len(np.asarray(y_true))),
     }
+
+
+def verdict(scores: Mapping[str, float], metric: str, *, lower_is_better: bool, adapter: str = "adapter",
+            labels: Mapping[str, str] | None = None, rel_tol: float = 0.01) -> dict[str, Any]:
+    """The honest summary line of a comparison: which model is best on this data, plainly.
+
+    Every notebook, report section and CLI summary ends with this line, so a user never has to
+    read a table to learn that a simple baseline beat the adapter. Scores within ``rel_tol`` of the
+    best (relative) tie with it; when the adapter ties with a simpler model, the simpler model is
+    recommended, since it is cheaper to run and to explain.
+
+    Args:
+        scores: Model key (``"baseline"``, ``"frozen_base"``, ``"adapter"``, ...) to its score;
+            NaN or None scores are ignored.
+        metric: The metric's display name ("RMSE", "macro-F1").
+        lower_is_better: True for errors and costs, False for accuracies.
+        adapter: The key of the LoRA adapter in ``scores``.
+        labels: Display names per key (default: the key).
+        rel_tol: Relative difference below which two scores count as a tie.
+
+    Returns:
+        ``{"best": key, "tied": [keys tied with the best], "adapter_best": bool, "text": str}``.
+
+    Raises:
+        ValueError: no finite score was given.
+    """
+    names = dict(labels or {})
+    valid = {k: float(v) for k, v in scores.items() if v is not None and np.isfinite(float(v))}
+    if not valid:
+        raise ValueError(f"verdict: no finite {metric} score among {list(scores)}")
+    sign = 1.0 if lower_is_better else -1.0
+    order = sorted(valid, key=lambda k: sign * valid[k])
+    top = order[0]
+    scale = max(abs(valid[top]), 1e-12)
+    tied = [k for k in order[1:] if abs(valid[k] - valid[top]) <= rel_tol * scale]
+    # A tie between the adapter and a simpler model goes to the simpler model.
+    best = top
+    if top == adapter and tied:
+        best = tied[0]
+    name = lambda k: names.get(k, k)  # noqa: E731
+    fmt = lambda k: f"{valid[k]:.4g}"  # noqa: E731
+    cap = lambda k: name(k)[:1].upper() + name(k)[1:]  # noqa: E731  (starts a sentence)
+    others = [k for k in order if k != best]
+    if best == adapter:
+        text = (f"Best model on this data: {name(adapter)} ({metric} {fmt(adapter)}), ahead of "
+                + ", ".join(f"{name(k)} ({fmt(k)})" for k in others) + ".")
+    elif adapter in valid and (adapter in tied or (top == adapter and best != adapter)):
+        text = (f"Best model on this data: {name(best)} ({metric} {fmt(best)}). {cap(adapter)} ({fmt(adapter)}) "
+                f"ties with it (within {rel_tol:.0%}): prefer the simpler {name(best)}.")
+    elif adapter in valid:
+        text = (f"Best model on this data: {name(best)} ({metric} {fmt(best)}). {cap(adapter)} ({fmt(adapter)}) "
+                f"does not beat it.")
+    else:
+        text = f"Best model on this data: {name(best)} ({metric} {fmt(best)})."
+    return {"best": best, "tied": tied, "adapter_best": best == adapter, "text": text}
