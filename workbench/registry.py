@@ -167,7 +167,7 @@ class AdapterRegistry:
         if config is not None and not isinstance(config, dict):
             raise RegistryError(f"config must be a dict, got {type(config).__name__}")
         clean_metrics = _check_metrics(metrics)
-        from workbench.governance.audit import _jsonable, _who
+        from workbench.governance.audit import jsonable, who
 
         with self._lock():
             replaced = target.is_dir()
@@ -183,12 +183,12 @@ class AdapterRegistry:
                     "data_fingerprint": data_fingerprint,
                     "adapter_fingerprint": fingerprint_file(tmp / ADAPTER),
                     "metrics": clean_metrics,
-                    "config": _jsonable(config or {}),
+                    "config": jsonable(config or {}),
                     "parent_run": parent_run,
                     "source": str(source.resolve()),
                     "tags": sorted(set(tags)),
                     "registered_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                    "registered_by": _who()["user"],
+                    "registered_by": who()["user"],
                 }
                 if not (tmp / ADAPTER / "README.md").is_file():
                     from workbench.governance.modelcard import write_model_card

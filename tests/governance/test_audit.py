@@ -163,14 +163,16 @@ def test_filter_and_show(home, tmp_path):
 
 
 def test_cli_verify_and_show(home, capsys):
+    from workbench.governance.cli import main
+
     audit.record_event("train", run="cli")
-    assert audit.main(["verify"]) == 0
+    assert main(["audit", "verify"]) == 0
     assert "audit log OK" in capsys.readouterr().out
-    assert audit.main(["show", "--run", "cli", "--json"]) == 0
+    assert main(["audit", "show", "--run", "cli", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[0])["details"]["run"] == "cli"
     log = home / "audit" / "audit.jsonl"
     log.write_text(log.read_text().replace('"cli"', '"xyz"'))
-    assert audit.main(["verify"]) == 1
+    assert main(["audit", "verify"]) == 1
 
 
 def test_bad_operation_and_sections(home):
@@ -192,3 +194,27 @@ def test_read_only_audit_dir_gives_clear_error(home):
             audit.record_event("train")
     finally:
         (home / "audit").chmod(0o700)
+
+
+def test_audit_is_the_lowest_layer():
+    """The audit log imports nothing above it (no governance CLI, registry or use case), and no
+    other module reaches into its private names: the registry and the CLI build on its public API."""
+    import ast
+    from pathlib import Path
+
+    src = Path(audit.__file__)
+    imported = set()
+    for node in ast.walk(ast.parse(src.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    ours = {m for m in imported if m.startswith("workbench")}
+    assert ours <= {"workbench", "workbench.paths", "workbench._version", "workbench.io"}, ours
+    package = src.parents[1]
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "workbench.governance.audit":
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, f"{path} imports private names of the audit log: {private}"

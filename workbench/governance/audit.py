@@ -33,7 +33,9 @@ Usage::
     print(result)                   # "audit log OK: 12 entries, chain intact (HMAC checked)"
     print(show(run="legal-tiny"))
 
-From the shell (the lead wires :func:`register_cli` into ``workbench``)::
+From the shell (the verbs live in :mod:`workbench.governance.cli`; this module is the lowest
+layer of the governance work and imports nothing of it, so the registry, the CLI and the use
+cases can all build on it)::
 
     workbench audit verify
     workbench audit show --run legal-tiny --since 2026-01-01
@@ -79,7 +81,7 @@ class AuditError(RuntimeError):
 # --------------------------------------------------------------------------------------------
 
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
     """Convert ``obj`` to plain JSON types so that hashing survives a write/read round trip.
 
     Non-finite floats become the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` (strict JSON
@@ -95,24 +97,24 @@ def _jsonable(obj: Any) -> Any:
             return obj
         return "NaN" if math.isnan(obj) else ("Infinity" if obj > 0 else "-Infinity")
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if isinstance(obj, (set, frozenset)):
-        return sorted((_jsonable(v) for v in obj), key=repr)
+        return sorted((jsonable(v) for v in obj), key=repr)
     if isinstance(obj, os.PathLike):
         return os.fspath(obj)
     if isinstance(obj, (_dt.datetime, _dt.date)):
         return obj.isoformat()
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return _jsonable(dataclasses.asdict(obj))
+        return jsonable(dataclasses.asdict(obj))
     if hasattr(obj, "to_dict") and callable(obj.to_dict):
         try:
-            return _jsonable(obj.to_dict())
+            return jsonable(obj.to_dict())
         except TypeError:
             pass
     if hasattr(obj, "tolist"):  # numpy arrays and scalars, torch tensors
-        return _jsonable(obj.tolist())
+        return jsonable(obj.tolist())
     return repr(obj)
 
 
@@ -166,7 +168,7 @@ def load_key(key: bytes | str | None = None) -> bytes | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _who() -> dict:
+def who() -> dict:
     try:
         user = getpass.getuser()
     except Exception:  # containers without a passwd entry raise KeyError/OSError
@@ -306,12 +308,12 @@ def _build_entry(operation: str, prev: dict | None, body: dict, key: bytes | Non
         "id": uuid.uuid4().hex,
         "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds"),
         "operation": operation,
-        "who": _who(),
+        "who": who(),
         "library": _library(),
         **body,
         "prev_hash": prev["hash"] if prev else GENESIS,
     }
-    entry = _jsonable(entry)
+    entry = jsonable(entry)
     entry["hash"] = entry_hash(entry)
     if key is not None:
         entry["hmac"] = _sign(key, entry["hash"])
@@ -368,7 +370,7 @@ def record_event(
         "details": details,
     }
     if not is_rank_zero():
-        return {**_jsonable({"operation": operation, **body}), "written": False}
+        return {**jsonable({"operation": operation, **body}), "written": False}
     from filelock import FileLock, Timeout
 
     secret = load_key(key)
@@ -637,32 +639,9 @@ def show(path: str | os.PathLike | None = None, **filters: Any) -> str:
     lines = [f"{'seq':>5}  {'time (UTC)':<19}  {'who':<24}  {'operation':<18}  subject"]
     for e in rows:
         details = e.get("details") or {}
-        who = f"{e.get('who', {}).get('user', '?')}@{e.get('who', {}).get('host', '?')}"
+        actor = f"{e.get('who', {}).get('user', '?')}@{e.get('who', {}).get('host', '?')}"
         subject = " ".join(f"{k}={details[k]}" for k in ("run", "adapter", "usecase") if k in details)
-        lines.append(f"{e.get('seq', '?'):>5}  {e.get('time', '')[:19]:<19}  {who[:24]:<24}  "
+        lines.append(f"{e.get('seq', '?'):>5}  {e.get('time', '')[:19]:<19}  {actor[:24]:<24}  "
                      f"{e.get('operation', '')[:18]:<18}  {subject}")
     lines.append(f"{len(rows)} entries")
     return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------------------------
-# Command line (the verbs live in workbench.governance.cli; these two names stay importable here)
-# --------------------------------------------------------------------------------------------
-
-
-def register_cli(subparsers: Any) -> None:
-    """Add ``audit verify`` and ``audit show`` to an ``argparse`` subparsers object."""
-    from workbench.governance.cli import register_audit_cli
-
-    register_audit_cli(subparsers)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point: ``python -m workbench.governance.audit verify``."""
-    from workbench.governance.cli import main as cli_main
-
-    return cli_main(["audit", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
