@@ -63,3 +63,45 @@ def test_fingerprints_change_with_content(tmp_path):
     df = pd.DataFrame({"x": [1, 2]})
     assert fingerprint_frame(df) == fingerprint_frame(df.copy())
     assert fingerprint_frame(df) != fingerprint_frame(df.rename(columns={"x": "y"}))
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test and restore it afterwards."""
+    old = os.umask(0o022)
+    try:
+        yield lambda mask: os.umask(mask)
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("mask, expected", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_atomic_write_gives_new_files_the_umask_mode(tmp_path, umask, mask, expected):
+    # mkstemp alone makes 0600 files: colleagues on a shared volume could not open a report.
+    umask(mask)
+    path = atomic_write_text(tmp_path / "report.html", "<html></html>")
+    assert path.stat().st_mode & 0o777 == expected
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")  # what open() gives under the same umask
+    assert plain.stat().st_mode & 0o777 == expected
+
+
+def test_atomic_write_keeps_the_mode_of_a_replaced_file(tmp_path, umask):
+    umask(0o022)
+    path = tmp_path / "shared.json"
+    atomic_write_json(path, {"v": 1})
+    os.chmod(path, 0o660)  # a team file: group may write, others nothing
+    atomic_write_json(path, {"v": 2})
+    assert path.stat().st_mode & 0o777 == 0o660 and '"v": 2' in path.read_text()
+
+
+def test_atomic_directory_gets_the_umask_mode_and_keeps_a_replaced_one(tmp_path, umask):
+    umask(0o022)
+    target = tmp_path / "adapter"
+    with atomic_directory(target) as tmp:
+        (tmp / "weights").write_text("1")
+    assert target.stat().st_mode & 0o777 == 0o755  # mkdtemp alone gives 0700
+    os.chmod(target, 0o750)
+    with atomic_directory(target) as tmp:
+        (tmp / "weights").write_text("2")
+    assert target.stat().st_mode & 0o777 == 0o750 and (target / "weights").read_text() == "2"

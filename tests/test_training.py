@@ -165,3 +165,42 @@ def test_fused_adamw_only_without_gradient_clipping():
         cuda = [nn.Parameter(torch.zeros(2, device="cuda"))]
         assert use_fused_adamw(cuda, TrainArgs(grad_clip=None))
         assert not use_fused_adamw(cuda, TrainArgs(grad_clip=1.0))
+
+
+def test_one_progress_line_per_epoch_with_this_epochs_values(tmp_path, capsys, monkeypatch):
+    import re
+
+    monkeypatch.delenv("WORKBENCH_QUIET", raising=False)
+    ds, val = _data(), _data(128, seed=5)
+    # progress_bar=True, but stderr is captured (not a TTY, not a notebook): no step-wise bar,
+    # whose refreshes would each become a line in a CI log.
+    result = fit(_model(), Classify(), make_loader(ds, 32, seed=3), make_loader(val, 64, shuffle=False),
+                 TrainArgs(max_epochs=3, batch_size=32, lr=1e-2, progress_bar=True), tmp_path / "run")
+    captured = capsys.readouterr()
+    err = captured.err
+    assert "\r" not in err + captured.out and "it/s" not in err + captured.out
+    lines = [line for line in err.splitlines() if " epoch " in line]
+    assert len(lines) == 3, err
+    hist = result.history
+    for i, line in enumerate(lines):
+        m = re.fullmatch(r"\[workbench\] epoch (\d)/3: train_loss ([\d.]+), val_acc ([\d.]+) \(best ([\d.]+)\), "
+                         r"[\d.]+ s elapsed(, about [\d.]+ s left)?", line)
+        assert m, line
+        assert int(m[1]) == i + 1
+        assert float(m[2]) == pytest.approx(hist["train_loss_epoch"].iloc[i], rel=1e-3)
+        assert float(m[3]) == pytest.approx(hist["val_acc"].iloc[i], rel=1e-3)  # this epoch's, not the last one's
+        assert float(m[4]) == pytest.approx(hist["val_acc"].iloc[: i + 1].max(), rel=1e-3)
+        assert (m[5] is not None) == (i < 2)  # the last epoch has no time left to estimate
+
+
+def test_progress_lines_are_silenced_by_quiet_and_can_be_switched_off(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_QUIET", "1")
+    _fit(tmp_path / "quiet", epochs=1)
+    assert "epoch" not in capsys.readouterr().err
+    monkeypatch.delenv("WORKBENCH_QUIET")
+    ds = _data()
+    fit(_model(), Classify(), make_loader(ds, 32, seed=3), None, TrainArgs(max_epochs=1, **ARGS), tmp_path / "off",
+        epoch_lines=False)
+    assert "epoch 1/1" not in capsys.readouterr().err
+    fit(_model(), Classify(), make_loader(ds, 32, seed=3), None, TrainArgs(max_epochs=1, **ARGS), tmp_path / "on")
+    assert capsys.readouterr().err.count("epoch 1/1: train_loss ") == 1  # no validation: the loss alone

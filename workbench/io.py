@@ -49,6 +49,39 @@ def explain_os_error(exc: OSError, path: Path) -> StorageError:
 _explain_os_error = explain_os_error  # old private name, kept for callers
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where the OS allows (Linux ``/proc``).
+
+    ``os.umask`` can only be read by setting it; doing that briefly would race with other
+    threads creating files, so ``/proc/self/status`` is preferred.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _final_mode(path: Path, directory: bool = False) -> int:
+    """The mode an atomically written file (or directory) should end with.
+
+    ``tempfile.mkstemp`` creates 0600 files and ``mkdtemp`` 0700 directories, whatever the
+    umask: right for a temporary file, wrong for a report or an adapter on a shared volume that
+    colleagues must open. A new file gets what ``open()`` would give it (0666 minus the
+    umask, 0644 under the usual 022), a directory 0777 minus the umask, and a replaced one keeps
+    the mode it had.
+    """
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return (0o777 if directory else 0o666) & ~current_umask()
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically.
 
@@ -57,7 +90,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         data: The bytes to write.
 
     Returns:
-        The destination path.
+        The destination path. A new file gets the mode the umask gives any new file (0644
+        under umask 022), a replaced file keeps its mode.
 
     Raises:
         StorageError: The directory is read-only or the disk is full. The old file, if any,
@@ -67,8 +101,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        mode = _final_mode(path)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -128,7 +164,8 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     """Build a directory in a temporary sibling and move it into place on success.
 
     If the body raises, the temporary directory is removed and an existing ``path`` is left
-    as it was. On success an existing ``path`` is replaced (the old one is moved aside first,
+    as it was. The directory gets the umask's mode for a new directory (0755 under 022), or
+    keeps the mode of the one it replaces. On success an existing ``path`` is replaced (the old one is moved aside first,
     then deleted, so a crash in between leaves either the old or the new directory).
 
     Args:
@@ -141,6 +178,7 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        os.chmod(tmp, _final_mode(path, directory=True))  # mkdtemp makes 0700: others could not enter
     except OSError as exc:
         raise explain_os_error(exc, path) from exc
     try:

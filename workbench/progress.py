@@ -74,3 +74,25 @@ def stage(name: str) -> Iterator[None]:
         raise
     _LOCAL.depth -= 1
     emit(f"{name}: done in {format_seconds(time.perf_counter() - start)}")
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (where tqdm draws one widget bar that updates in place)."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    if shell is None:
+        return False
+    return type(shell).__name__ == "ZMQInteractiveShell" or "IPKernelApp" in getattr(shell, "config", {})
+
+
+def bar_renders_in_place() -> bool:
+    """Whether a step-wise progress bar shows as ONE bar here: a notebook or a terminal.
+
+    Lightning's bar writes to stdout. In a CI log, a file or a pipe (``workbench ... | tail -1``)
+    tqdm cannot move the cursor back, so every refresh becomes a new line: thousands of lines
+    per epoch, mixed into the JSON result line. There the one-line-per-epoch report of
+    :class:`workbench.training.EpochProgress` (stderr) is all the progress a reader needs.
+    """
+    if in_notebook():
+        return True
+    isatty = getattr(sys.stdout, "isatty", None)
+    return bool(isatty and isatty())

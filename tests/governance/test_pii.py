@@ -178,3 +178,195 @@ def test_pseudonymise_column_is_audited_without_personal_data(tmp_path, monkeypa
         pseudonymise_column(df, "Text")
     with pytest.raises(TypeError, match="row 1"):
         pseudonymise_column(pd.DataFrame({"text": ["a", 3]}), "text")
+
+
+# ------------------------------------------------------------------------------ issue 13: rules
+
+
+def person_texts(text: str) -> list[str]:
+    return [t for label, t in labels(text) if label == "PERSON"]
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Herr Jens-Uwe Brandt hat unterschrieben.", "Jens-Uwe Brandt"),  # hyphenated given name
+    ("Teilnehmerliste:\nBrandt, Jens-Uwe\nOkafor, Chiamaka", "Brandt, Jens-Uwe"),  # "Nachname, Vorname"
+    ("Frau von der Heyde erschien pünktlich.", "von der Heyde"),  # particles
+    ("Richterin am Landgericht von der Heyde", "von der Heyde"),
+    ("Der Kläger Ubbelohde trägt vor, der Vertrag sei nichtig.", "Ubbelohde"),  # unknown, cued
+    ("gegen die Beklagte Wroblewska wegen Forderung", "Wroblewska"),
+    ("Herrn Brückners Anhänger stand vor dem Haus.", "Brückners"),  # possessive: the noun stays
+    ("Herrn Klaus Brückner", "Klaus Brückner"),  # a given name ending in -s is no genitive
+])
+def test_person_rules_issue_13(text, name):
+    assert name in person_texts(text)
+
+
+def test_possessive_keeps_the_noun_and_judges_signature_row():
+    new, mapping = Pseudonymiser(seed=0).pseudonymise("Herr Brückner parkte. Herrn Brückners Anhänger stand dort.")
+    assert "Anhänger" in new and "Brückner" not in new
+    assert mapping["Brückners"] == mapping["Brückner"] + "s"  # the genitive of the same pseudonym
+    decision = ("Die Kosten des Verfahrens trägt der Beklagte.\n\n"
+                "Dr. Kahlert          Oltmanns-Weber          Strzelecki\n")
+    assert person_texts(decision) == ["Kahlert", "Oltmanns-Weber", "Strzelecki"]
+    after_cue = "gez. Richter am Amtsgericht\n\nHeinzelmann     Quandt\n"
+    assert person_texts(after_cue)[-2:] == ["Heinzelmann", "Quandt"]
+
+
+@pytest.mark.parametrize("text", [
+    "Datum          Betrag          Verwendungszweck\n",  # a table header is no signature row
+    "Miete          Nebenkosten          Kaution\n",
+    "Die Klage gegen Freistaat Bayern wird abgewiesen.",  # authorities are no persons
+    "Die Bundesrepublik Deutschland, vertreten durch das Bundesministerium der Finanzen,",
+    "Das Amtsgericht München hat entschieden.",
+    "zwischen Stadtwerke Rheinhessen GmbH und Müller Logistik AG",
+    "Es steht fest, dass der Kläger Anspruch auf Zahlung hat.",  # a noun after the cue
+    "dass die Beklagte Schadensersatz schuldet",
+    "Muster: Max Mustermann, Erika Mustermann",  # placeholder names name no one (kept by decision)
+])
+def test_person_decoys_issue_13(text):
+    assert person_texts(text) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("wohnhaft Straße des 17. Juni 3a in Berlin", "Straße des 17. Juni 3a"),
+    ("Anschrift: Am Alten Markt 5, 24103 Kiel", "Am Alten Markt 5"),
+    ("wohnt Unter den Linden 12 seit Mai", "Unter den Linden 12"),
+    ("Zur Alten Mühle 3, 29221 Celle", "Zur Alten Mühle 3"),
+    ("Platz der Einheit 1", "Platz der Einheit 1"),
+])
+def test_multiword_streets(text, expected):
+    assert ("ADDRESS", expected) in labels(text)
+
+
+@pytest.mark.parametrize("text", ["Im Jahr 2024 stiegen die Preise.", "Auf Seite 12 steht es.",
+                                  "Im Juni 2023 endete der Vertrag.", "Am Montag 5 Kisten geliefert."])
+def test_street_decoys(text):
+    assert [t for label, t in labels(text) if label == "ADDRESS"] == []
+
+
+@pytest.mark.parametrize("text,place", [
+    ("geboren am 12.03.1985 in Frankfurt am Main", "Frankfurt am Main"),
+    ("Frau Weber, geb. am 3. Mai 1990 in Kiel, wohnhaft", "Kiel"),
+    ("Er ist geboren in Görlitz und lebt in Dresden.", "Görlitz"),
+])
+def test_birth_places(text, place):
+    assert ("BIRTH_PLACE", place) in labels(text)
+    assert "Dresden" not in [t for _, t in labels(text)]  # where someone lives now is no birth place
+
+
+def test_pension_id_check_digit_follows_vkvv():
+    # Worked by hand from § 2 (6) VKVV: 12 150485 M 12 -> digits 1,2,1,5,0,4,8,5,1,3,1,2;
+    # products with 2,1,2,5,7,1,2,1,2,1,2,1 -> 2,2,2,25,0,4,16,5,2,3,2,2; cross sums add to 38.
+    assert pii.pension_id_check_digit("12 150485 M 12") == 8
+    assert pii.pension_id_is_valid("12 150485 M 128") and pii.pension_id_is_valid("12150485M128")
+    assert not pii.pension_id_is_valid("12 150485 M 123")
+    rng = random.Random(2)
+    assert all(pii.pension_id_is_valid(pii.make_pension_id(rng)) for _ in range(50))
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Rentenversicherungsnummer: 12 150485 M 123", "12 150485 M 123"),  # cue: a typo still counts
+    ("RV-Nr. 12150485M123", "12150485M123"),
+    ("Nummer 12 150485 M 128 laut Bescheid", "12 150485 M 128"),  # valid check digit, no cue
+])
+def test_pension_ids(text, expected):
+    assert ("PENSION_ID", expected) in labels(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Schreiben Sie an info@stadtwerke-kiel.de oder kontakt@kanzlei-beispiel.de.",
+    "Poststelle: poststelle@ag-muenchen.bayern.de",
+    "Gemäß § 573 Abs. 2 Nr. 1 BGB und Art. 6 Abs. 1 lit. f DSGVO ist die Verarbeitung zulässig.",
+    "Artikelnummer 99 999999 Z 999 bestellt",  # pension-ID shape, unassigned area, bad check digit
+])
+def test_format_decoys_issue_13(text):
+    assert labels(text) == []
+
+
+def test_personal_mailbox_is_still_found():
+    assert ("EMAIL", "j.albrecht@stadtwerke-kiel.de") in labels("Mail: j.albrecht@stadtwerke-kiel.de")
+
+
+# ------------------------------------------------------------------------------ issue 13: linear time
+
+
+def _line_events(text: str) -> int:
+    """Python lines executed inside the PII modules while pseudonymising ``text`` (deterministic)."""
+    import sys
+
+    from workbench.governance import pii_names, pii_rules
+
+    files = {pii.__file__, pii_rules.__file__, pii_names.__file__}
+    count = 0
+
+    def tracer(frame, event, arg):
+        nonlocal count
+        if frame.f_code.co_filename not in files:
+            return None
+        if event == "line":
+            count += 1
+        return tracer
+
+    old = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        Pseudonymiser(entities=ENTITY_TYPES, seed=0).pseudonymise(text)
+    finally:
+        sys.settrace(old)
+    return count
+
+
+def test_work_grows_linearly_with_the_input():
+    """Four times the text must cost about four times the work, not sixteen (issue 13: quadratic).
+
+    Counts executed lines instead of timing, so the check is exact on a loaded machine. The
+    document is dense with names, addresses and numbers, which fed the old quadratic steps
+    (overlap resolution against all kept spans, a token scan per cue).
+    """
+    from workbench.governance.pii_eval import load_pii_de
+
+    unit = "\n\n".join(d.text for d in load_pii_de("dev")[:8])
+    small, large = _line_events(unit * 2), _line_events(unit * 8)
+    assert small > 1000
+    assert large / small < 4.6, f"4x input cost {large / small:.1f}x the work"
+
+
+def test_progress_for_long_inputs(monkeypatch, capsys):
+    monkeypatch.delenv("WORKBENCH_QUIET", raising=False)
+    monkeypatch.setattr(pii, "PROGRESS_MIN_CHARS", 1000)
+    Pseudonymiser().detect("Herr Jonas Albrecht wohnt in der Lindenstraße 3. " * 40)
+    err = capsys.readouterr().err
+    assert "PII detection" in err and "PERSON: done" in err and err.count("\n") >= len(pii.DEFAULT_ENTITIES)
+    Pseudonymiser().detect("kurz")
+    assert capsys.readouterr().err == ""
+
+
+# ------------------------------------------------------------------------------ issue 13: the CLI
+
+
+def test_cli_directory_missing_and_non_utf8_files(tmp_path, capsys):
+    from workbench.governance.cli import main
+
+    src = tmp_path / "briefe"
+    (src / "2024").mkdir(parents=True)
+    (src / "a.txt").write_text("Sehr geehrter Herr Jonas Albrecht,\n", encoding="utf-8")
+    (src / "2024" / "b.txt").write_text("Frau Petra Schulz, Tel. 0171 2345678\n", encoding="utf-8")
+    out = tmp_path / "pseudo"
+    assert main(["pii", "pseudonymise", str(src), "--out", str(out)]) == 0
+    assert "Albrecht" not in (out / "a.txt").read_text() and "Herr" in (out / "a.txt").read_text()
+    assert "Schulz" not in (out / "2024" / "b.txt").read_text()
+    assert "in 2 files" in capsys.readouterr().err
+    key, enc = tmp_path / "dpo.key", tmp_path / "map.enc"
+    assert main(["pii", "pseudonymise", str(src), "--out", str(out), "--mapping", str(enc), "--key-file", str(key)]) == 0
+    stored = MappingVault(key.read_bytes().strip()).load(enc)
+    assert set(stored) == {"a.txt", "2024/b.txt"} and "Jonas Albrecht" in stored["a.txt"]
+    with pytest.raises(SystemExit, match="is a directory; give --out"):
+        main(["pii", "pseudonymise", str(src)])
+    with pytest.raises(SystemExit, match="file not found: .*fehlt.txt"):
+        main(["pii", "pseudonymise", str(tmp_path / "fehlt.txt")])
+    (src / "latin.txt").write_bytes("Grüße von Herrn Müller".encode("latin-1"))
+    with pytest.raises(SystemExit, match=r"latin.txt is not UTF-8"):
+        main(["pii", "pseudonymise", str(src), "--out", str(tmp_path / "other")])
+    assert not (tmp_path / "other").exists()  # nothing written before the bad file was found
+    with pytest.raises(SystemExit, match="entities"):
+        main(["pii", "pseudonymise", str(src / "a.txt"), "--entities", "NAME"])

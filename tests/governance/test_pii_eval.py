@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.governance.pii import ENTITY_TYPES, Pseudonymiser, Span
-from workbench.governance.pii_eval import evaluate, evaluate_ler, load_pii_de, parse_markup
+from workbench.governance.pii_eval import evaluate, evaluate_decoys, evaluate_ler, load_pii_de, parse_markup
 
 
 def test_parse_markup_offsets():
@@ -26,6 +26,7 @@ def test_load_splits_and_bad_files(tmp_path):
     assert len(test) >= 10 and len(dev) >= 30
     assert sum(len(d.spans) for d in test) >= 90
     assert {s.label for d in dev for s in d.spans} == set(ENTITY_TYPES)
+    assert sum(len(d.decoys) for d in dev) >= 10 and all(s.label == "DECOY" for d in dev for s in d.decoys)
     with pytest.raises(ValueError, match="split"):
         load_pii_de("train")
     bad = tmp_path / "bad.txt"
@@ -59,6 +60,20 @@ def test_metric_arithmetic():
     assert row["tp"] == 1 and row["precision"] == 0.5 and row["recall"] == 0.5
     assert row["overlap_precision"] == 1.0
     assert row["char_recall"] == pytest.approx(13 / 18)  # "Jonas" leaked: 5 of 18 letters
+    assert row["survived"] == 0.5  # "Jonas Albrecht" only half replaced: it survives
+
+
+def test_decoys_are_scored_apart_from_personal_data():
+    from workbench.governance.pii_eval import Document
+
+    text, spans = parse_markup("Schreiben Sie an [[DECOY:info@amt.example]] oder an [[PERSON:Jonas Albrecht]].")
+    doc = Document("d", "letter", text, [s for s in spans if s.label != "DECOY"],
+                   [s for s in spans if s.label == "DECOY"])
+    assert [s.text for s in doc.decoys] == ["info@amt.example"]
+    kept = evaluate_decoys(Pseudonymiser(entities=ENTITY_TYPES), [doc])
+    assert kept["decoys"] == 1 and kept["kept"] == 1 and kept["replaced"] == []
+    everything = _Fixed([Span(0, len(text), "PERSON", text)])
+    assert evaluate_decoys(everything, [doc])["kept_share"] == 0.0
 
 
 def test_quality_floor_on_held_out_split():
@@ -74,3 +89,5 @@ def test_ler_person_recall(shared_data):
     result = evaluate_ler(Pseudonymiser(entities=["PERSON"]), shared_data / "german_ler" / "ler_dev.conll",
                           max_sentences=1500)
     assert result["gold_entities"] > 50 and 0.0 <= result["entity_recall"] <= 1.0
+    # The rules must not eat ordinary German nouns, courts and places while looking for names.
+    assert result["other_capitalised_kept"] >= 0.99

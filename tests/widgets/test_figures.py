@@ -28,7 +28,7 @@ def test_comparison_figure_uses_role_colours():
 def test_history_and_table():
     hist = pd.DataFrame({"epoch": [0, 1], "val_loss": [1.0, 0.5], "train_loss_epoch": [1.2, 0.7]})
     fig = figures.history_figure(hist, ["val_loss"])
-    assert list(fig.data[0].y) == [1.0, 0.5]
+    assert list(fig.data[0].y) == [1.0, 0.5] and list(fig.data[0].x) == [1, 2]  # as the epoch lines count
     with pytest.raises(ValueError, match="empty"):
         figures.history_figure(pd.DataFrame())
     table = figures.metrics_table({"baseline": {"f1": 0.5, "cm": [[1]]}, "adapter": {"f1": 0.9}})
@@ -41,3 +41,15 @@ def test_comparison_panel_dropdown_updates_the_figure():
     assert list(fig.data[0].y) == [1.0, 2.0]
     dropdown.value = "b"
     assert list(fig.data[0].y) == [5.0, 3.0]
+
+
+def test_figures_are_responsive_and_label_bars_with_rounded_numbers():
+    metrics = {"baseline": {"cost": 12345.678, "f1": 0.81234}, "adapter": {"cost": 9876.5, "f1": 0.9}}
+    built = [figures.comparison_figure(metrics, "cost"), figures.confusion_matrix_figure([[1, 0], [0, 1]], ["a", "b"]),
+             figures.history_figure(pd.DataFrame({"epoch": [0, 1], "val_loss": [1.0, 0.5]}))]
+    for fig in built:
+        assert fig.layout.width is None and fig.layout.autosize is True
+    assert list(built[0].data[0].text) == ["12,346", "9,876"]  # four significant digits
+    assert list(figures.comparison_figure(metrics, "f1").data[0].text) == ["0.8123", "0.9000"]  # aligned decimals
+    fixed = panels.figure_widget(figures.responsive(figures.comparison_figure(metrics, "f1").update_layout(width=1600)))
+    assert fixed.layout.width is None and fixed._config["responsive"] is True

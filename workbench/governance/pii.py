@@ -6,14 +6,19 @@ names or addresses in German, reads dates as phone numbers, and misses grouped t
 STACK_NOTES). So the workbench brings its own detector:
 
 * **checksum rules** where the format has one: IBAN (ISO 13616 mod 97), Steuer-ID (§ 139b AO,
-  ISO/IEC 7064 MOD 11,10 plus the digit-repetition rule);
+  ISO/IEC 7064 MOD 11,10 plus the digit-repetition rule), Rentenversicherungsnummer (§ 2 (6) VKVV);
 * **format rules with context** for e-mail, phone (never dates: no dots, a leading ``0``/``+``/
   ``00``, 7-15 digits per ITU-T E.164), postcode + city, street + house number, date of birth
-  (a date only counts next to ``geb.``/``geboren``/``Geburtsdatum``), licence plates and court
-  file numbers (Aktenzeichen; off by default because court decisions cite them publicly);
-* **person names** from cues (Herr/Frau, titles, roles such as Mieterin or Kläger, signatures),
-  a given-name gazetteer, "Nachname, Vorname", initials, and propagation inside the document
-  (once "Jonas Albrecht" is found, a later "Albrecht" is found too);
+  (a date only counts next to ``geb.``/``geboren``/``Geburtsdatum``), place of birth, multi-word
+  streets ("Straße des 17. Juni 3a"), licence plates and court file numbers (Aktenzeichen; off
+  by default because court decisions cite them publicly);
+* **person names** from cues (Herr/Frau, titles, roles such as Mieterin or Kläger, signatures,
+  judges' signature rows), a given-name gazetteer (hyphenated names too), "Nachname, Vorname",
+  particles ("von der Heyde"), initials, and propagation inside the document (once "Jonas
+  Albrecht" is found, a later "Albrecht" is found too);
+* **decoys that stay**: organisations and authorities ("Freistaat Bayern", "Amtsgericht
+  München", "... GmbH"), functional mailboxes (``info@``, ``poststelle@``), statute references,
+  and placeholder names such as "Max Mustermann" (they name no one);
 * optionally a learned **tagger** (any callable ``text -> list[Span]``, e.g. a LoRA token
   classifier) whose spans are merged with the rules.
 
@@ -23,6 +28,9 @@ surname alone gets the surname of that replacement. Replacements cannot be real:
 (030 23125 xxx), IBANs bank code 00000000, tax IDs a leading 0 (never issued), postcodes 00xxx
 (unassigned). The mapping (original -> pseudonym) is returned, can be stored encrypted with
 Fernet (AES-128-CBC + HMAC-SHA256) via :class:`MappingVault`, or discarded.
+
+Detection runs in time linear in the text length (plus sorting); inputs over 1 MB report
+progress through :mod:`workbench.progress` (one line per rule, about a tenth of the work each).
 
 Usage::
 
@@ -40,6 +48,7 @@ The rules themselves live in :mod:`workbench.governance.pii_rules`; the word lis
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -50,17 +59,25 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from workbench.governance import pii_lexicon as lex
+from workbench.governance.pii_names import _genitive
 from workbench.governance.pii_rules import (  # noqa: F401  (re-exported: the public API of this module)
-    _FINDERS, DEFAULT_ENTITIES, ENTITY_TYPES, Span, find_addresses, find_case_numbers, find_dates_of_birth,
-    find_emails, find_ibans, find_person_names, find_phones, find_plates, find_postcodes, find_tax_ids,
-    iban_is_valid, make_iban, make_steuer_id, resolve_overlaps, steuer_id_is_valid)
+    _FINDERS, DEFAULT_ENTITIES, ENTITY_TYPES, Span, find_addresses, find_birth_places, find_case_numbers,
+    find_dates_of_birth, find_emails, find_ibans, find_pension_ids, find_person_names, find_phones, find_plates,
+    find_postcodes, find_tax_ids, iban_is_valid, make_iban, make_pension_id, make_steuer_id,
+    pension_id_check_digit, pension_id_is_valid, resolve_overlaps, steuer_id_is_valid)
 
 MODES = ("pseudonym", "tag", "mask")
 __all__ = ["ENTITY_TYPES", "DEFAULT_ENTITIES", "MODES", "Span", "Pseudonymiser", "MappingVault", "text_fingerprint",
            "pseudonymise_column",
            "iban_is_valid", "steuer_id_is_valid", "make_iban", "make_steuer_id", "resolve_overlaps", "find_emails",
            "find_ibans", "find_tax_ids", "find_phones", "find_postcodes", "find_addresses", "find_dates_of_birth",
-           "find_plates", "find_case_numbers", "find_person_names"]
+           "find_plates", "find_case_numbers", "find_person_names", "find_pension_ids", "find_birth_places",
+           "pension_id_is_valid", "pension_id_check_digit", "make_pension_id", "PROGRESS_MIN_CHARS"]
+# Inputs longer than this report progress (one line per rule).
+PROGRESS_MIN_CHARS = 1_000_000
+
+
+_nullcontext = contextlib.nullcontext
 
 
 class _Session:
@@ -73,6 +90,7 @@ class _Session:
         rng.shuffle(self.first)
         rng.shuffle(self.last)
         self.name_words: dict[tuple[str, str], str] = {}
+        self.used = {"first": 0, "last": 0}  # a count, not a scan of name_words: linear in names
         self.values: dict[tuple[str, str], str] = {}
         self.counts: dict[str, int] = {}
 
@@ -84,7 +102,8 @@ class _Session:
         key = (role, word.casefold())
         if key not in self.name_words:
             pool = self.first if role == "first" else self.last
-            used = sum(1 for r, _ in self.name_words if r == role)
+            used = self.used[role]
+            self.used[role] += 1
             base = pool[used % len(pool)]
             self.name_words[key] = base if used < len(pool) else f"{base}{used // len(pool) + 1}"
         return self.name_words[key]
@@ -101,6 +120,11 @@ class _Session:
                 continue
             if re.fullmatch(r"[A-ZÄÖÜ]\.", word):
                 out[i] = word  # an initial reveals little; kept so the text still reads
+                continue
+            if len(words) == 1 and _genitive(word):
+                # "Herrn Brückners Anhänger": the genitive of the surname, so "Herrn Musters
+                # Anhänger", consistent with a "Herr Brückner" elsewhere.
+                out[i] = self._name_word("last", word[:-1]) + "s"
                 continue
             if len(words) == 1:
                 role = "first" if word in lex.FIRST_NAMES and word not in lex.SURNAMES and \
@@ -135,6 +159,10 @@ class _Session:
             return f"030 23125 {n % 1000:03d}"  # Bundesnetzagentur range for fictional use
         if span.label == "IBAN":
             return make_iban(rng, "DE", bank_code="00000000")  # valid checksum, no such bank
+        if span.label == "PENSION_ID":
+            return make_pension_id(rng)  # area number 00 is not assigned (Anlage zu § 2 VKVV)
+        if span.label == "BIRTH_PLACE":
+            return rng.choice(lex.PSEUDO_CITIES)
         if span.label == "TAX_ID":
             digits = f"0{rng.randrange(10**9, 10**10)}"  # real IDs never start with 0
             return f"{digits[:2]} {digits[2:5]} {digits[5:8]} {digits[8:]}"
@@ -204,15 +232,22 @@ class Pseudonymiser:
         """
         if not isinstance(text, str):
             raise TypeError(f"pseudonymiser expects text as str, got {type(text).__name__}")
+        from workbench.progress import emit, stage
+
+        long_input = len(text) > PROGRESS_MIN_CHARS
+        steps = list(self.entities_) + (["tagger"] if self.tagger is not None else [])
         spans: list[Span] = []
-        for label in self.entities_:
-            if label == "IBAN":
-                spans += find_ibans(text, strict=self.strict_checksums)
-            else:
-                spans += _FINDERS[label](text)
-        if self.tagger is not None:
-            spans += [s for s in self.tagger(text) if s.label in self.entities_]
-        return resolve_overlaps(s for s in spans if s.score >= self.min_score)
+        with stage(f"PII detection in {len(text) / 1e6:.1f} million characters") if long_input else _nullcontext():
+            for n, label in enumerate(steps, start=1):
+                if label == "tagger":
+                    spans += [s for s in self.tagger(text) if s.label in self.entities_]
+                elif label == "IBAN":
+                    spans += find_ibans(text, strict=self.strict_checksums)
+                else:
+                    spans += _FINDERS[label](text)
+                if long_input:
+                    emit(f"{label}: done ({n}/{len(steps)} rules, {len(spans)} candidate spans)")
+            return resolve_overlaps(s for s in spans if s.score >= self.min_score)
 
     def _rng(self, offset: int = 0) -> random.Random:
         return random.Random(self.seed + offset) if self.seed is not None else random.SystemRandom()

@@ -40,6 +40,9 @@ DATASET_DIR = Path(__file__).resolve().parents[2] / "datasets" / "pii_de"
 SPLITS = ("dev", "test")
 _MARK = re.compile(r"\[\[([A-Z_]+):(.*?)\]\]", re.S)
 LER_PERSON_CLASSES = ("PER", "RR", "AN")
+# Marks text that must stay: organisations, functional mailboxes, statute references, placeholder
+# names. Scored by :func:`evaluate_decoys`, never counted as personal data.
+DECOY = "DECOY"
 
 
 @dataclasses.dataclass
@@ -50,6 +53,8 @@ class Document:
     kind: str
     text: str
     spans: list[Span]
+    decoys: list[Span] = dataclasses.field(default_factory=list)
+    """Text marked ``[[DECOY:...]]``: looks like personal data but must stay."""
 
 
 def _read_utf8(path: Path) -> str:
@@ -74,8 +79,9 @@ def parse_markup(marked: str, where: str = "text") -> tuple[str, list[Span]]:
     for match in _MARK.finditer(marked):
         label, inner = match.group(1), match.group(2)
         line = marked.count("\n", 0, match.start()) + 1
-        if label not in ENTITY_TYPES:
-            raise ValueError(f"{where}, line {line}: unknown label {label!r}; expected one of {ENTITY_TYPES}")
+        if label not in ENTITY_TYPES and label != DECOY:
+            raise ValueError(f"{where}, line {line}: unknown label {label!r}; expected one of {ENTITY_TYPES} "
+                             f"or {DECOY}")
         if "[[" in inner or not inner.strip():
             raise ValueError(f"{where}, line {line}: empty or nested markup {match.group(0)[:40]!r}")
         before = marked[pos : match.start()]
@@ -117,7 +123,8 @@ def load_pii_de(split: str = "test", path: str | os.PathLike | None = None) -> l
             raise ValueError(f"{path}: document header {header!r} must read '### <id> | <kind>'")
         doc_id, kind = (part.strip() for part in header.split("|", 1))
         text, spans = parse_markup(body.strip("\n"), where=f"{path} document {doc_id}")
-        docs.append(Document(doc_id, kind, text, spans))
+        docs.append(Document(doc_id, kind, text, [s for s in spans if s.label != DECOY],
+                             [s for s in spans if s.label == DECOY]))
     if not docs:
         raise ValueError(f"{path}: no documents found (expected lines starting with '### ')")
     return docs
@@ -140,13 +147,14 @@ def evaluate(detector, docs: Iterable[Document], entities: Iterable[str] | None 
 
     Returns:
         pandas DataFrame indexed by type plus ``ALL``, columns ``gold, predicted, tp,
-        precision, recall, f1, overlap_precision, char_recall``.
+        precision, recall, f1, overlap_precision, char_recall, survived`` (``survived``: share
+        of gold spans of which at least one non-space character stays unreplaced).
     """
     import pandas as pd
 
     types = tuple(entities or getattr(detector, "entities_", ENTITY_TYPES))
-    stats = {t: {"gold": 0, "predicted": 0, "tp": 0, "overlap_ok": 0, "gold_chars": 0, "covered_chars": 0}
-             for t in types}
+    stats = {t: {"gold": 0, "predicted": 0, "tp": 0, "overlap_ok": 0, "gold_chars": 0, "covered_chars": 0,
+                 "survived": 0} for t in types}
     for doc in docs:
         pred = [s for s in detector.detect(doc.text) if s.label in types]
         gold = [s for s in doc.spans if s.label in types]
@@ -156,9 +164,11 @@ def evaluate(detector, docs: Iterable[Document], entities: Iterable[str] | None 
             covered[s.start : s.end] = b"\1" * (s.end - s.start)
         for s in gold:
             stats[s.label]["gold"] += 1
-            stats[s.label]["gold_chars"] += sum(1 for i in range(s.start, s.end) if not doc.text[i].isspace())
-            stats[s.label]["covered_chars"] += sum(1 for i in range(s.start, s.end)
-                                                   if covered[i] and not doc.text[i].isspace())
+            chars = sum(1 for i in range(s.start, s.end) if not doc.text[i].isspace())
+            hit = sum(1 for i in range(s.start, s.end) if covered[i] and not doc.text[i].isspace())
+            stats[s.label]["gold_chars"] += chars
+            stats[s.label]["covered_chars"] += hit
+            stats[s.label]["survived"] += hit < chars
         for s in pred:
             stats[s.label]["predicted"] += 1
             stats[s.label]["tp"] += (s.start, s.end, s.label) in gold_keys
@@ -174,8 +184,26 @@ def evaluate(detector, docs: Iterable[Document], entities: Iterable[str] | None 
         rows[label] = {"gold": st["gold"], "predicted": st["predicted"], "tp": st["tp"], "precision": p,
                        "recall": r, "f1": f,
                        "overlap_precision": st["overlap_ok"] / st["predicted"] if st["predicted"] else float("nan"),
-                       "char_recall": st["covered_chars"] / st["gold_chars"] if st["gold_chars"] else float("nan")}
+                       "char_recall": st["covered_chars"] / st["gold_chars"] if st["gold_chars"] else float("nan"),
+                       "survived": st["survived"] / st["gold"] if st["gold"] else float("nan")}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def evaluate_decoys(detector, docs: Iterable[Document]) -> dict:
+    """How many ``[[DECOY:...]]`` strings stay untouched (no predicted span overlaps them).
+
+    Returns:
+        ``{"decoys": n, "kept": k, "kept_share": k / n, "replaced": [(doc id, decoy text, label), ...]}``.
+    """
+    total, kept, replaced = 0, 0, []
+    for doc in docs:
+        pred = detector.detect(doc.text)
+        for d in doc.decoys:
+            total += 1
+            hits = [s for s in pred if s.start < d.end and d.start < s.end]
+            kept += not hits
+            replaced += [(doc.id, d.text, s.label) for s in hits]
+    return {"decoys": total, "kept": kept, "kept_share": kept / total if total else float("nan"), "replaced": replaced}
 
 
 def read_conll(path: str | os.PathLike) -> list[list[tuple[str, str]]]:
@@ -207,12 +235,18 @@ def evaluate_ler(detector, path: str | os.PathLike, max_sentences: int | None = 
     """Person-name recall (and a precision proxy) on German LER (classes PER, RR, AN).
 
     Sentences are rebuilt by joining tokens with spaces. Recall counts gold person entities
-    that a predicted PERSON span overlaps; ``token_recall`` counts their tokens. Precision is a
-    proxy: the share of predicted PERSON spans that overlap a gold person entity (LER also tags
-    organisations and courts, which a name detector should leave alone).
+    that a predicted PERSON span overlaps; ``token_recall`` counts their tokens (the share of
+    person-name words removed). Precision is a proxy: the share of predicted PERSON spans that
+    overlap a gold person entity (LER also tags organisations and courts, which a name
+    detector should leave alone). ``other_capitalised_kept`` is the share of capitalised words
+    outside person names (nouns, courts, places, statutes) that no span of any type replaces:
+    the price of the recall, in words a reader loses.
+
+    The LER data is licensed for evaluation only: measure on it, never tune rules to it.
     """
     sentences = read_conll(path)[:max_sentences]
     gold_entities = hit_entities = gold_tokens = hit_tokens = predicted = predicted_ok = 0
+    other_caps = other_caps_kept = 0
     started = time.perf_counter()
     for sentence in sentences:
         text, offsets, pos = [], [], 0
@@ -221,8 +255,11 @@ def evaluate_ler(detector, path: str | os.PathLike, max_sentences: int | None = 
             text.append(token)
             pos += len(token) + 1
         joined = " ".join(text)
-        pred = [s for s in detector.detect(joined) if s.label == "PERSON"]
+        spans = detector.detect(joined)
+        pred = [s for s in spans if s.label == "PERSON"]
         hit = [any(s.start < e and b < s.end for s in pred) for b, e in offsets]
+        # Any span replaces a word, whatever its type: that is what "removed" and "kept" mean.
+        replaced = [any(s.start < e and b < s.end for s in spans) for b, e in offsets]
         entities, current = [], None
         for i, (_, tag) in enumerate(sentence):
             cls = tag[2:] if tag[:2] in ("B-", "I-") else None
@@ -239,12 +276,17 @@ def evaluate_ler(detector, path: str | os.PathLike, max_sentences: int | None = 
             hit_tokens += sum(hit[i] for i in ent)
             hit_entities += any(hit[i] for i in ent)
         person_tokens = {i for ent in entities for i in ent}
+        for i, (token, _) in enumerate(sentence):
+            if i not in person_tokens and token[:1].isupper() and any(c.islower() for c in token):
+                other_caps += 1
+                other_caps_kept += not replaced[i]
         for s in pred:
             predicted += 1
             predicted_ok += any(i in person_tokens for i, (b, e) in enumerate(offsets) if s.start < e and b < s.end)
     return {"sentences": len(sentences), "gold_entities": gold_entities, "entity_recall": hit_entities / max(gold_entities, 1),
             "token_recall": hit_tokens / max(gold_tokens, 1), "predicted": predicted,
             "precision_proxy": predicted_ok / predicted if predicted else float("nan"),
+            "other_capitalised_kept": other_caps_kept / max(other_caps, 1),
             "seconds": time.perf_counter() - started}
 
 
@@ -254,8 +296,13 @@ def main() -> None:
 
     detector = Pseudonymiser(entities=ENTITY_TYPES)
     for split in SPLITS:
+        docs = load_pii_de(split)
         print(f"pii_de {split}:")
-        print(evaluate(detector, load_pii_de(split)).round(3).to_string())
+        print(evaluate(detector, docs).round(3).to_string())
+        decoys = evaluate_decoys(detector, docs)
+        if decoys["decoys"]:
+            print(f"decoys kept: {decoys['kept']}/{decoys['decoys']} ({decoys['kept_share']:.1%}); "
+                  f"replaced: {decoys['replaced']}")
     ler = Path(os.environ.get("WORKBENCH_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
     ler = ler / "german_ler" / "ler_dev.conll"
     if ler.is_file():

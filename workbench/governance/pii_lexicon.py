@@ -159,3 +159,95 @@ PSEUDO_LAST = ("Muster", "Beispiel", "Anders", "Probst", "Normann", "Lindqvist",
                "Adler", "Brink", "Dorn", "Eckhoff", "Falk")
 PSEUDO_STREETS = ("Musterweg", "Beispielstraße", "Lindenallee", "Am Probeplatz", "Testgasse", "Ahornring")
 PSEUDO_CITIES = ("Musterstadt", "Beispielheim", "Probstedt", "Normdorf", "Testhausen", "Platzhalterburg")
+
+# ------------------------------------------------------------------------------ issue 13 additions
+
+# Heads of organisations and authorities: a capitalised word after a cue that starts with one of
+# these is no person ("gegen Freistaat Bayern", "Kläger Land Berlin"). States and authorities
+# are parties to court cases far more often than their names suggest.
+ORG_WORDS = _words("""
+Freistaat Bundesrepublik Republik Königreich Bundesland Land Landkreis Kreis Stadt Gemeinde Bezirk
+Landeshauptstadt Hansestadt Marktgemeinde Bund Staat Bundesamt Landesamt Finanzamt Hauptzollamt
+Zollamt Jobcenter Bundesagentur Agentur Ministerium Bundesministerium Staatsministerium
+Landesministerium Staatsanwaltschaft Generalstaatsanwaltschaft Polizeipräsidium Polizei Landratsamt
+Bezirksamt Ordnungsamt Standesamt Jugendamt Sozialamt Ausländerbehörde Behörde Krankenkasse
+Pflegekasse Rentenversicherung Berufsgenossenschaft Versicherung Sparkasse Volksbank Raiffeisenbank
+Bank Universität Hochschule Klinikum Krankenhaus Deutsche Deutschen Deutscher Regierung
+Bezirksregierung Regierungspräsidium Landesregierung Bundesregierung Kammer Handwerkskammer
+Rechtsanwaltskammer Notarkammer Industrie- Verband Bundesverband Genossenschaft Gesellschaft
+Landesbank Bundesanstalt Anstalt Körperschaft Kirchengemeinde Bistum Erzbistum Landeskirche
+Stadtwerke Verkehrsbetriebe Senat Magistrat Verwaltung Kanzlei Praxis Schule Gymnasium
+""") | COURT_WORDS
+
+# Placeholder names of German forms and examples. They are kept on purpose: they name no one,
+# and replacing them would make pseudonymised specimen text look as if it held personal data.
+PLACEHOLDER_NAMES = frozenset(("Max Mustermann", "Erika Mustermann", "Erika Musterfrau", "Otto Normalverbraucher",
+                               "Lieschen Müller", "Hans Mustermann", "Maria Musterfrau", "John Doe", "Jane Doe"))
+
+# Local parts of functional mailboxes: an organisation's address, not a natural person's.
+FUNCTIONAL_MAILBOXES = frozenset("""
+info kontakt contact poststelle post service support office mail email hallo hello team
+verwaltung sekretariat empfang zentrale buchhaltung rechnung rechnungen invoice billing
+datenschutz privacy dsb presse press redaktion bewerbung bewerbungen jobs karriere personal hr
+vertrieb sales marketing einkauf bestellung bestellungen order orders shop webmaster admin
+noreply no-reply donotreply kundenservice kundendienst beschwerde anfrage anfragen termine
+praxis kanzlei notariat geschaeftsstelle geschäftsstelle gericht verwaltungsgericht
+""".split())
+
+# Nouns that follow a party cue in court German ("dass der Kläger Anspruch auf ... hat"): the
+# single-word rule after Kläger/Beklagte must not take them for surnames. Together with the
+# noun endings in ``NOUN_ENDINGS`` they stop most such misreadings.
+COMMON_NOUNS = _words("""
+Anspruch Ansprüche Zahlung Schadensersatz Schmerzensgeld Klage Berufung Revision Beschwerde Antrag
+Anträge Recht Rechte Kosten Zinsen Eigentum Besitz Kenntnis Ersatz Auskunft Herausgabe Räumung
+Unterlassung Widerspruch Einspruch Vollstreckung Sicherheit Vertrag Verträge Mängel Mangel Miete
+Lohn Gehalt Urlaub Abfindung Kündigung Leistung Leistungen Geld Wert Schaden Schäden Unterhalt
+Akteneinsicht Gelegenheit Zeit Mietzins Nutzungsentschädigung Rückzahlung Erstattung Freistellung
+Feststellung Aufwendungen Nebenkosten Betriebskosten Kaution Gewährleistung Nacherfüllung Minderung
+Rücktritt Wandlung Beweis Zeugen Beweise Unterlagen Belege Rechnungen Ansprüchen Fristen Frist
+""")
+NOUN_ENDINGS = ("ung", "ungen", "heit", "keit", "schaft", "tion", "tionen", "tät", "nis", "nisse", "ismus",
+                "ment", "ments", "recht", "pflicht", "anspruch", "vertrag", "geld", "kosten", "zahlung",
+                "gericht", "verfahren", "urteil", "beschluss", "klage", "gesetz", "ordnung", "amt", "ämter")
+
+# Beginnings of multi-word street names ("Am Alten Markt", "Unter den Linden", "Straße des 17.
+# Juni"). Derived by counting the leading words of the multi-word entries of the OpenStreetMap
+# street list (Datendieter extract, © OpenStreetMap contributors, CC BY-SA 2.0; see
+# PII_LEXICON_NOTICE.md): every leading word or word pair used by at least ~30 street names,
+# minus generic nouns. Only these generic patterns are shipped, no street names.
+STREET_LEADS = ("Am", "Im", "An der", "An den", "An dem", "Zum", "Zur", "Auf dem", "Auf der", "Auf den",
+                "In der", "In den", "In dem", "Alte", "Alter", "Alten", "Obere", "Oberer", "Untere", "Unterer",
+                "Kleine", "Kleiner", "Große", "Großer", "Hinter der", "Hinter dem", "Hinter den", "Vor dem",
+                "Vor der", "Vor den", "Beim", "Bei der", "Bei den", "Neue", "Neuer", "Unter den", "Unter der",
+                "Lange", "Langer", "Hohe", "Hoher", "Äußere", "Äußerer", "Innere", "Innerer", "Hintere",
+                "Hinterm", "Unterm", "Über der", "Über den", "St.", "Sankt", "Zu den", "Zu der")
+# Street heads followed by an article and a name ("Straße des 17. Juni", "Platz der Einheit").
+STREET_HEADS = ("Straße", "Platz", "Allee", "Ring", "Weg", "Damm", "Ufer", "Brücke", "Chaussee", "Markt",
+                "Park", "Promenade", "Gasse", "Steig", "Pfad")
+# Capitalised words that end such a pattern in ordinary prose ("Im Jahr 2024", "Auf Seite 12").
+NOT_STREET_WORDS = _words("""
+Jahr Jahre Jahren Jahres Monat Monate Monaten Zeitraum Rahmen Fall Falle Höhe Betrag Seite Seiten
+Absatz Abs Satz Nr Nummer Kapitel Anlage Punkt Ziffer Artikel Art Alter Durchschnitt Schnitt
+Vorjahr Ergebnis Verfahren Termin Zeitpunkt Vergleich Wert Umfang Ganzen Übrigen Einzelnen
+Januar Februar März April Mai Juni Juli August September Oktober November Dezember Quartal
+Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Woche Wochen Tag Tage Tagen Stunden
+Euro Prozent Minuten Sekunden Grad Meter Kilometer Stück Stufe Klasse Gruppe Runde Phase Version
+""")
+
+# Capitalised words of closing formulas and sentence starts that the name rules met after a
+# closing ("Mit freundlichen Grüßen / Im Auftrag / ..."), added to the non-names.
+NOT_NAMES = NOT_NAMES | _words("Im Auftrag Vertretung Anlagen Anlage Verteiler Kopie Durchschrift Diktiert "
+                               "Beglaubigt Ausgefertigt Urkundsbeamtin Urkundsbeamter Geschäftsstelle")
+
+# Plural and inflected forms of judges and lawyers: "die Richter Dr. A, B und C" lists names.
+STRONG_CUES = STRONG_CUES + ("Richterinnen", "Richtern", "Rechtsanwälte", "Rechtsanwältinnen", "Rechtsanwälten",
+                             "Vorsitzenden", "Beisitzer", "Beisitzerin", "Berichterstatter", "Berichterstatterin")
+# Court abbreviations after "Richter am": "Richterin am BGH Dr. Menges".
+COURT_ABBREVIATIONS = frozenset("BGH BVerwG BFH BAG BSG BVerfG OLG LG AG VG OVG VGH LAG LSG FG KG BPatG".split())
+# Presiding judges of the Federal Constitutional Court and other courts are named by office.
+STRONG_CUES = STRONG_CUES + ("Präsident", "Präsidentin", "Vizepräsident", "Vizepräsidentin", "Staatsanwalt",
+                             "Staatsanwältin", "Oberstaatsanwalt", "Oberstaatsanwältin")
+# Abbreviated judges' titles of German decisions ("VRiBGH Dr. Meier", "RiOLG Schulz").
+STRONG_CUES = STRONG_CUES + tuple(f"{prefix}{court}" for prefix in ("Ri", "VRi", "Rin", "VRin", "VorsRi", "RiIn")
+                                  for court in ("BGH", "OLG", "LG", "AG", "BVerwG", "BFH", "BAG", "BSG", "KG",
+                                                "VG", "OVG", "VGH", "LAG", "LSG", "FG", "ArbG", "SG"))

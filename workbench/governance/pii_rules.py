@@ -1,8 +1,13 @@
 """The detection rules behind :mod:`workbench.governance.pii`: checksums, formats and person names.
 
 Holds the pure functions ``find_<type>(text) -> list[Span]`` (one per entity type), the checksum
-validators (IBAN ISO 13616 mod 97, Steuer-ID § 139b AO / ISO 7064 MOD 11,10), generators of valid
-test values, and the overlap resolution. :class:`workbench.governance.pii.Pseudonymiser` combines
+validators (IBAN ISO 13616 mod 97, Steuer-ID § 139b AO / ISO 7064 MOD 11,10,
+Rentenversicherungsnummer § 2 (6) VKVV), generators of valid test values, and the overlap
+resolution.
+
+Every rule runs in time linear in the text (up to sorting): regular expressions scan once,
+token lookups use bisection, and the overlap resolution marks taken characters in a byte array
+instead of comparing each span with all others (issue 13: 1 MB used to take 78 s). :class:`workbench.governance.pii.Pseudonymiser` combines
 them; use that class unless you need one rule on its own::
 
     from workbench.governance.pii_rules import find_ibans, steuer_id_is_valid
@@ -18,13 +23,14 @@ import re
 from typing import Callable, Iterable
 
 from workbench.governance import pii_lexicon as lex
+from workbench.governance.pii_names import find_person_names
 
-ENTITY_TYPES = ("PERSON", "EMAIL", "PHONE", "IBAN", "TAX_ID", "ADDRESS", "POSTCODE", "DATE_OF_BIRTH",
-                "LICENCE_PLATE", "CASE_NUMBER")
+ENTITY_TYPES = ("PERSON", "EMAIL", "PHONE", "IBAN", "TAX_ID", "PENSION_ID", "ADDRESS", "POSTCODE",
+                "DATE_OF_BIRTH", "BIRTH_PLACE", "LICENCE_PLATE", "CASE_NUMBER")
 DEFAULT_ENTITIES = tuple(e for e in ENTITY_TYPES if e != "CASE_NUMBER")
 # Overlaps are resolved in this order: checksum-validated formats first, names last.
-_PRIORITY = {"EMAIL": 0, "IBAN": 1, "TAX_ID": 2, "CASE_NUMBER": 3, "DATE_OF_BIRTH": 4, "PHONE": 5,
-             "LICENCE_PLATE": 6, "ADDRESS": 7, "POSTCODE": 8, "PERSON": 9}
+_PRIORITY = {"EMAIL": 0, "IBAN": 1, "TAX_ID": 2, "PENSION_ID": 3, "CASE_NUMBER": 4, "DATE_OF_BIRTH": 5,
+             "PHONE": 6, "LICENCE_PLATE": 7, "ADDRESS": 8, "POSTCODE": 9, "BIRTH_PLACE": 10, "PERSON": 11}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +98,39 @@ def _steuer_check_digit(first_ten: str) -> int:
     return 0 if check == 10 else check
 
 
+def pension_id_check_digit(first_eleven: str) -> int:
+    """Check digit of a Rentenversicherungsnummer from its first eleven characters.
+
+    § 2 (6) VKVV: the letter (9th place) becomes its two-digit position in the alphabet
+    (A = 01 ... Z = 26); the twelve digits are multiplied by 2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1;
+    the cross sums of the products are added; the check digit is the sum modulo 10.
+
+    Args:
+        first_eleven: Area number (2 digits), birth date DDMMYY, initial letter, serial (2 digits),
+            spaces allowed, e.g. ``"65 170839 J 00"``.
+    """
+    compact = re.sub(r"\s", "", first_eleven).upper()
+    if not re.fullmatch(r"\d{8}[A-Z]\d{2}", compact):
+        raise ValueError(f"expected 8 digits, a letter and 2 digits, got {first_eleven!r}")
+    digits = compact[:8] + f"{ord(compact[8]) - ord('A') + 1:02d}" + compact[9:]
+    products = (int(d) * w for d, w in zip(digits, (2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1)))
+    return sum(p // 10 + p % 10 for p in products) % 10
+
+
+def pension_id_is_valid(value: str) -> bool:
+    """Check a Rentenversicherungsnummer (``12 150485 M 123`` or ``12150485M123``) by its check digit."""
+    compact = re.sub(r"\s", "", value).upper()
+    return bool(re.fullmatch(r"\d{8}[A-Z]\d{3}", compact)) and \
+        pension_id_check_digit(compact[:11]) == int(compact[11])
+
+
+def make_pension_id(rng: random.Random, area: str = "00") -> str:
+    """A Rentenversicherungsnummer with a valid check digit (area ``00`` is not assigned)."""
+    day, month, year = rng.randrange(1, 29), rng.randrange(1, 13), rng.randrange(100)
+    first = f"{area}{day:02d}{month:02d}{year:02d}{chr(ord('A') + rng.randrange(26))}{rng.randrange(100):02d}"
+    return f"{first[:2]} {first[2:8]} {first[8]} {first[9:]}{pension_id_check_digit(first)}"
+
+
 def make_iban(rng: random.Random, country: str = "DE", bank_code: str | None = None) -> str:
     """A syntactically valid IBAN (for tests and pseudonyms), grouped in fours."""
     bank = bank_code if bank_code is not None else f"{rng.randrange(10**7, 10**8)}"
@@ -129,6 +168,17 @@ _STREET_TWOWORD = (r"[A-ZÄÖÜ][\wäöüß-]+ (?:Straße|Str\.|Strasse|Weg|Alle
                    r"Markt|Landstraße|Steig|Tor|Höhe)")
 _STREET_PREFIX = "(?:" + "|".join(re.escape(p) for p in lex.STREET_PREFIXES) + r") [A-ZÄÖÜ][\wäöüß-]+"
 _ADDRESS = re.compile(r"\b(?:" + _STREET_TWOWORD + "|" + _STREET_ONEWORD + "|" + _STREET_PREFIX + ")" + _HOUSE_NO)
+_NAME_WORD = r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*"
+_ARTICLE = r"(?:der|des|dem|den|am|im|zum|zur|vom|von|an der|auf der|in der)"
+_STREET_LEAD = "(?:" + "|".join(re.escape(p) for p in sorted(lex.STREET_LEADS, key=len, reverse=True)) + ")"
+_STREET_HEAD = "(?:" + "|".join(lex.STREET_HEADS) + ")"
+# "Am Alten Markt 5", "Unter den Linden 12", "Zur Alten Mühle 3": a lead, one to three name words
+# (articles between them), a house number. "Straße des 17. Juni 3a", "Platz der Einheit 1": a
+# head, an article, optionally an ordinal date, one or two name words, a house number.
+_STREET_MULTI = re.compile(r"(?<![\w.-])(?:" + _STREET_LEAD
+                           + r"((?: " + _NAME_WORD + r"| " + _ARTICLE + r"(?= [A-ZÄÖÜ])){1,4})"
+                           r"|" + _STREET_HEAD + r" (?:des|der|dem|den|am|vom|zum|zur) (?:\d{1,2}\. )?" + _NAME_WORD
+                           + r"(?: " + _NAME_WORD + r")?)" + _HOUSE_NO)
 _POSTFACH = re.compile(r"\bPostfach \d{1,3}(?: \d{2,3}){1,3}\b")
 _MONTHS = ("Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|"
            "Jan\\.|Feb\\.|Mär\\.|Apr\\.|Jun\\.|Jul\\.|Aug\\.|Sep\\.|Sept\\.|Okt\\.|Nov\\.|Dez\\.")
@@ -150,8 +200,19 @@ def _spans(pattern: re.Pattern, text: str, label: str, source: str, group: int =
 
 
 def find_emails(text: str) -> list[Span]:
-    """E-mail addresses."""
-    return list(_spans(_EMAIL, text, "EMAIL", "rule:email"))
+    """E-mail addresses of persons; functional mailboxes (``info@``, ``poststelle@``) stay."""
+    return [s for s in _spans(_EMAIL, text, "EMAIL", "rule:email") if not _functional(s.text.split("@")[0])]
+
+
+_FUNCTIONAL_ENDINGS = ("team", "management", "service", "stelle", "buero", "büro", "abteilung", "zentrale",
+                       "verwaltung", "support", "info", "kontakt", "sekretariat")
+
+
+def _functional(local: str) -> bool:
+    """The local part of a functional mailbox: ``info``, ``qs-team``, ``forderungsmanagement``."""
+    local = local.casefold()
+    return (local in lex.FUNCTIONAL_MAILBOXES or local.endswith(_FUNCTIONAL_ENDINGS)
+            or any(part in lex.FUNCTIONAL_MAILBOXES for part in re.split(r"[-._+]", local)))
 
 
 def find_ibans(text: str, strict: bool = True) -> list[Span]:
@@ -188,6 +249,53 @@ def find_tax_ids(text: str) -> list[Span]:
     return [s for s in _spans(_TAX, text, "TAX_ID", "rule:steuer-id") if steuer_id_is_valid(s.text)]
 
 
+_PENSION = re.compile(r"(?<![\w/])(\d{2}) ?(\d{2})(\d{2})(\d{2}) ?([A-Z]) ?(\d{2}) ?(\d)(?![\w/])")
+_PENSION_CUE = re.compile(r"(Renten|Sozial)?versicherungs-?n(ummer|r\.?)|RV-?N(r|ummer)|SV-?N(r|ummer)|VSNR|RVNR",
+                          re.I)
+# Bereichsnummern of the pension insurers (Anlage zu § 2 (2) VKVV); 40 + a regional number for
+# DRV Bund.
+_PENSION_AREAS = frozenset(f"{n:02d}" for n in (2, 3, 4, 8, 9, *range(10, 22), 23, 24, 25, 26, 28, 29, 38, 39, 40,
+                                                 *(40 + a for a in (2, 3, 4, 8, 9, *range(10, 22), 23, 24, 25, 26,
+                                                                    28, 29)), 80, 81, 82, 89))
+
+
+def find_pension_ids(text: str) -> list[Span]:
+    """Rentenversicherungsnummern (``12 150485 M 123``, ``12150485M123``).
+
+    A valid check digit suffices; without it, a cue word before it (``Rentenversicherungsnummer``,
+    ``RV-Nr.``, ``SV-Nummer``) or a plausible birth date with an assigned area number (score 0.7:
+    the shape is specific, and a typo in a real number must not let it through).
+    """
+    out = []
+    for m in _PENSION.finditer(text):
+        raw = m.group(0)
+        day, month = int(m.group(2)), int(m.group(3))
+        if pension_id_is_valid(raw):
+            score = 1.0
+        elif _PENSION_CUE.search(text[max(0, m.start() - 40) : m.start()]):
+            score = 0.95
+        elif m.group(1) in _PENSION_AREAS and 1 <= day <= 31 and 1 <= month <= 12:
+            score = 0.7
+        else:
+            continue
+        out.append(Span(m.start(), m.end(), "PENSION_ID", raw, "rule:pension-id", score))
+    return out
+
+
+_BIRTH_PLACE = re.compile(r"\b(?:geboren|geb\.)(?: am)?(?: (?:\d{1,2}\. ?\d{1,2}\. ?\d{2,4}|\d{1,2}\. ?(?:" + _MONTHS
+                          + r") ?\d{4}),?)? in (" + _CITY + r")")
+_BIRTH_PLACE_AFTER = re.compile(r"(?:\d{1,2}\. ?\d{1,2}\. ?\d{2,4}|\d{1,2}\. ?(?:" + _MONTHS + r") ?\d{4}) in ("
+                                + _CITY + r") geboren\b")
+_NOT_PLACES = frozenset(("Deutschland",)) | lex.NOT_NAMES
+
+
+def find_birth_places(text: str) -> list[Span]:
+    """Places of birth: ``geboren in X``, ``geb. am 12.03.1985 in X``, ``am 12.03.1985 in X geboren``."""
+    spans = list(_spans(_BIRTH_PLACE, text, "BIRTH_PLACE", "rule:birth-place", group=1))
+    spans += _spans(_BIRTH_PLACE_AFTER, text, "BIRTH_PLACE", "rule:birth-place", group=1)
+    return [s for s in spans if s.text.split()[0] not in _NOT_PLACES]
+
+
 def find_phones(text: str) -> list[Span]:
     """German and international phone numbers; dates and amounts never match (no dots/commas)."""
     out = []
@@ -216,14 +324,23 @@ def find_postcodes(text: str) -> list[Span]:
     return out
 
 
+def _prose(words: list[str]) -> bool:
+    """A street-shaped match that is ordinary prose: "Im Jahr 2024", "Auf Seite 12" (not "Straße des 17. Juni")."""
+    return words[0] not in lex.STREET_HEADS and any(w in lex.NOT_STREET_WORDS for w in words)
+
+
 def find_addresses(text: str) -> list[Span]:
-    """Street and house number (``Hauptstraße 12a``, ``Am Stadtpark 5``, ``Berliner Allee 3-5``) and Postfach."""
+    """Street and house number (``Hauptstraße 12a``, ``Am Alten Markt 5``, ``Straße des 17. Juni 3a``) and Postfach."""
     out = []
     for match in _ADDRESS.finditer(text):
-        first = match.group(0).split()[0]
-        if first in lex.NOT_NAMES and first not in lex.STREET_PREFIXES:
+        words = match.group(0).split()
+        if words[0] in lex.NOT_NAMES and words[0] not in lex.STREET_PREFIXES or _prose(words):
             continue
         out.append(Span(match.start(), match.end(), "ADDRESS", match.group(0), "rule:address"))
+    for match in _STREET_MULTI.finditer(text):
+        if _prose(match.group(0).split()):
+            continue
+        out.append(Span(match.start(), match.end(), "ADDRESS", match.group(0), "rule:address-multiword"))
     out += list(_spans(_POSTFACH, text, "ADDRESS", "rule:postfach"))
     return out
 
@@ -241,12 +358,17 @@ def _valid_date(raw: str) -> bool:
         return False
 
 
+# "... am 24.07.1963 in Stendal geboren": the cue follows the date.
+_DOB_AFTER = re.compile(r",? (?:in (?:" + _CITY + r") )?geboren\b")
+
+
 def find_dates_of_birth(text: str) -> list[Span]:
     """Dates next to a birth cue (``geb. 12.03.1985``, ``Geburtsdatum: 3. Mai 1990``); other dates stay."""
     out = []
     for match in _DATE.finditer(text):
         before = text[max(0, match.start() - 40) : match.start()]
-        if _DOB_CUE.search(before) and _valid_date(match.group(0)):
+        after = text[match.end() : match.end() + 40]
+        if (_DOB_CUE.search(before) or _DOB_AFTER.match(after)) and _valid_date(match.group(0)):
             out.append(Span(match.start(), match.end(), "DATE_OF_BIRTH", match.group(0), "rule:dob"))
     return out
 
@@ -272,215 +394,33 @@ def find_case_numbers(text: str) -> list[Span]:
 
 # ------------------------------------------------------------------------------ person names
 
-_TOK = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?(?:-[^\W\d_]+)*|\d+|\n|[^\w\s]")
-_TITLE_WORDS = frozenset("Dr Prof Dipl Ing Kfm Kffr Psych Mag med jur rer nat h c dent vet phil oec habil "
-                         "MSc BSc LL M Sc".split())
-_GREETINGS = frozenset("Liebe Lieber Hallo Hi Dear Servus Moin".split())
-_CLOSINGS = re.compile(r"(Mit freundlichen Grüßen|Freundliche Grüße|Mit besten Grüßen|Beste Grüße|Viele Grüße|"
-                       r"Herzliche Grüße|Hochachtungsvoll|Mit kollegialen Grüßen|Gruß)[ ,]*\n", re.I)
-
-
-def _cue_pattern(cues: Iterable[str]) -> re.Pattern:
-    # Word boundaries, so that "gegen" does not fire inside "gegenüber" or "gegenstandslos".
-    return re.compile("|".join(r"(?<!\w)" + re.escape(c) + (r"(?!\w)" if c[-1].isalnum() else "") for c in cues))
-
-
-_PHRASE_CUES = _cue_pattern(lex.PHRASE_CUES)
-_SALUTATION_WORDS = frozenset(("Herrn", "Herr", "Frau"))
-_ABBREV_SALUTATIONS = frozenset(("Hr", "Fr"))
-_ROLE_CUES = frozenset(lex.ROLE_CUES)
-
-
-class _Tokens:
-    """Word tokens of a text with character offsets, and the tests the name rules need."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.items = [(m.group(0), m.start(), m.end()) for m in _TOK.finditer(text)]
-
-    def adjacent(self, i: int, j: int) -> bool:
-        """Tokens ``i`` and ``j`` are separated by at most one space (names do not span columns)."""
-        return 0 <= i < len(self.items) and 0 <= j < len(self.items) and \
-            self.text[self.items[i][2] : self.items[j][1]] in ("", " ")
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def word(self, i: int) -> str:
-        return self.items[i][0] if 0 <= i < len(self.items) else ""
-
-    def is_cap(self, i: int) -> bool:
-        w = self.word(i)
-        return (len(w) > 1 and w[0].isupper() and any(c.islower() for c in w) and w not in lex.NOT_NAMES
-                and w not in _ROLE_CUES and w not in _STRONG and w not in _TITLE_WORDS
-                and w not in _SALUTATION_WORDS)
-
-    def is_initial(self, i: int) -> bool:
-        w = self.word(i)
-        return len(w) == 1 and w.isupper() and w.isalpha() and self.word(i + 1) == "."
-
-    def skip_titles(self, i: int) -> int:
-        while self.word(i) in _TITLE_WORDS or self.word(i) in (".", "-"):
-            i += 1
-        return i
-
-    def index_at(self, pos: int) -> int:
-        for i, (_, start, _end) in enumerate(self.items):
-            if start >= pos:
-                return i
-        return len(self.items)
-
-    def take_name(self, i: int, max_words: int = 4) -> tuple[int, int] | None:
-        """Longest run of name words from ``i`` (capitalised words, initials, particles); inclusive."""
-        j, last, words = i, None, 0
-        while j < len(self.items) and words < max_words:
-            if j > i and not self.adjacent(j - 1, j):
-                break
-            if self.is_cap(j):
-                last, words, j = j, words + 1, j + 1
-            elif self.is_initial(j):
-                j += 2  # "J." counts as part of a name only if a capitalised word follows
-            elif self.word(j) in lex.NAME_PARTICLES and self.is_cap(j + 1) and last is not None or (
-                    self.word(j) in lex.NAME_PARTICLES and j == i and self.is_cap(j + 1)):
-                j += 1
-            else:
-                break
-        return (i, last) if last is not None else None
-
-
-_STRONG = frozenset(lex.STRONG_CUES)
-_PARTY_CUES = frozenset(lex.PARTY_CUES)
-_STRONG_PHRASES = _cue_pattern(lex.STRONG_PHRASES)
-_NAME_FORM = re.compile(r"(Name, Vorname|Nachname, Vorname|Name/Vorname)\s*:\s*")
-
-
-def _known(word: str) -> bool:
-    return word in lex.FIRST_NAMES or word in lex.SURNAMES
-
-
-def find_person_names(text: str) -> list[Span]:
-    """Person names from cues, gazetteers and propagation within the document (see module doc)."""
-    toks = _Tokens(text)
-    found: dict[tuple[int, int], tuple[str, float]] = {}
-
-    def words_in(run: tuple[int, int]) -> list[str]:
-        return [toks.word(k) for k in range(run[0], run[1] + 1) if toks.is_cap(k)]
-
-    def add(run: tuple[int, int] | None, source: str, score: float, strong: bool = False) -> None:
-        """Accept a run if it is a name: two words, a known name, or one word after a strong cue."""
-        if run is None or toks.word(run[1] + 1) in lex.COMPANY_SUFFIXES or toks.word(run[1] + 1) == "&":
-            return  # "Stadtwerke Rheinhessen AG" is an organisation
-        words = words_in(run)
-        if not words or not (strong or len(words) >= 2 or any(_known(w) for w in words)):
-            return
-        found.setdefault(run, (source, score))
-
-    def skip(j: int, tokens: tuple[str, ...] = ("\n", ":", ",", "(", ".")) -> int:
-        while toks.word(j) in tokens:
-            j += 1
-        return j
-
-    for i in range(len(toks)):
-        w = toks.word(i)
-        if w in _PARTY_CUES:  # anonymised parties: "der Angeklagte H.", "Frau S."
-            j = i + 1
-            nxt = toks.word(j)
-            if len(nxt) == 1 and nxt.isupper() and nxt.isalpha() and toks.adjacent(i, j) and not toks.is_cap(j + 1):
-                found.setdefault((j, j + 1 if toks.word(j + 1) == "." else j), ("rule:anonymised-party", 0.8))
-        if w in _SALUTATION_WORDS or (w in _ABBREV_SALUTATIONS and toks.word(i + 1) == "."):
-            start = toks.skip_titles(skip(i + 1, ("\n", ".")))
-            add(toks.take_name(start), "rule:salutation", 0.95, strong=True)
-        elif w in ("Dr", "Prof") and toks.word(i + 1) == "." and toks.word(i - 1) not in _SALUTATION_WORDS:
-            add(toks.take_name(toks.skip_titles(i)), "rule:title", 0.9, strong=True)
-        elif w in _ROLE_CUES or w in _STRONG:
-            j = skip(i + 1, (":", ","))
-            if toks.word(j) in ("am", "beim") and toks.word(j + 1) in lex.COURT_WORDS:
-                j += 2  # "Richterin am Amtsgericht Dr. Hülsmann"
-            if toks.word(j) not in _SALUTATION_WORDS:  # else the salutation rule takes it
-                add(toks.take_name(toks.skip_titles(j)), "rule:role", 0.85, strong=w in _STRONG)
-            # A name on the line (or before the comma) just before the role: signature blocks.
-            if toks.word(i - 1) in ("\n", ",") and toks.word(i + 1) != ":":
-                k = i - 2
-                while k >= 0 and toks.word(k) == "\n":
-                    k -= 1
-                end = k
-                while k >= 0 and (toks.is_cap(k) or toks.word(k) in lex.NAME_PARTICLES or toks.word(k) in ("-",)):
-                    k -= 1
-                if end > k and toks.word(k) in ("\n", "", ".") and toks.is_cap(k + 1):
-                    add((k + 1, end), "rule:name-before-role", 0.8, strong=w in _STRONG)
-        elif w in lex.FIRST_NAMES and toks.is_cap(i):
-            run = toks.take_name(i)
-            if run and run[1] > run[0]:
-                add(run, "rule:given-name", 0.85)
-            elif w not in lex.AMBIGUOUS_FIRST or toks.word(i - 1) in _GREETINGS:
-                add((i, i), "rule:given-name-alone", 0.7)
-        elif toks.is_initial(i) and toks.word(i + 2) in lex.SURNAMES:
-            add((i, i + 2), "rule:initial", 0.8)
-        # "Albrecht, Jonas" in lists and headers
-        if toks.is_cap(i) and toks.word(i + 1) == "," and toks.word(i + 2) in lex.FIRST_NAMES and (
-                w in lex.SURNAMES or toks.word(i - 1) in ("\n", ":", "") or i == 0):
-            add((i, i + 2), "rule:surname-comma", 0.85)
-    for form in _NAME_FORM.finditer(text):  # "Name, Vorname: Kowalczyk, Agnieszka"
-        j = toks.index_at(form.end())
-        if toks.is_cap(j) and toks.word(j + 1) == "," and toks.is_cap(j + 2):
-            add((j, j + 2), "rule:name-form", 0.9, strong=True)
-    cues = [(m, False) for m in list(_CLOSINGS.finditer(text)) + list(_PHRASE_CUES.finditer(text))]
-    cues += [(m, True) for m in _STRONG_PHRASES.finditer(text)]
-    for cue, strong in cues:
-        j = skip(toks.index_at(cue.end()))
-        if toks.word(j) in _SALUTATION_WORDS or (cue.group(0).startswith("geb") and not toks.is_cap(j)):
-            continue
-        add(toks.take_name(toks.skip_titles(j)), "rule:cue", 0.85, strong=strong)
-    # Keep the longest of overlapping runs.
-    runs = sorted(found.items(), key=lambda kv: (kv[0][0], -(kv[0][1] - kv[0][0])))
-    kept: list[tuple[tuple[int, int], tuple[str, float]]] = []
-    for run, meta in runs:
-        if kept and run[0] <= kept[-1][0][1]:
-            continue
-        kept.append((run, meta))
-    # Propagation: words of names found above mark the same words elsewhere in the document,
-    # together with a capitalised word right before them ("Henrike Zabel" after "Frau Zabel").
-    known = {toks.word(k) for (a, b), _ in kept for k in range(a, b + 1) if toks.is_cap(k) and len(toks.word(k)) > 2}
-    covered = {k for (a, b), _ in kept for k in range(a, b + 1)}
-    k = 0
-    while k < len(toks):
-        if k not in covered and toks.word(k) in known and toks.is_cap(k):
-            start, end = k, k
-            while (end + 1 < len(toks) and toks.word(end + 1) in known and end + 1 not in covered
-                   and toks.adjacent(end, end + 1)):
-                end += 1
-            prev = k - 1
-            if toks.word(prev) == "." and toks.is_initial(k - 2) and toks.adjacent(prev, k):
-                start = k - 2  # "B. Oltmanns"
-            elif (prev >= 0 and prev not in covered and toks.is_cap(prev) and toks.word(prev - 1) not in (".",)
-                    and toks.items[prev][2] + 1 == toks.items[k][1] and toks.word(prev) not in lex.COURT_WORDS):
-                start = prev
-            kept.append(((start, end), ("rule:propagated", 0.8)))
-            covered.update(range(start, end + 1))
-            k = end + 1
-        else:
-            k += 1
-    spans = []
-    for (a, b), (source, score) in kept:
-        start, end = toks.items[a][1], toks.items[b][2]
-        spans.append(Span(start, end, "PERSON", text[start:end], source, score))
-    return sorted(spans, key=lambda s: s.start)
-
+# The name rules live in their own module, :mod:`workbench.governance.pii_names` (they are most
+# of the code); ``find_person_names`` is imported at the top of this module.
 
 # ------------------------------------------------------------------------------ detection + pseudonyms
 
 _FINDERS: dict[str, Callable[[str], list[Span]]] = {
-    "EMAIL": find_emails, "IBAN": find_ibans, "TAX_ID": find_tax_ids, "PHONE": find_phones,
-    "POSTCODE": find_postcodes, "ADDRESS": find_addresses, "DATE_OF_BIRTH": find_dates_of_birth,
-    "LICENCE_PLATE": find_plates, "CASE_NUMBER": find_case_numbers, "PERSON": find_person_names,
+    "EMAIL": find_emails, "IBAN": find_ibans, "TAX_ID": find_tax_ids, "PENSION_ID": find_pension_ids,
+    "PHONE": find_phones, "POSTCODE": find_postcodes, "ADDRESS": find_addresses,
+    "DATE_OF_BIRTH": find_dates_of_birth, "BIRTH_PLACE": find_birth_places, "LICENCE_PLATE": find_plates,
+    "CASE_NUMBER": find_case_numbers, "PERSON": find_person_names,
 }
 
 
 def resolve_overlaps(spans: Iterable[Span]) -> list[Span]:
-    """Keep non-overlapping spans: higher-priority types first, then longer, then higher score."""
+    """Keep non-overlapping spans: higher-priority types first, then longer, then higher score.
+
+    Sort once (O(n log n)), then mark the characters of each kept span in a byte array: a span
+    is free when its range holds no mark (``bytearray.find`` over the span only). The work is the
+    sort plus the total length of the spans, never spans x spans.
+    """
     ordered = sorted(spans, key=lambda s: (_PRIORITY.get(s.label, 99), -(s.end - s.start), -s.score, s.start))
+    if not ordered:
+        return []
+    taken_chars = bytearray(max(s.end for s in ordered) + 1)
     taken: list[Span] = []
     for span in ordered:
-        if all(span.end <= t.start or span.start >= t.end for t in taken):
+        if span.end > span.start and taken_chars.find(1, span.start, span.end) < 0:
+            taken_chars[span.start : span.end] = b"\x01" * (span.end - span.start)
             taken.append(span)
     return sorted(taken, key=lambda s: s.start)

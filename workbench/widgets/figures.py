@@ -1,7 +1,8 @@
 """Pure plotly builders shared by the use cases: data in, ``go.Figure`` out.
 
 They need no kernel, so tests check them directly, and the widgets in ``panels.py`` and in the
-use cases only wire them to controls. Colours follow one palette across the workbench: the
+use cases only wire them to controls. Every builder returns a *responsive* figure (see
+:func:`responsive`): no fixed width, so it fits a narrow notebook and the report's page. Colours follow one palette across the workbench: the
 baseline grey, the frozen base blue, the adapter orange, so a user learns them once.
 
 Usage::
@@ -18,12 +19,25 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from workbench.report import column_decimals, format_number
+
 COLORS = {"baseline": "#8c8c8c", "frozen_base": "#1f77b4", "adapter": "#ff7f0e", "truth": "#2ca02c",
           "full_finetune": "#9467bd"}
 """One colour per model role, the same in every figure."""
 
 LABELS = {"baseline": "Baseline", "frozen_base": "Frozen base + head", "adapter": "LoRA adapter",
           "full_finetune": "Full fine-tuning"}
+
+
+def responsive(fig: go.Figure) -> go.Figure:
+    """Let ``fig`` take the width of its container: a notebook cell, a report page, a widget box.
+
+    Removes a fixed ``layout.width`` (the usual cause of figures wider than the notebook) and
+    turns on ``autosize``; the height stays as set. Returns the same figure.
+    """
+    fig.update_layout(autosize=True)
+    fig.layout.width = None
+    return fig
 
 
 def role_color(role: str) -> str:
@@ -52,7 +66,7 @@ def confusion_matrix_figure(cm: Any, labels: Sequence[str], title: str = "Confus
     ))
     fig.update_layout(title=title, xaxis_title="predicted", yaxis_title="true", yaxis_autorange="reversed",
                       margin=dict(l=10, r=10, t=40, b=10))
-    return fig
+    return responsive(fig)
 
 
 def comparison_figure(metrics: Mapping[str, Mapping[str, float]], metric: str, title: str | None = None,
@@ -64,15 +78,15 @@ def comparison_figure(metrics: Mapping[str, Mapping[str, float]], metric: str, t
     values = [float(metrics[r][metric]) for r in roles]
     fig = go.Figure(go.Bar(
         x=[LABELS.get(r, r) for r in roles], y=values, marker_color=[role_color(r) for r in roles],
-        text=[f"{v:.3f}" for v in values], textposition="outside",
+        text=[format_number(v, column_decimals(values)) for v in values], textposition="outside",
     ))
     hint = " (lower is better)" if lower_is_better else " (higher is better)"
     fig.update_layout(title=title or metric + hint, yaxis_title=metric, margin=dict(l=10, r=10, t=40, b=10))
-    return fig
+    return responsive(fig)
 
 
 def history_figure(history: pd.DataFrame, metrics: Sequence[str] | None = None, title: str = "Training") -> go.Figure:
-    """Line plot of logged metrics over epochs (from ``FitResult.history``)."""
+    """Line plot of logged metrics over epochs (from ``FitResult.history``), epochs counted from 1."""
     if history is None or history.empty or "epoch" not in history:
         raise ValueError("the training history is empty: nothing to plot")
     metrics = list(metrics) if metrics else [c for c in history.columns if c != "epoch"]
@@ -80,9 +94,10 @@ def history_figure(history: pd.DataFrame, metrics: Sequence[str] | None = None, 
     for name in metrics:
         if name in history:
             sub = history[["epoch", name]].dropna()
-            fig.add_trace(go.Scatter(x=sub["epoch"], y=sub[name], mode="lines+markers", name=name))
+            # Lightning counts epochs from 0; people (and the progress lines, "epoch 1/4") from 1.
+            fig.add_trace(go.Scatter(x=sub["epoch"] + 1, y=sub[name], mode="lines+markers", name=name))
     fig.update_layout(title=title, xaxis_title="epoch", margin=dict(l=10, r=10, t=40, b=10))
-    return fig
+    return responsive(fig)
 
 
 def metrics_table(metrics: Mapping[str, Mapping[str, Any]], columns: Sequence[str] | None = None) -> pd.DataFrame:
