@@ -142,9 +142,30 @@ class DataArgs(_Section):
     """Seed of the train/validation/test split, fixed so results are comparable."""
     max_rows: int | None = None
     """Use at most this many rows (smoke runs)."""
+    sep: str | None = None
+    """Column separator of a CSV file (``;``, ``,``, ``\\t``); ``None`` detects it."""
+    decimal: str | None = None
+    """Decimal mark of the numbers, ``,`` (German: ``1.234,56``) or ``.``; ``None`` detects it per column."""
+    date_format: str | None = None
+    """Form of the date columns, e.g. ``%d.%m.%Y`` (13.01.2024); ``None`` detects ``TT.MM.JJJJ`` and ISO."""
+    encoding: str | None = None
+    """Text encoding of the file; ``None`` tries UTF-8 (with or without BOM), then cp1252 (Excel)."""
 
     def _extra_problems(self) -> list[str]:
         out = []
+        if self.decimal not in (None, ",", "."):
+            out.append(f"decimal: must be ',' or '.', got {self.decimal!r}")
+        if self.sep is not None and len(self.sep.replace("\\t", "\t")) != 1 and self.sep.lower() != "tab":
+            out.append(f"sep: must be one character (';', ',', '\\t' or 'tab'), got {self.sep!r}")
+        if self.date_format is not None and "%" not in self.date_format:
+            out.append(f"date_format: must be a strftime form like '%d.%m.%Y', got {self.date_format!r}")
+        if self.encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                out.append(f"encoding: unknown encoding {self.encoding!r} (e.g. 'utf-8', 'cp1252')")
         for name in ("val_fraction", "test_fraction"):
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:

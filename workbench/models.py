@@ -80,8 +80,9 @@ def resolve_base_model(name_or_path: str | os.PathLike | None, *, allow_download
     if not allow_download:
         raise BaseModelError(
             f"base model {name_or_path!r} is not a local directory, and downloads are off (the "
-            "workbench runs offline by default). Give a local path, or set model.allow_download=true "
-            "if this machine may reach the Hugging Face hub."
+            "workbench runs offline by default). Give a local path, or allow the download if this "
+            "machine may reach the Hugging Face hub (--allow-download on the command line, "
+            "model.allow_download: true in a config)."
         )
     from huggingface_hub import snapshot_download
 

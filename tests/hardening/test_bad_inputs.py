@@ -53,6 +53,12 @@ def _bad_files() -> dict[str, bytes]:
         "nan_inf": b"text,label\nnan,inf\n-inf,NaN\n",
         "huge": b"text,label\n" + b"9" * 400 + b",1e400\n",
         "one_long_line": b"x" * 5_000,  # 200 KB took 64 s in supply_chain.read_demand (reported)
+        # German Excel exports and compressed files (issue 10): broken, or mixing conventions.
+        "gzip_garbage": b"\x1f\x8b\x08\x00" + b"not really gzip" * 10,
+        "zip_garbage": b"PK\x03\x04" + b"\x00" * 40,
+        "german_mixed_numbers": 'text;label\n"1.234,5";a\n"1,234.5";b\n'.encode(),
+        "german_bad_date": "text;label\n13.01.2024;a\n31.02.2024;b\n".encode(),
+        "cp1252_undecodable": b"text;label\n\x81\x8d\x8f;a\n",
     }
 
 
@@ -61,6 +67,7 @@ def _loaders():
     from workbench.governance.pii_eval import load_pii_de, read_conll
     from workbench.usecases.legal_de.data import load_labelled_text, load_mietrecht
     from workbench.usecases.maintenance.data import load_ai4i, read_cmapss_file, read_rul_file
+    from workbench.tabular import read_table
     from workbench.usecases.supply_chain.data import read_demand
 
     return {
@@ -70,6 +77,7 @@ def _loaders():
         "maintenance.read_rul_file": read_rul_file,
         "maintenance.load_ai4i": load_ai4i,
         "supply_chain.read_demand": read_demand,
+        "tabular.read_table": read_table,
         "config.RunConfig.from_yaml": RunConfig.from_yaml,
         "governance.load_pii_de": lambda p: load_pii_de(path=p),
         "governance.read_conll": read_conll,
@@ -145,6 +153,37 @@ def test_random_bytes_never_crash_loaders_unclearly(tmp_path_factory, data):
             _tried("clear_errors")
         except Exception as exc:
             pytest.fail(f"{name} on random bytes {data[:40]!r}: unclear {type(exc).__name__}: {exc}")
+
+
+@pytest.mark.parametrize("kind, column, row", [("german_mixed_numbers", "text", 2), ("german_bad_date", "text", 3)])
+def test_german_table_errors_name_file_column_and_row(kind, column, row, tmp_path):
+    from workbench.tabular import read_table
+
+    path = tmp_path / f"{kind}.csv"
+    path.write_bytes(_bad_files()[kind])
+    message = expect_clear_error(lambda: read_table(path), names=path.name)
+    assert f"column {column!r}" in message and f"row {row}" in message, message
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["train", "--usecase", "maintenance", "--data", "klauseln.csv"], "--data is not used by use case maintenance"),
+    (["train", "--usecase", "legal_de", "--data", "{missing}", "--output-dir", "{tmp}"], "does not exist"),
+    (["evaluate", "--adapter", "{missing}"], "adapter folder not found"),
+    (["predict", "--adapter", "{tmp}", "--input", "{missing}", "--output", "p.csv"], "input file not found"),
+    (["train", "--usecase", "supply_chain", "--decimal", ";"], "invalid choice"),
+    (["train", "--usecase", "supply_chain", "--set", "data.decimal=x"], "decimal: must be ',' or '.'"),
+])
+def test_cli_bad_arguments_exit_2_with_a_clear_message(argv, expected, tmp_path, capsys):
+    from workbench.cli import main
+
+    argv = [a.format(missing=tmp_path / "nichts.csv", tmp=tmp_path) for a in argv]
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own errors (invalid choice) exit 2 too
+        code = exc.code
+    assert code == 2
+    assert expected in capsys.readouterr().err
+    _tried("clear_errors")
 
 
 # --------------------------------------------------------------------------- config values

@@ -19,6 +19,11 @@ def test_usecase_contract(name):
     assert dataclasses.is_dataclass(uc.TaskArgs) and hasattr(uc.TaskArgs(), "problems")
     for fn in ("default_config", "run_experiment", "report_section"):
         assert callable(getattr(uc, fn, None)), f"{name} lacks {fn}"
+    # The options of `workbench train/evaluate/predict` it uses; the CLI refuses the others.
+    from workbench.cli import DATA_OPTIONS
+
+    assert isinstance(getattr(uc, "CLI_OPTIONS", None), frozenset), f"{name} lacks CLI_OPTIONS (a frozenset)"
+    assert uc.CLI_OPTIONS <= set(DATA_OPTIONS), f"{name}: unknown CLI_OPTIONS {uc.CLI_OPTIONS - set(DATA_OPTIONS)}"
     for smoke in (True, False):
         cfg = uc.default_config(smoke=smoke)
         assert isinstance(cfg, RunConfig) and cfg.run.usecase == name

@@ -167,9 +167,10 @@ def _pii_cli(subparsers: Any) -> None:
 
     parser = subparsers.add_parser("pii", help="pseudonymise German text; measure the detector")
     sub = parser.add_subparsers(dest="pii_command", required=True)
-    pseudo = sub.add_parser("pseudonymise", help="replace personal data in a UTF-8 text file")
-    pseudo.add_argument("input", help="text file ('-' reads standard input)")
-    pseudo.add_argument("--out", default=None, help="output file (default: standard output)")
+    pseudo = sub.add_parser("pseudonymise", help="replace personal data in a UTF-8 text file or a directory of them")
+    pseudo.add_argument("input", help="text file, a directory (every file below it), or '-' for standard input")
+    pseudo.add_argument("--out", default=None,
+                        help="output file (default: standard output); for a directory input, the output directory")
     pseudo.add_argument("--mode", choices=MODES, default="pseudonym")
     pseudo.add_argument("--entities", default=None, help=f"comma-separated subset of {','.join(ENTITY_TYPES)}")
     pseudo.add_argument("--mapping", default=None, help="write the mapping here, encrypted (needs --key-file)")
@@ -180,43 +181,87 @@ def _pii_cli(subparsers: Any) -> None:
     evaluate.set_defaults(func=_pii_eval)
 
 
+def _read_text_file(path: Path) -> str:
+    """Read a UTF-8 text file or stop with a message that names it (never a traceback)."""
+    if not path.exists():
+        raise SystemExit(f"workbench pii: file not found: {path}")
+    if not path.is_file():
+        raise SystemExit(f"workbench pii: {path} is not a regular file")
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SystemExit(f"workbench pii: {path} is not UTF-8 text (invalid byte at position {exc.start}); "
+                         "convert it first, e.g. iconv -f latin1 -t utf-8") from None
+    except OSError as exc:
+        raise SystemExit(f"workbench pii: cannot read {path}: {exc.strerror}") from None
+
+
+def _pii_inputs(args: Any) -> list[tuple[Path | None, str]]:
+    """``(relative output path, text)`` per input: stdin, one file, or every file below a directory."""
+    if args.input == "-":
+        return [(None, sys.stdin.read())]
+    source = Path(args.input)
+    if not source.is_dir():
+        return [(None, _read_text_file(source))]
+    if not args.out:
+        raise SystemExit(f"workbench pii: {source} is a directory; give --out DIR for the pseudonymised copies")
+    if Path(args.out).is_file():
+        raise SystemExit(f"workbench pii: {source} is a directory, so --out must be a directory, "
+                         f"but {args.out} is a file")
+    files = sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise SystemExit(f"workbench pii: no files found in directory {source}")
+    # Read all first: a non-UTF-8 file stops the run before anything is written.
+    return [(p.relative_to(source), _read_text_file(p)) for p in files]
+
+
 def _pii_pseudonymise(args: Any) -> int:
     from workbench.governance.pii import MappingVault, Pseudonymiser
     from workbench.io import atomic_write_bytes, atomic_write_text
 
     if args.mapping and not args.key_file:
         raise SystemExit("--mapping needs --key-file: the mapping is only ever stored encrypted")
-    if args.input == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(args.input).read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise SystemExit(f"{args.input}: not UTF-8 text (byte {exc.start}); convert it first") from None
+    inputs = _pii_inputs(args)
     entities = [e.strip() for e in args.entities.split(",")] if args.entities else None
-    pseudo = Pseudonymiser(entities=entities, mode=args.mode, keep_mapping=bool(args.mapping))
-    new_text, mapping = pseudo.pseudonymise(text)
-    if args.out:
-        atomic_write_text(args.out, new_text)
-    else:
-        sys.stdout.write(new_text)
+    try:
+        pseudo = Pseudonymiser(entities=entities, mode=args.mode, keep_mapping=bool(args.mapping))
+    except ValueError as exc:
+        raise SystemExit(f"workbench pii: --entities: {exc}") from None
+    mappings: dict[str, dict[str, str]] = {}
+    replaced = 0
+    for relative, text in inputs:
+        new_text, spans, replacements = pseudo.explain(text)
+        replaced += len(spans)
+        mappings[str(relative or args.input)] = {s.text: r for s, r in zip(spans, replacements)}
+        if relative is not None:
+            atomic_write_text(Path(args.out) / relative, new_text)
+        elif args.out:
+            atomic_write_text(args.out, new_text)
+        else:
+            sys.stdout.write(new_text)
     if args.mapping:
         key_file = Path(args.key_file)
         if not key_file.exists():
             atomic_write_bytes(key_file, MappingVault.generate_key())
             key_file.chmod(0o600)
             print(f"new key written to {key_file}: keep it away from the data", file=sys.stderr)
-        MappingVault(key_file.read_bytes().strip()).save(args.mapping, mapping)
-    print(f"{len(mapping) if args.mapping else len(pseudo.detect(text))} pieces of personal data replaced",
-          file=sys.stderr)
+        # One file in: the mapping itself (as before); a directory: {relative path: mapping}.
+        stored = next(iter(mappings.values())) if len(inputs) == 1 and inputs[0][0] is None else mappings
+        MappingVault(key_file.read_bytes().strip()).save(args.mapping, stored)
+    where = f" in {len(inputs)} files" if len(inputs) > 1 or inputs[0][0] is not None else ""
+    print(f"{replaced} pieces of personal data replaced{where}", file=sys.stderr)
     return 0
 
 
 def _pii_eval(args: Any) -> int:
     from workbench.governance.pii import ENTITY_TYPES, Pseudonymiser
-    from workbench.governance.pii_eval import evaluate, load_pii_de
+    from workbench.governance.pii_eval import evaluate, evaluate_decoys, load_pii_de
 
-    print(evaluate(Pseudonymiser(entities=ENTITY_TYPES), load_pii_de(args.split)).round(3).to_string())
+    detector, docs = Pseudonymiser(entities=ENTITY_TYPES), load_pii_de(args.split)
+    print(evaluate(detector, docs).round(3).to_string())
+    decoys = evaluate_decoys(detector, docs)
+    if decoys["decoys"]:
+        print(f"decoys kept: {decoys['kept']} of {decoys['decoys']} ({decoys['kept_share']:.1%})")
     return 0
 
 

@@ -15,6 +15,18 @@ A use-case package exposes (see ``docs/architecture.md``)::
     def run_experiment(config: RunConfig) -> dict    # baseline / frozen_base / adapter metrics
     def report_section(result: dict) -> str          # HTML fragment for the demo report
     def register_cli(subparsers) -> None             # optional use-case verbs
+    CLI_OPTIONS: frozenset[str]                      # options of `workbench train/evaluate/predict` it uses
+    CLI_INSTEAD: dict[str, str]                      # optional: option -> what to use instead (CLI syntax)
+    def evaluate_adapter(config, adapter_dir) -> dict             # `workbench evaluate`
+    def predict_file(config, adapter_dir, input_path, output_path) -> str   # `workbench predict`
+
+``CLI_OPTIONS`` names the data and model options of the core verbs that the use case really
+uses, out of ``workbench.cli.DATA_OPTIONS`` (``data``, ``text_column``, ``label_column``,
+``column``, ``format``, ``sep``, ``decimal``, ``date_format``, ``encoding``, ``base_model``,
+``allow_download``). The CLI refuses the others with exit code 2, naming the option, the use
+case and ``CLI_INSTEAD[option]`` (written as a command line, never Python syntax), so an option
+the run would ignore never lands in its ``config.yaml``. A use case that reads a user's CSV
+passes ``workbench.tabular.table_options(config.data)`` to ``workbench.tabular.read_table``.
 """
 
 from __future__ import annotations

@@ -157,14 +157,17 @@ def test_error_unknown_label_names_row_and_expected(tmp_path):
     assert "'Kuendigung'" in msg and "data row 3" in msg and "['Haftung', 'Kündigung']" in msg
 
 
-def test_error_bad_encoding_names_byte_line_and_suggests(tmp_path):
+def test_excel_cp1252_export_is_read_and_announced(tmp_path, capsys):
+    # workbench.tabular falls back to cp1252 (German Excel's "CSV (Trennzeichen-getrennt)") and says so;
+    # an explicitly wrong encoding is an error naming the file and the line.
     path = _write(tmp_path / "excel.csv", "text;label\nDie Kündigung ist schriftlich.;Kündigung\nx;Haftung\n", "cp1252")
+    df = load_labelled_text(path)
+    assert df["label"].iloc[0] == "Kündigung" and df["text"].iloc[0] == "Die Kündigung ist schriftlich."
+    assert "excel.csv: detected encoding cp1252" in capsys.readouterr().err
     with pytest.raises(DataError) as err:
-        load_labelled_text(path)
+        load_labelled_text(path, encoding="utf-8")
     msg = str(err.value)
-    assert "0xfc" in msg and "line 2" in msg and "cp1252" in msg and "excel.csv" in msg
-    df = load_labelled_text(path, encoding="cp1252")
-    assert df["label"].iloc[0] == "Kündigung"
+    assert "excel.csv" in msg and "line 2" in msg and "utf-8" in msg
 
 
 def test_error_bad_jsonl_line_unknown_format_single_label_missing_file(tmp_path):
@@ -221,3 +224,75 @@ def test_subsample_is_stratified_and_label_list_ordered(sample):
     assert len(small) == 40 and small["label"].nunique() == 8
     assert label_list(small) == list(T.LABELS)
     assert label_list(pd.DataFrame({"label": ["b", "a"]})) == ["a", "b"]
+
+
+# ----------------------------------------------------------------------------- umlauts
+def test_transliteration_check_flags_only_transliterations():
+    from workbench.usecases.legal_de.data import transliterated_words
+
+    texts = ["Die Kündigung", "Die Kuendigung", "Strasse", "Getraenke", "Sued", "Süd", "Steuer", "Dauer",
+             "dass", "Abschluss", "Quellcode"]
+    assert transliterated_words(texts) == ["getraenke", "kuendigung", "strasse", "sued"]
+
+
+def test_generated_text_labels_and_families_keep_umlauts(sample):
+    from workbench.usecases.legal_de.data import transliterated_words
+
+    fresh = generate_clauses(n_per_class=60, seed=11)
+    template_text = [s for fs in T.FAMILIES.values() for _, _, ss in fs for s in ss]
+    for frame in (sample, fresh):
+        texts = [*frame["text"], *frame["label"], *frame["family"].str.replace("_", " ").str.replace("/", " "),
+                 *T.LABELS, *template_text]
+        assert transliterated_words(texts) == []
+    assert "Haftung/höchstbetrag" in set(sample["family"]) and "Kündigung" in set(sample["label"])
+    card = (sample_path().parent / "DATASET_CARD.md").read_text(encoding="utf-8")
+    assert "Gewährleistung/nacherfüllung" in card
+
+
+# ----------------------------------------------------------------------------- issue 13: files
+def test_json_array_is_read_like_jsonl(tmp_path):
+    rows = [{"text": "Gerichtsstand ist Köln.", "label": "Gerichtsstand"},
+            {"text": "Die Haftung ist begrenzt.", "label": "Haftung"}]
+    path = _write(tmp_path / "own.json", json.dumps(rows, ensure_ascii=False, indent=2))
+    df = load_labelled_text(path)
+    assert df.to_dict("list") == {"text": ["Gerichtsstand ist Köln.", "Die Haftung ist begrenzt."],
+                                  "label": ["Gerichtsstand", "Haftung"]}
+    bad = _write(tmp_path / "bad.json", json.dumps([rows[0], ["a", "b"]]))
+    with pytest.raises(DataError, match="element 2 of the JSON array is a JSON list"):
+        load_labelled_text(bad)
+
+
+def test_missing_column_hint_uses_the_cli_flags(tmp_path):
+    path = _write(tmp_path / "own.csv", "Klausel;Typ\nA;x\nB;y\n")
+    with pytest.raises(DataError) as err:
+        load_labelled_text(path)
+    msg = str(err.value)
+    assert "--text-column Klausel --label-column Typ" in msg and "columns={" not in msg
+
+
+def test_split_column_is_kept_validated_and_recorded(tmp_path, sample):
+    from workbench.usecases.legal_de import default_config
+
+    own = sample[["text", "label"]].sample(200, random_state=0).reset_index(drop=True)
+    own["Split"] = ["test" if i % 4 == 0 else "val" if i % 4 == 1 else "Train" for i in range(len(own))]
+    own = own.rename(columns={"Split": "split"})
+    path = tmp_path / "mit_split.csv"
+    own.to_csv(path, index=False)
+    df = load_labelled_text(path)
+    assert df["split"].value_counts().to_dict() == {"train": 100, "test": 50, "val": 50}
+    cfg = default_config(smoke=True)
+    cfg.data.path = str(path)
+    cfg.task.max_train_rows = cfg.task.max_eval_rows = None
+    train, val, test, info = prepare_data(cfg)
+    assert info["split"] == "file split column" and (len(train), len(val), len(test)) == (100, 50, 50)
+    assert set(test["text"]) == set(own.loc[own["split"] == "test", "text"])
+    own.loc[own.index[7], "split"] = "holdout"
+    own.to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"column 'split' has the value 'holdout' at data row 8.*train, val or test"):
+        load_labelled_text(path)
+    own["split"] = "train"
+    own.to_csv(path, index=False)
+    with pytest.raises(DataError, match="split column has no test rows"):
+        prepare_data(cfg)
+    own.drop(columns="split").to_csv(path, index=False)
+    assert prepare_data(cfg)[3]["split"] == "random split, seed 0"

@@ -100,12 +100,63 @@ def test_estimator_errors_and_frozen_base_shapes(result):
     np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
 
 
-def test_report_section_has_table_and_figures(result):
+def test_report_section_has_table_and_figures_and_ends_with_the_verdict(result):
+    import re
+
     html = legal_de.report_section(result)
-    assert html.count("<tr>") == 4  # header + three models
+    first_table = html[html.index("<table"):html.index("</table>")]
+    assert first_table.count("<tr") == 4  # header + three models
     assert "TF-IDF" in html and "LoRA" in html and "Frozen base" in html
+    assert "F1 per class" in html
+    skewed = dict(result, minority_class={**result["minority_class"], "balanced": False})
+    assert f"F1 of {result['minority_class']['label']} (smallest class)" in legal_de.report_section(skewed)
+    assert "(smallest class)" not in html and "training rows (balanced)" in html  # the smoke subsample is balanced
     assert html.count("plotly-graph-div") >= 4  # comparison + three confusion matrices
     assert "<script src" not in html  # plotly.js is loaded once by the page
+    # The last element is the honest verdict line naming the best model; no Python dict is printed.
+    last = html.strip().splitlines()[-1]
+    assert 'class="verdict"' in last and "Best model on this data:" in last
+    assert dict(legal_de.MODEL_ROWS)[result["best_model"]] in last
+    text_only = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    assert not re.search(r"\{'|': \{|\{&#x27;", text_only), "a Python dict leaked into the report"
+    assert not re.search(r"\d\.\d{6,}", re.sub(r"<[^>]+>", " ", text_only))  # numbers are rounded
+
+
+def test_results_record_per_class_minority_truncation_split_and_weighting(result):
+    from pathlib import Path
+
+    saved = json.loads((Path(result["run_dir"]) / "results.json").read_text())
+    for role in ("baseline", "frozen_base", "adapter"):
+        per_class = saved["metrics"][role]["per_class"]
+        assert set(per_class) == set(result["labels"])
+        assert sum(v["support"] for v in per_class.values()) == saved["metrics"][role]["n"]
+        assert all(0.0 <= v["precision"] <= 1.0 and 0.0 <= v["recall"] <= 1.0 for v in per_class.values())
+    minority = saved["minority_class"]
+    assert minority["label"] in result["labels"] and set(minority["f1"]) == {"baseline", "frozen_base", "adapter"}
+    assert minority["balanced"] is True
+    assert minority["f1"]["adapter"] == saved["metrics"]["adapter"]["per_class"][minority["label"]]["f1"]
+    trunc = saved["truncation"]
+    assert trunc["max_length"] == 48 and trunc["train"]["rows"] == result["data"]["rows"]["train"]
+    assert trunc["train"]["truncated"] > 0  # clauses of up to 655 characters do not fit 48 tokens
+    assert saved["data"]["split"].startswith("template-family split")
+    info = json.loads((Path(result["run_dir"]) / "run_info.json").read_text())
+    assert info["data"]["split"] == saved["data"]["split"] and info["truncation"] == trunc
+    # The smoke subsample is balanced, so "auto" leaves the loss unweighted.
+    assert saved["class_weighting"] == {"setting": "auto", "used": False, "weights": None}
+    assert saved["verdict"].startswith("Best model on this data:")
+
+
+def test_auto_class_weighting_rule():
+    from workbench.usecases.legal_de.model import class_weights
+
+    skewed = ["a"] * 95 + ["b"] * 5  # a class with 5 % of the clauses
+    w = class_weights(skewed, ["a", "b"], "auto")
+    assert w is not None and w[1] / w[0] == pytest.approx(19.0) and np.mean(w) == pytest.approx(1.0)
+    assert class_weights(["a"] * 10 + ["b"] * 8, ["a", "b"], "auto") is None  # 1.25x: balanced enough
+    assert class_weights(["a"] * 10 + ["b"] * 8, ["a", "b"], True) is not None
+    assert class_weights(skewed, ["a", "b"], False) is None
+    with pytest.raises(ValueError, match="class_weighting"):
+        class_weights(skewed, ["a", "b"], "yes")
 
 
 @pytest.mark.slow
@@ -149,3 +200,45 @@ def test_cli_evaluate_and_predict_with_the_saved_adapter(result, tmp_path, capsy
     assert main(["predict", "--usecase", "legal_de", "--smoke", "--adapter", adapter, "--text-column", "Text",
                  "--input", str(src), "--output", str(out)]) == 2  # names the missing column
     assert "text column 'Text' not found" in capsys.readouterr().err
+
+
+def test_every_long_step_prints_a_progress_line(capsys, monkeypatch):
+    import pandas as pd
+
+    from workbench.usecases.legal_de.baselines import TfidfBaseline
+
+    monkeypatch.delenv("WORKBENCH_QUIET", raising=False)
+    train = pd.DataFrame({"text": ["Gerichtsstand ist Köln.", "Die Haftung ist begrenzt.",
+                                   "Gerichtsstand ist Berlin.", "Der Lieferant haftet nicht."],
+                          "label": ["Gerichtsstand", "Haftung", "Gerichtsstand", "Haftung"]})
+    TfidfBaseline().fit(train)
+    FrozenBaseClassifier(max_length=32).fit(train).evaluate(train)
+    err = capsys.readouterr().err
+    for step in ("TF-IDF + logistic regression baseline: fitting on 4 texts",
+                 "frozen base + linear head: embedding 4 texts, fitting the head", "frozen base: scoring 4 texts"):
+        assert f"[workbench] {step} …" in err and f"[workbench] {step}: done in" in err, err
+
+
+def test_a_class_with_5_percent_of_the_clauses_does_not_vanish(tmp_path):
+    """Default settings ("auto" class weighting) on a 95:5 training set: the rare class is still predicted."""
+    from workbench.config import TrainArgs
+    from workbench.usecases.legal_de.data import load_generated_sample, split_frame
+
+    train, _, test = split_frame(load_generated_sample())
+    rare, common = "Gerichtsstand", "Haftung"
+    skewed = pd_concat([train[train["label"] == common].head(95), train[train["label"] == rare].head(5)])
+    clf = LegalClauseClassifier(train=TrainArgs(max_epochs=2, batch_size=16, lr=2e-3, progress_bar=False),
+                                max_length=48, run_dir=tmp_path, seed=0).fit(skewed)
+    weights = dict(zip(clf.labels_, clf.class_weights_ or []))
+    assert weights and weights[rare] / weights[common] == pytest.approx(19.0)  # 95 / 5
+    held_out = test[test["label"].isin([rare, common])].groupby("label").head(20)
+    report = clf.evaluate(held_out)["per_class"][rare]
+    # Measured (seed 0, 2 epochs): weighted recall 0.25 with precision 1.0; the same run with
+    # class_weighting=False predicts the rare class never (recall 0.0): it vanishes.
+    assert report["support"] == 20 and report["recall"] > 0 and report["f1"] > 0, report
+
+
+def pd_concat(frames):
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True)

@@ -77,3 +77,20 @@ def test_explorer_pick_errors_and_cells(explorer):
     assert f"true {row['label']}" in explorer.cell_detail.value
     cm = np.asarray(explorer.cm_fig.data[0].z)
     assert cm.sum() == len(explorer.examples)
+
+
+def test_per_class_table_lists_f1_and_test_rows_per_class():
+    from workbench.usecases.legal_de.task import classification_metrics
+    from workbench.usecases.legal_de.widgets import per_class_table
+
+    truth = ["a", "a", "a", "b", "c"]
+    metrics = {"baseline": classification_metrics(truth, ["a", "a", "b", "b", "a"], ["a", "b", "c"]),
+               "adapter": classification_metrics(truth, ["a", "a", "a", "b", "c"], ["a", "b", "c"])}
+    table = per_class_table(metrics, labels=["c", "b", "a"])
+    assert list(table.index) == ["c", "b", "a"] and list(table["test rows"]) == [1, 1, 3]
+    assert table.loc["c", "Baseline"] == 0.0 and table.loc["c", "LoRA adapter"] == 1.0
+    assert table.loc["a", "Baseline"] == pytest.approx(2 * 2 / (2 * 2 + 1 + 1))  # tp 2, fp 1, fn 1
+    assert metrics["baseline"]["per_class"]["b"] == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3),
+                                                     "support": 1}
+    with pytest.raises(ValueError, match="per-class"):
+        per_class_table({"baseline": {"accuracy": 1.0}})

@@ -1,6 +1,7 @@
 """End-to-end tiny runs: pretrain (cached), adapt with LoRA, evaluate, save/load/merge exactly; CLI."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -76,10 +77,18 @@ def test_failure_estimator_on_process_windows(tiny, tmp_path):
     again = FailureEstimator.load(est.save(tmp_path / "ad"))
     np.testing.assert_array_equal(again.predict_proba(d["X"]["test"]), est.predict_proba(d["X"]["test"]))
     assert again.evaluate(d["X"]["test"], y[idx["test"]]) == m
+    # `workbench evaluate` on a failure adapter: the same fixed AI4I test split, the same numbers.
+    from workbench.usecases.maintenance import default_config, evaluate_adapter
+
+    cfg = default_config(smoke=True).with_overrides([f"task.{k}={v}" for k, v in TINY.items()]
+                                                    + ["task.problem=failure", "data.max_rows=1500"])
+    ev = evaluate_adapter(cfg, str(tmp_path / "ad"))
+    assert {k: ev[k] for k in m} == m and ev["dataset"] == d["source"]
 
 
-def test_cli_cmapss_on_a_simulated_multi_condition_fleet(tmp_path, capsys):
+def test_cli_cmapss_on_a_simulated_multi_condition_fleet(tmp_path, capsys, monkeypatch):
     """The same command as for FD001 runs unchanged on an FD004-like fleet (6 regimes, 2 faults)."""
+    monkeypatch.delenv("WORKBENCH_QUIET", raising=False)  # the progress lines are part of what is checked
     from transformers.utils import logging as hf_logging
 
     from workbench.cli import main
@@ -94,7 +103,13 @@ def test_cli_cmapss_on_a_simulated_multi_condition_fleet(tmp_path, capsys):
                files["rul"], "--output-dir", str(tmp_path / "runs"), "--set", "train.max_epochs=1", *over])
     assert rc == 0
     assert hf_logging.get_verbosity() == hf_logging.WARNING and hf_logging.is_progress_bar_enabled()
-    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    captured = capsys.readouterr()
+    last = json.loads(captured.out.strip().splitlines()[-1])
+    # Issue 10/12: every long step announces itself and its time (no silent minutes before the JSON line).
+    for step in ("pretraining the factory base model", "preparing the data", "training the frozen base model + head",
+                 "training the LoRA adapter", "scoring the LoRA adapter", "training the LightGBM baseline on all"):
+        assert re.search(rf"\[workbench\] +{re.escape(step)}.*: done in ", captured.err), (step, captured.err)
+    assert last["verdict"].startswith("Best model on this data: ")
     for role in ("baseline", "frozen_base", "adapter"):
         assert np.isfinite(last[role]["rmse"]) and np.isfinite(last[role]["score"])
     run_dir = tmp_path / "runs" / "cmapss-train_FD004"
@@ -105,3 +120,56 @@ def test_cli_cmapss_on_a_simulated_multi_condition_fleet(tmp_path, capsys):
 
     html = report_section(results)
     assert "LoRA adapter" in html and "rmse_capped" in html and "plotly" in html.lower()
+    # Issue 12: each alarm threshold was chosen on validation engines and scored on the test engines.
+    for role in ("baseline", "frozen_base", "adapter"):
+        alarm = results["metrics"][role]["alarm"]
+        assert alarm["chosen_on"] == "validation engines" and alarm["val"]["n"] == results["decision"]["val_cuts"]
+        assert alarm["cost"] >= alarm["test_hindsight_cost"]  # the hindsight optimum is a lower bound
+    assert len(results["val_predictions"]["baseline"]) == len(results["val_predictions"]["truth"]) > 0
+    # Issue 12: LightGBM trains on every training engine, the neural models on the training split.
+    assert results["runtime"]["baseline"]["train_engines"] == 10 > results["runtime"]["adapter"]["train_engines"]
+    stored = json.loads((run_dir / "adapter" / "alarm.json").read_text())
+    assert stored["alarm_rul"] == results["metrics"]["adapter"]["alarm"]["alarm_rul"]
+
+    # `workbench evaluate` re-scores the saved adapter on the same test engines: the training run's numbers.
+    assert main(["evaluate", "--usecase", "maintenance", "--adapter", str(run_dir / "adapter")]) == 0
+    ev = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["metrics"]
+    assert ev["rmse"] == pytest.approx(results["metrics"]["adapter"]["rmse"], abs=0.02)
+    assert ev["alarm"]["alarm_rul"] == stored["alarm_rul"] and ev["alarm"]["cost"] == results["metrics"]["adapter"]["alarm"]["cost"]
+    # `workbench predict` on a C-MAPSS test file: one row per engine, unit ids kept.
+    out_csv = tmp_path / "pred.csv"
+    assert main(["predict", "--usecase", "maintenance", "--adapter", str(run_dir / "adapter"), "--input",
+                 files["test"], "--output", str(out_csv)]) == 0
+    import pandas as pd
+
+    pred = pd.read_csv(out_csv)
+    assert list(pred.columns) == ["unit", "last_cycle", "rul_pred", "alarm"]
+    assert pred["unit"].tolist() == results["predictions"]["unit"]
+    np.testing.assert_allclose(pred["rul_pred"], results["predictions"]["adapter"], atol=0.02)
+    assert (pred["alarm"] == (pred["rul_pred"] <= stored["alarm_rul"])).all()
+
+
+def test_evaluate_and_predict_refuse_a_missing_adapter(tmp_path):
+    from workbench.usecases.maintenance import default_config, evaluate_adapter, predict_file
+
+    cfg = default_config(smoke=True)
+    with pytest.raises(FileNotFoundError, match="adapter folder not found"):
+        evaluate_adapter(cfg, str(tmp_path / "nope"))
+    with pytest.raises(FileNotFoundError, match="adapter folder not found"):
+        predict_file(cfg, str(tmp_path / "nope"), "x.txt", str(tmp_path / "o.csv"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="not a maintenance adapter"):
+        evaluate_adapter(cfg, str(tmp_path / "empty"))
+
+
+def test_cut_units_mimics_the_test_engines():
+    from workbench.usecases.maintenance.data import cut_units
+
+    fleet = simulate_fleet(FleetSpec.preset("FD001", n_train=4, n_test=0, seed=3))
+    cut, rul = cut_units(fleet.train, cuts_per_unit=3, min_cycles=20, seed=0)
+    assert len(rul) == 12 and set(cut["unit"]) == set(rul.index)
+    lengths = fleet.train.groupby("unit")["cycle"].max()
+    for pid, g in cut.groupby("unit"):
+        full = lengths[pid // 1000]
+        assert g["cycle"].tolist() == list(range(1, len(g) + 1)) and len(g) >= 20
+        assert rul[pid] == full - len(g)  # the cycles still to go after the cut

@@ -17,7 +17,13 @@ def test_fd001_recipe_beats_frozen_base_and_is_reported_against_the_raw_rul_file
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert last["adapter"]["rmse"] < last["frozen_base"]["rmse"]
     assert last["adapter"]["rmse"] < 20.0  # far below a constant predictor (~41 on FD001)
-    assert last["adapter"]["rmse"] < 1.15 * last["baseline"]["rmse"]  # measured 13.6 vs 14.0 (seed 0)
+    # measured 13.59 vs 13.66 (seed 0; LightGBM on all 100 training engines since issue 12)
+    assert last["adapter"]["rmse"] < 1.15 * last["baseline"]["rmse"]
+    # The alarm rule is chosen on validation engines and scored on the 100 test engines (measured: test cost
+    # 3 for LightGBM and the adapter, 14 for the frozen base, at 10 per missed failure and 1 per early alarm).
+    # Never alarming costs 10 x 25 (25 test engines fail within 30 cycles).
+    assert last["adapter"]["alarm_test_cost"] < 10 * 25 and last["adapter"]["alarm_val_cost"] is not None
+    assert last["verdict"].startswith("Best model on this data: ")
     # FD001's RUL file holds values up to 145, so the capped truth is never further from a capped model
     assert last["baseline"]["rmse_capped"] < last["baseline"]["rmse"] + 5.0
 

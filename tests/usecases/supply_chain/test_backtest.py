@@ -120,3 +120,36 @@ def test_conformal_calibration_widens_too_narrow_quantiles(panel, tiny_task):
     assert np.nanmax(S) == pytest.approx(100 + at95 * 10)
     with pytest.raises(ValueError, match="window scales"):
         calibrate(Forecasts("b", origins, taus, cum, cum), panel2, days=10)
+
+
+def test_one_origin_gives_a_complete_cycle_and_is_withheld(panel, tiny_task):
+    """Issue 12: one origin gave cycle service 0.0 (the simulation ended before the cycle closed)."""
+    split = Split.from_args(len(panel.dates), tiny_task)
+    origins = split.test_origins(panel, tiny_task)
+    one = origins[origins[:, 1] == origins[:, 1].min()]
+    fc = forecast_baseline(SeasonalNaive(tiny_task.quantiles, tiny_task.horizon), panel, one, split)
+    _, tot = simulate_portfolio(fc, panel, tiny_task.inventory_policy())
+    assert tot["cycles"] == len(panel)                                    # one complete cycle per series
+    assert tot["fill_rate"] > 0.5 and tot["cycle_service_level"] > 0
+    assert tot["meaningful"] is False and "only 1 review origin" in tot["note"]
+    _, full = simulate_portfolio(forecast_baseline(SeasonalNaive(tiny_task.quantiles, tiny_task.horizon), panel,
+                                                   origins, split), panel, tiny_task.inventory_policy())
+    assert full["meaningful"] is True and full["note"] == "" and full["cycles"] == 3 * len(panel)
+
+
+def test_inventory_reliability_without_cycles():
+    from workbench.usecases.supply_chain.backtest import inventory_reliability
+
+    ok, note = inventory_reliability(1, 0)
+    assert not ok and "no complete replenishment cycle" in note
+
+
+def test_order_up_to_levels_are_whole_units_on_count_data(panel, tiny_task):
+    from workbench.usecases.supply_chain.backtest import order_levels
+
+    split = Split.from_args(len(panel.dates), tiny_task)
+    fc = forecast_baseline(ETSForecaster(tiny_task.quantiles, tiny_task.horizon), panel,
+                           split.test_origins(panel, tiny_task), split)
+    levels = order_levels(fc, tiny_task.inventory_policy(), panel, 0)
+    shown = levels[~np.isnan(levels)]
+    assert len(shown) == 3 and np.all(shown >= 0) and np.all(shown == np.round(shown))

@@ -144,3 +144,31 @@ def test_unsupported_file_type(tmp_path):
         read_demand(path)
     with pytest.raises(FileNotFoundError):
         read_demand(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize("freq", ["MS", "ME"])
+def test_monthly_data_is_accepted_and_backtested(freq):
+    """Issue 12: monthly data was refused ("frequency of 31 days is not supported")."""
+    from workbench.usecases.supply_chain.backtest import Split, forecast_baseline, simulate_portfolio
+    from workbench.usecases.supply_chain.baselines import SeasonalNaive
+    from workbench.usecases.supply_chain.config import SupplyTaskArgs
+    from workbench.usecases.supply_chain.windows import DemandPanel
+
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2019-01-01", periods=48, freq=freq)
+    df = pd.concat([pd.DataFrame({"unique_id": uid, "ds": dates, "y": rng.poisson(20, len(dates)), "state": "SN"})
+                    for uid in ("a", "b")])
+    out = validate_demand(df)
+    assert out.attrs["freq"] == freq and (out["holiday"] == 0).all()
+    panel = DemandPanel.from_frame(out)
+    assert len(panel.dates) == 48 and panel.dates[1] == dates[1]
+    task = SupplyTaskArgs(horizon=4, lead_time=1, review_period=1, test_days=6, val_days=3, min_history=12)
+    split = Split.from_args(len(panel.dates), task)
+    fc = forecast_baseline(SeasonalNaive(task.quantiles, task.horizon), panel, split.test_origins(panel, task), split)
+    frame = fc.frame(panel)
+    assert set(frame["ds"]) <= set(dates) | set(pd.date_range(dates[-1], periods=5, freq=freq))
+    _, tot = simulate_portfolio(fc, panel, task.inventory_policy())
+    assert tot["meaningful"] and 0 < tot["fill_rate"] <= 1
+    gappy = df.drop(index=df.index[(df["unique_id"] == "a") & (df["ds"] == dates[5])])
+    with pytest.raises(DemandDataError, match="missing stretch"):
+        validate_demand(gappy)

@@ -61,7 +61,50 @@ def test_report_section_renders(cli_run):
 
     _, _, run_dir = cli_run
     html = report_section(json.loads((run_dir / "results.json").read_text()))
-    assert "LoRA adapter" in html and "cycle_service_level" in html and "<table" in html
+    assert "LoRA adapter" in html and "cycle service (%)" in html and "<table" in html
+    result = json.loads((run_dir / "results.json").read_text())
+    # The section ends with the honest verdict on wQL, the same line the run recorded.
+    assert html.rstrip().endswith("</strong></p>") and result["verdict"] in html.replace("&#x27;", "'")
+    assert "Best model on this data" in result["verdict"]
+    assert "closer to that is better" in html
+
+
+def test_run_records_the_decision_function_result(cli_run):
+    from workbench.usecases.supply_chain.inventory import stock_needed
+
+    _, _, run_dir = cli_run
+    result = json.loads((run_dir / "results.json").read_text())
+    for role, curve in result["service_curves"].items():
+        want = stock_needed(curve, result["service_level"])
+        got = result["stock_needed"][role]
+        assert got["status"] == want["status"] and got["text"] == want["text"], role
+        assert got["status"] != "not_reached" or result["stock_at_target"][role] is None  # NaN -> JSON null
+
+
+def test_evaluate_adapter_and_predict_file(cli_run, tmp_path, tiny_demand):
+    from workbench.usecases.supply_chain import default_config, evaluate_adapter, predict_file
+
+    import pandas as pd
+
+    _, _, run_dir = cli_run
+    csv = tmp_path / "history.csv"
+    tiny_demand.to_csv(csv, index=False)
+    cfg = default_config(smoke=True).with_overrides([f"data.path={csv}"])
+    scores = evaluate_adapter(cfg, run_dir / "adapter")
+    assert 0 <= scores["wql"] < 5 and 0 <= scores["fill_rate"] <= 1 and scores["n_series"] == 8
+    out = predict_file(cfg, run_dir / "adapter", csv, tmp_path / "forecast.csv")
+    fc = pd.read_csv(out)
+    taus = json.loads((run_dir / "results.json").read_text())["quantiles"]
+    horizon = json.loads((run_dir / "adapter" / "supply_forecaster.json").read_text())["task"]["horizon"]
+    assert list(fc.columns) == ["unique_id", "ds"] + [f"q{t:g}" for t in taus]
+    assert len(fc) == 8 * horizon and fc["unique_id"].nunique() == 8
+    assert pd.to_datetime(fc["ds"]).min() == pd.to_datetime(tiny_demand["ds"]).max() + pd.Timedelta(days=1)
+    q = fc[[f"q{t:g}" for t in taus]].to_numpy()
+    assert (q >= 0).all() and (q[:, 1:] >= q[:, :-1] - 1e-9).all()         # non-negative, ordered quantiles
+    with pytest.raises(FileNotFoundError, match="adapter folder not found"):
+        evaluate_adapter(cfg, tmp_path / "nope")
+    with pytest.raises(FileNotFoundError, match="adapter folder not found"):
+        predict_file(cfg, tmp_path / "nope", csv, tmp_path / "x.csv")
 
 
 def test_cli_reports_bad_files_clearly(tmp_path, capsys):

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from workbench.usecases.supply_chain.inventory import (InventoryPolicy, order_up_to_from_forecasts, quantile_at,
-                                                       simulate_inventory, stock_for_service)
+                                                       simulate_inventory, stock_for_service,
+                                                       stock_needed)
 
 
 def test_hand_computed_case():
@@ -72,9 +73,98 @@ def test_higher_target_means_more_stock_and_service():
 def test_stock_for_service_interpolates():
     curve = pd.DataFrame({"cycle_service_level": [0.8, 0.9, 1.0], "avg_stock_value": [100, 200, 400]})
     assert stock_for_service(curve, 0.95) == pytest.approx(300)
-    assert np.isnan(stock_for_service(curve, 0.5))
+    # Every point above the target: the lowest stock tried, flagged, never NaN (issue 10).
+    assert stock_for_service(curve, 0.5) == 100
+    got = stock_needed(curve, 0.5)
+    assert got["status"] == "at_lowest" and "lowest stock tried" in got["text"]
+    out = stock_needed(curve, 1.01)
+    assert out["status"] == "not_reached" and np.isnan(out["stock"]) and "400" in out["text"]
+
+
+def _brute_force_stock(svc, stk, target, grid):
+    """Smallest grid stock at which the monotone piecewise-linear curve reaches the target."""
+    order = np.lexsort((svc, stk))
+    x, y = np.asarray(stk, float)[order], np.maximum.accumulate(np.asarray(svc, float)[order])
+    for g in grid:
+        if g < x[0] or g > x[-1]:
+            continue
+        # Service at stock g: the highest service over the points at or below g, or on a segment.
+        k = np.searchsorted(x, g, side="right")
+        here = y[k - 1] if k == len(x) or x[k - 1] == g else y[k - 1] + (g - x[k - 1]) / (x[k] - x[k - 1]) * (y[k] - y[k - 1])
+        if here >= target - 1e-12:
+            return g
+    return np.nan
+
+
+def test_stock_needed_matches_brute_force_on_random_curves():
+    rng = np.random.default_rng(7)
+    for case in range(300):
+        n = int(rng.integers(2, 7))
+        stk = np.sort(rng.choice(np.arange(1, 200), size=n, replace=False)).astype(float)
+        svc = np.clip(np.sort(rng.uniform(0.5, 1.0, n)) + rng.normal(0, 0.03, n), 0, 1)  # noise: not monotone
+        target = float(rng.uniform(0.45, 1.02))
+        curve = pd.DataFrame({"cycle_service_level": svc, "avg_stock_value": stk}).sample(frac=1, random_state=case)
+        got = stock_needed(curve, target)
+        grid = np.linspace(stk[0], stk[-1], 20001)
+        want = _brute_force_stock(svc, stk, target, grid)
+        step = grid[1] - grid[0]
+        if np.isnan(want):
+            assert got["status"] == "not_reached" and np.isnan(got["stock"]), case
+        elif want == stk[0]:
+            assert got["status"] in ("at_lowest", "interpolated") and got["stock"] == pytest.approx(stk[0], abs=step), case
+        else:
+            assert got["status"] == "interpolated", case
+            assert want - step - 1e-9 <= got["stock"] <= want + 1e-9, (case, got, want)
 
 
 def test_policy_problems():
     p = InventoryPolicy(service_level=1.2, lead_time=-1, review_period=0, order_cost=-1).problems()
     assert len(p) == 4 and any("service_level" in x for x in p)
+
+
+def _brute_force_inventory(demand, levels, L):
+    """Lost-sales (R, S) policy written independently: a list of (arrival day, quantity) orders."""
+    pending, on_hand, lost_total, served_total, stocks = [], None, 0.0, 0.0, []
+    reviews = [t for t, s in enumerate(levels) if not np.isnan(s)]
+    on_hand = levels[reviews[0]]
+    for t, d in enumerate(demand):
+        on_hand += sum(q for day, q in pending if day == t)
+        pending = [(day, q) for day, q in pending if day != t]
+        if t in reviews:
+            q = max(0.0, levels[t] - on_hand - sum(q for _, q in pending))
+            if q > 0:
+                if L == 0:
+                    on_hand += q
+                else:
+                    pending.append((t + L, q))
+        sold = min(on_hand, d)
+        on_hand -= sold
+        served_total += sold if t >= L else 0.0
+        lost_total += (d - sold) if t >= L else 0.0
+        stocks.append(on_hand)
+    return served_total, lost_total, np.array(stocks)
+
+
+def test_simulate_inventory_matches_brute_force_on_random_cases():
+    rng = np.random.default_rng(11)
+    for case in range(200):
+        T, R, L = int(rng.integers(8, 40)), int(rng.integers(1, 8)), int(rng.integers(0, 4))
+        demand = rng.poisson(rng.uniform(0.2, 8), T).astype(float)
+        levels = np.full(T, np.nan)
+        levels[::R] = rng.uniform(0, 40, len(levels[::R])).round(1)
+        res = simulate_inventory(demand, levels, InventoryPolicy(lead_time=L, review_period=R))
+        served, lost, stocks = _brute_force_inventory(demand, levels, L)
+        s = res.summary()
+        assert s["lost_units"] == pytest.approx(lost), case
+        assert s["avg_stock"] == pytest.approx(stocks[L:].mean() if T > L else 0.0), case
+        assert s["fill_rate"] == pytest.approx(served / demand[L:].sum() if demand[L:].sum() > 0 else 1.0), case
+
+
+def test_holding_cost_follows_the_data_period():
+    demand, levels = np.zeros(14), np.full(14, np.nan)
+    levels[::7] = 10.0
+    policy = InventoryPolicy(lead_time=0, review_period=7, order_cost=0)
+    daily = simulate_inventory(demand, levels, policy, price=2.0).summary()["cost_holding"]
+    weekly = simulate_inventory(demand, levels, policy, price=2.0, periods_per_year=365.25 / 7).summary()["cost_holding"]
+    assert daily == pytest.approx(14 * 10 * 2 * 0.25 / 365)
+    assert weekly == pytest.approx(daily * 365 / (365.25 / 7))

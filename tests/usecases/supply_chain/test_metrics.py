@@ -54,10 +54,10 @@ def test_all_zero_forecast_can_win_mase_on_lumpy_demand():
 
 def test_series_metrics_and_summary():
     y = np.array([[1.0, 2.0], [3.0, 0.0]])
-    q = np.stack([y - 1, y, y + 1], axis=-1)
+    q = np.stack([0.5 * y, y, 1.5 * y], axis=-1)                              # mean forecast = y
     m = series_metrics(y, q, [0.1, 0.5, 0.9], history=[0, 1, 0, 1])
-    assert m["mase"] == 0 and m["coverage"] == 1 and m["volume"] == 6
-    assert m["pinball_0.5"] == 0 and m["pinball_0.1"] == pytest.approx(0.1)
+    assert m["mase"] == pytest.approx(0) and m["coverage"] == 1 and m["volume"] == 6
+    assert m["pinball_0.5"] == 0 and m["pinball_0.1"] == pytest.approx(0.1 * 0.5 * 6 / 4)
     with pytest.raises(ValueError, match="must include 0.5"):
         series_metrics(y, q, [0.1, 0.4, 0.9], history=[0, 1])
     per = pd.DataFrame([dict(m, unique_id="a", sbc_class="smooth"), dict(m, unique_id="b", sbc_class="lumpy", wql=1.0,
@@ -66,3 +66,37 @@ def test_series_metrics_and_summary():
     assert s["overall"]["n_series"] == 2
     assert s["overall"]["wql"] == pytest.approx((m["wql"] * 6 + 1.0 * 2) / 8)   # volume-weighted
     assert set(s["by_sbc_class"]) == {"smooth", "lumpy"}
+
+
+def test_mean_from_quantiles_against_sampling():
+    """The mean of a piecewise-linear quantile function, checked by sampling tau uniformly."""
+    from workbench.usecases.supply_chain.metrics import mean_from_quantiles
+
+    rng = np.random.default_rng(5)
+    taus = [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98]
+    for _ in range(50):
+        q = np.sort(rng.gamma(1.0, 5.0, len(taus)))
+        u = rng.uniform(0, 1, 400_000)
+        sampled = np.interp(u, taus, q).mean()        # np.interp is flat beyond the ends, as documented
+        assert mean_from_quantiles(q, taus) == pytest.approx(sampled, rel=0.01)
+
+
+def test_point_metrics_use_the_mean_not_the_median_on_intermittent_demand():
+    """Issue 12: the median of an intermittent series is 0, and MASE rewarded zeros."""
+    taus = [0.1, 0.5, 0.9]
+    y = np.array([[0.0, 0.0, 6.0, 0.0, 0.0, 6.0]])
+    honest = np.broadcast_to(np.array([0.0, 0.0, 6.0]), (1, 6, 3))           # median 0, mean 1.8
+    zeros = np.zeros((1, 6, 3))
+    history = [0, 0, 6, 0, 0, 6, 0, 0, 6]
+    m_honest, m_zero = series_metrics(y, honest, taus, history), series_metrics(y, zeros, taus, history)
+    assert m_honest["rmsse"] < m_zero["rmsse"]
+    assert m_honest["mase"] == pytest.approx(np.mean(np.abs(y - 1.8)) / 3.75)  # naive scale 30/8
+
+
+def test_coverage_is_scored_on_the_count_scale():
+    """Neural lower quantiles of 0.03 must not turn every zero-demand day into a miss."""
+    taus = [0.05, 0.5, 0.98]
+    y = np.array([[0.0, 0.0, 3.0, 1.0]])
+    q = np.broadcast_to(np.array([0.03, 0.6, 3.4]), (1, 4, 3))
+    assert series_metrics(y, q, taus, [0, 1, 0, 2])["coverage"] == 1.0
+    assert series_metrics(y + 0.5, q, taus, [0, 1, 0, 2])["coverage"] == 0.75   # not counts: no rounding

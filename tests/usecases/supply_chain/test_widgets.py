@@ -7,7 +7,7 @@ from workbench.usecases.supply_chain.backtest import Split, forecast_baseline, s
 from workbench.usecases.supply_chain.baselines import ETSForecaster, SeasonalNaive
 from workbench.usecases.supply_chain.widgets import (fan_chart, forecast_explorer, inventory_figure,
                                                      portfolio_view, segment_figure, service_level_panel,
-                                                     service_stock_figure)
+                                                     service_level_decision, service_stock_figure)
 from workbench.usecases.supply_chain.windows import DemandPanel
 
 
@@ -55,8 +55,37 @@ def test_segment_figure_and_panels(setup, tiny_task):
     assert box.children[1].value == ""                                       # every SKU is at every DC here
     panel_box = service_level_panel(panel, fcs, tiny_task)
     slider = panel_box.children[0].children[0]
-    table_before = panel_box.children[2].value
+    table_before = panel_box.children[3].value
     slider.value = 0.8
-    assert panel_box.children[2].value != table_before and "ETS" in panel_box.children[2].value
+    assert panel_box.children[3].value != table_before and "ETS" in panel_box.children[3].value
     view = portfolio_view({"by_segment": by_segment})
     assert len(view.children[1].data) == 1
+
+
+def test_service_level_panel_shows_the_library_decision(setup, tiny_task):
+    """The stock number on screen is stock_needed on the chosen model's curve, for every target/model."""
+    from workbench.usecases.supply_chain.backtest import simulate_portfolio
+    from workbench.usecases.supply_chain.inventory import stock_needed
+
+    panel, fcs, _ = setup
+    adapter_like = {"ets": fcs["ets"], "adapter": fcs["seasonal_naive"]}
+    box = service_level_panel(panel, adapter_like, tiny_task)
+    slider, model, _ = box.children[0].children
+    assert model.value == "adapter"                                           # the adapter by default
+    for role, target in (("adapter", 0.9), ("ets", 0.85), ("ets", 0.95)):
+        model.value, slider.value = role, target
+        curve = service_curve_for(adapter_like[role], panel, tiny_task, tiny_task.service_levels)
+        want = stock_needed(curve, target)
+        shown = box.decision_
+        assert shown["role"] == role and shown["stock_needed"] == want
+        assert shown["inventory"] == simulate_portfolio(adapter_like[role], panel, tiny_task.inventory_policy(target))[1]
+        number = f"{want['stock']:,.0f}" if want["status"] == "interpolated" else want["text"]
+        assert number in box.children[1].value
+    d = service_level_decision(panel, adapter_like, tiny_task, "ets", 0.5)
+    assert d["stock_needed"]["status"] == "at_lowest" and d["stock_needed"]["stock"] == min(d["curve"]["avg_stock_value"])
+
+
+def test_segment_figure_labels_coverage_correctly():
+    fig = segment_figure({"ets": {"by_dc": {"A": {"coverage": 0.7}}}}, "dc", "coverage")
+    assert "closer to the interval's nominal level is better" in fig.layout.title.text
+    assert "lower is better" not in fig.layout.title.text and fig.layout.yaxis.title.text

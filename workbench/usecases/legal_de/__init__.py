@@ -27,7 +27,10 @@ from workbench.config import RunConfig
 from workbench.usecases.legal_de.config import LegalTaskArgs, default_config
 
 NAME = "legal_de"
+TITLE = "German legal clauses (clause types, MiniLM + LoRA vs TF-IDF)"
 TaskArgs = LegalTaskArgs
+# Options of `workbench train/evaluate/predict` this use case uses (others are refused: workbench.cli.check_options).
+CLI_OPTIONS = frozenset({"data", "text_column", "label_column", "format", "sep", "encoding", "base_model", "allow_download"})
 
 __all__ = ["NAME", "TaskArgs", "LegalTaskArgs", "default_config", "run_experiment", "report_section",
            "evaluate_adapter", "predict_file",
@@ -58,30 +61,63 @@ def _audit(operation: str, **fields) -> None:
 
 
 def _summary(metrics: dict) -> dict:
-    keep = ("accuracy", "macro_f1", "confusion_matrix", "labels", "n", "train_seconds", "predict_seconds",
-            "samples_per_s")
+    keep = ("accuracy", "macro_f1", "per_class", "confusion_matrix", "labels", "n", "train_seconds",
+            "predict_seconds", "samples_per_s")
     return {k: metrics[k] for k in keep if k in metrics}
+
+
+def _headline(metrics: dict) -> dict:
+    return {k: {x: v[x] for x in ("accuracy", "macro_f1")} for k, v in metrics.items()}
+
+
+def minority_report(metrics: dict, train_labels) -> dict:
+    """F1 of the class with the fewest training rows, for every model.
+
+    Args:
+        metrics: ``{role: summary}`` with ``per_class`` (see ``task.classification_metrics``).
+        train_labels: The training labels.
+
+    Returns:
+        ``{"label", "train_rows", "train_share", "balanced", "f1": {role: f1}}``; ``balanced`` is
+        true when every class has the same number of training rows (then no class is the
+        minority and ``label`` is merely the first in alphabetical order). Empty without labels.
+    """
+    from collections import Counter
+
+    counts = Counter(str(x) for x in train_labels)
+    if not counts:
+        return {}
+    label, rows = min(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    return {"label": label, "train_rows": rows, "train_share": rows / sum(counts.values()),
+            "balanced": max(counts.values()) == rows, "f1": {role: (m.get("per_class", {}).get(label) or {}).get("f1") for role, m in metrics.items()}}
 
 
 def run_experiment(config: RunConfig) -> dict:
     """Train and evaluate the baseline, the frozen base and the LoRA model on held-out data.
 
     Writes into ``config.run_dir()``: ``config.yaml`` and ``run_info.json`` (resolved config,
-    library version, data fingerprint), ``metrics.csv`` and ``checkpoints/`` (training),
-    ``adapter/`` (PEFT layout, head, label map and model card) and ``results.json``.
+    library version, data fingerprint, which split was used), ``metrics.csv`` and ``checkpoints/``
+    (training), ``adapter/`` (PEFT layout, head, label map, model card and the hashes of the
+    texts it saw) and ``results.json``. Every step prints a progress line with its duration.
 
     Args:
         config: A run config; ``config.task`` may be ``None`` (defaults are used).
 
     Returns:
-        ``{"usecase", "metrics": {"baseline", "frozen_base", "adapter"}, "run_dir", "data",
-        "labels", "adapter_dir", "param_count", "examples"}``; ``examples`` holds the test texts
-        with the true label and every model's prediction (for the report and the widget).
+        ``{"usecase", "metrics": {"baseline", "frozen_base", "adapter"}, "verdict", "run_dir",
+        "data", "labels", "adapter_dir", "param_count", "class_weighting", "truncation",
+        "minority_class", "examples", ...}``; each model's metrics hold ``per_class`` precision,
+        recall, F1 and support; ``examples`` holds the test texts with the true label and every
+        model's prediction (for the report and the widget).
     """
     from workbench.io import atomic_write_json, write_run_info
+    from workbench.metrics import verdict
+    from workbench.progress import emit, stage
     from workbench.usecases.legal_de.baselines import TfidfBaseline
     from workbench.usecases.legal_de.data import prepare_data
+    from workbench.usecases.legal_de.inference import write_seen_texts
     from workbench.usecases.legal_de.model import FrozenBaseClassifier, LegalClauseClassifier
+    from workbench.usecases.legal_de.task import count_truncated
 
     if config.task is None:
         config.task = LegalTaskArgs()
@@ -89,23 +125,26 @@ def run_experiment(config: RunConfig) -> dict:
     run_dir = config.run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    train, val, test, data_info = prepare_data(config)
+    with stage("legal_de: loading the clauses"):
+        train, val, test, data_info = prepare_data(config)
+    emit(f"data: {data_info['source']}, {data_info['split']}; rows: "
+         + ", ".join(f"{part} {n:,}" for part, n in data_info["rows"].items()))
     write_run_info(run_dir, config, data_info["fingerprint"], usecase=NAME, started=started, data=data_info)
     _audit("data_load", config=config.to_dict(), inputs={"data": data_info["source"]},
-           fingerprint=data_info["fingerprint"], rows=data_info["rows"])
+           fingerprint=data_info["fingerprint"], rows=data_info["rows"], split=data_info["split"])
     labels = data_info["labels"]
     metrics: dict[str, dict] = {}
     examples = {"text": test["text"].tolist(), "label": test["label"].tolist()}
 
     if config.eval.baseline:
-        baseline = TfidfBaseline(C=task.baseline_C, seed=config.run.seed).fit(train)
-        m = baseline.evaluate(test, labels=labels)
+        baseline = TfidfBaseline(C=task.baseline_C, seed=config.run.seed).fit(train)  # the estimators print
+        m = baseline.evaluate(test, labels=labels)                                      # their own progress
         examples["baseline"] = baseline.predict(test["text"])
         metrics["baseline"] = _summary(m)
     frozen = None
     if config.eval.frozen_base:
-        frozen = FrozenBaseClassifier(base_model=config.model.base_model, max_length=task.max_length, C=task.frozen_C,
-                                      batch_size=config.eval.batch_size, seed=config.run.seed,
+        frozen = FrozenBaseClassifier(base_model=config.model.base_model, max_length=task.max_length,
+                                      C=task.frozen_C, batch_size=config.eval.batch_size, seed=config.run.seed,
                                       allow_download=config.model.allow_download).fit(train, labels=labels)
         m = frozen.evaluate(test)
         examples["frozen_base"] = m.pop("predictions")
@@ -116,25 +155,43 @@ def run_experiment(config: RunConfig) -> dict:
         eval_batch_size=config.eval.batch_size, class_weighting=task.class_weighting, seed=config.run.seed,
         run_dir=run_dir, resume=config.run.resume, allow_download=config.model.allow_download,
         trust_remote_code=config.model.trust_remote_code, head_init=task.head_init, probe_C=task.frozen_C,
-    ).fit(train, val, probe=frozen)  # LP-FT: the head starts from the frozen-base probe
+    )
+    clf.fit(train, val, probe=frozen)  # LP-FT: the head starts from the frozen-base probe
+    truncation = {"max_length": task.max_length}
+    for part, frame in (("train", train), ("test", test)):
+        n = count_truncated(frame["text"].tolist(), clf.tokenizer_, task.max_length)
+        truncation[part] = {"truncated": n, "rows": len(frame), "share": n / max(len(frame), 1)}
+    if truncation["train"]["truncated"] or truncation["test"]["truncated"]:
+        emit(f"{truncation['train']['share']:.0%} of the training clauses ({truncation['train']['truncated']} of "
+             f"{len(train)}) and {truncation['test']['truncated']} of {len(test)} test clauses are longer than "
+             f"max_length={task.max_length} tokens and were cut (raise task.max_length, up to 512, to keep them whole)")
+    weighting = {"setting": task.class_weighting, "used": clf.class_weights_ is not None,
+                 "weights": None if clf.class_weights_ is None else dict(zip(clf.labels_, clf.class_weights_))}
     m = clf.evaluate(test)
     examples["adapter"] = m.pop("predictions")
     metrics["adapter"] = _summary(m)
-    _audit("train", config=config.to_dict(), outputs={"run_dir": str(run_dir)},
-           metrics={k: {x: v[x] for x in ("accuracy", "macro_f1")} for k, v in metrics.items()})
+    _audit("train", config=config.to_dict(), outputs={"run_dir": str(run_dir)}, metrics=_headline(metrics))
 
-    adapter_dir = clf.save(run_dir / "adapter", extra={"metrics": {k: {x: v[x] for x in ("accuracy", "macro_f1")}
-                                                                   for k, v in metrics.items()}})
+    summary = verdict({k: v["macro_f1"] for k, v in metrics.items()}, "macro-F1", lower_is_better=False,
+                      labels=dict(MODEL_ROWS))
+    split_record = {"split": data_info["split"], "data_fingerprint": data_info["fingerprint"]}
+    adapter_dir = clf.save(run_dir / "adapter", extra={"metrics": _headline(metrics), **split_record})
+    write_seen_texts(adapter_dir, [*train["text"], *val["text"]], test_texts=test["text"], **split_record)
     _write_card(adapter_dir, config, clf, metrics, data_info)
     fit = clf.fit_result_
     result = {
         "usecase": NAME,
         "metrics": metrics,
+        "verdict": summary["text"],
+        "best_model": summary["best"],
         "run_dir": str(run_dir),
         "adapter_dir": str(adapter_dir),
         "data": data_info,
         "labels": labels,
         "param_count": {"trainable": clf.param_count_.trainable, "total": clf.param_count_.total},
+        "class_weighting": weighting,
+        "truncation": truncation,
+        "minority_class": minority_report(metrics, train["label"]),
         "training": {"seconds": fit.seconds, "samples_per_s": fit.samples_per_s, "epochs": fit.epochs,
                      "peak_memory_mb": fit.peak_memory_mb, "precision": fit.precision,
                      "accelerator": fit.accelerator, "best_checkpoint": fit.best_checkpoint},
@@ -144,7 +201,8 @@ def run_experiment(config: RunConfig) -> dict:
     atomic_write_json(run_dir / "results.json", result)
     write_run_info(run_dir, config, data_info["fingerprint"], usecase=NAME, started=started,
                    finished=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), data=data_info,
-                   metrics={k: {x: v[x] for x in ("accuracy", "macro_f1")} for k, v in metrics.items()})
+                   metrics=_headline(metrics), truncation=truncation, class_weighting=weighting["used"])
+    emit(summary["text"])
     return result
 
 
@@ -154,8 +212,8 @@ def _write_card(adapter_dir: Path, config: RunConfig, clf, metrics: dict, data_i
         "name": f"{NAME}-{config.run.name}", "base_model": clf._base_id(), "usecase": NAME,
         "task": "text-classification", "language": "de", "labels": clf.labels_,
         "datasets": [{"name": data_info["source"], "fingerprint": data_info["fingerprint"],
-                      "rows": sum(data_info["rows"].values())}],
-        "metrics": {k: {x: v[x] for x in ("accuracy", "macro_f1")} for k, v in metrics.items()},
+                      "rows": sum(data_info["rows"].values()), "split": data_info["split"]}],
+        "metrics": _headline(metrics),
         "compute": {"seconds": clf.fit_result_.seconds, "accelerator": clf.fit_result_.accelerator,
                     "precision": clf.fit_result_.precision},
         "limitations": ("MiniLM's vocabulary is English: German words split into many pieces. "
@@ -176,100 +234,108 @@ def _write_card(adapter_dir: Path, config: RunConfig, clf, metrics: dict, data_i
 
 
 def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
-    """Score a saved adapter on the config's held-out test split (``workbench evaluate``).
+    """Score a saved adapter on held-out rows only (``workbench evaluate``).
 
-    With ``config.data.path`` set, the test split of the user's file (same fixed split as in
-    training); otherwise the shipped sample's held-out template families.
+    See :func:`workbench.usecases.legal_de.inference.evaluate_adapter`: the test rows of the
+    recorded split, or every row of a file the adapter never saw; a missing folder or a foreign
+    adapter is a clear error.
     """
-    from workbench.usecases.legal_de.data import prepare_data
-    from workbench.usecases.legal_de.model import LegalClauseClassifier
+    from workbench.usecases.legal_de import inference
 
-    _, _, test, info = prepare_data(config)
-    clf = LegalClauseClassifier.load(adapter_dir, base_model=config.model.base_model,
-                                     allow_download=config.model.allow_download)
-    metrics = _summary(clf.evaluate(test))
-    _audit("evaluate", inputs={"adapter": Path(adapter_dir)}, data_fingerprint=info.get("fingerprint"),
-           metrics={k: metrics[k] for k in ("accuracy", "macro_f1") if k in metrics})
-    return metrics
+    return inference.evaluate_adapter(config, adapter_dir)
 
 
 def predict_file(config: RunConfig, adapter_dir: str, input_path: str, output_path: str) -> str:
-    """Classify the texts of a file and write ``text, prediction, p_<label>...`` as CSV.
+    """Classify the texts of a file; every input column is kept, prediction columns are added.
 
-    The input is read like training data (CSV/JSONL/Parquet); its text column is
-    ``config.data.columns["text"]`` (default ``text``). A label column is not needed.
+    See :func:`workbench.usecases.legal_de.inference.predict_file`.
     """
-    import pandas as pd
+    from workbench.usecases.legal_de import inference
 
-    from workbench.io import atomic_write_text
-    from workbench.usecases.legal_de.data import DataError, read_table
-    from workbench.usecases.legal_de.model import LegalClauseClassifier
-
-    column = (config.data.columns or {}).get("text", "text")
-    frame = read_table(Path(input_path), format=config.data.format)
-    if column not in frame.columns:
-        raise DataError(f"{input_path}: text column {column!r} not found; the file has columns "
-                        f"{list(map(str, frame.columns))} (choose it with --text-column)")
-    texts = frame[column].fillna("").astype(str).str.strip()
-    empty = texts.eq("")
-    if empty.any():
-        raise DataError(f"{input_path}: column {column!r} has {int(empty.sum())} empty text(s), first at data row "
-                        f"{int(empty[empty].index[0]) + 1}")
-    clf = LegalClauseClassifier.load(adapter_dir, base_model=config.model.base_model,
-                                     allow_download=config.model.allow_download)
-    proba = clf.predict_proba(list(texts))
-    out = pd.DataFrame({"text": texts, "prediction": [clf.labels_[i] for i in proba.argmax(1)]})
-    for i, label in enumerate(clf.labels_):
-        out[f"p_{label}"] = proba[:, i].round(6)
-    atomic_write_text(output_path, out.to_csv(index=False))
-    _audit("predict", inputs={"adapter": Path(adapter_dir), "data": Path(input_path)},
-           outputs={"predictions": Path(output_path)}, rows=len(out))
-    return str(output_path)
+    return inference.predict_file(config, adapter_dir, input_path, output_path)
 
 
 def comparison_rows(result: dict) -> list[dict]:
-    """The comparison table as rows: model, accuracy, macro-F1, training seconds."""
+    """The comparison table as rows: model, accuracy, macro-F1, minority-class F1, training seconds."""
+    minority = result.get("minority_class") or {}
     rows = []
     for key, name in MODEL_ROWS:
         m = result["metrics"].get(key)
         if m:
             rows.append({"key": key, "model": name, "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
+                         "minority_f1": (minority.get("f1") or {}).get(key),
                          "train_seconds": m.get("train_seconds")})
     return rows
 
 
+def per_class_rows(result: dict) -> list[dict]:
+    """One row per class and model: precision, recall, F1 and support on the test rows."""
+    rows = []
+    for key, name in MODEL_ROWS:
+        for label, v in (result["metrics"].get(key, {}).get("per_class") or {}).items():
+            rows.append({"model": name, "class": label, **v})
+    return rows
+
+
+def result_verdict(result: dict) -> str:
+    """The honest one-line summary of a run (macro-F1), also for results saved before it existed."""
+    from workbench.metrics import verdict
+
+    return verdict({k: v["macro_f1"] for k, v in result["metrics"].items()}, "macro-F1", lower_is_better=False,
+                   labels=dict(MODEL_ROWS))["text"]
+
+
 def report_section(result: dict) -> str:
-    """HTML fragment for the demo report: comparison table, bar chart and confusion matrices.
+    """HTML fragment for the demo report: tables, bar chart, confusion matrices, then the verdict.
 
     The plotly figures are embedded without plotly.js (``include_plotlyjs=False``); the page
-    that holds the fragment loads plotly.js once.
+    that holds the fragment loads plotly.js once. Numbers are rounded, nothing is shown as a
+    Python dict, and the fragment ends with the verdict line (macro-F1) naming the best model.
     """
-    from workbench.report import escape, figure_html
+    import pandas as pd
+
+    from workbench.report import escape, figure_html, summary_html, table_html
     from workbench.widgets.figures import comparison_figure, confusion_matrix_figure
 
     rows = comparison_rows(result)
-    best_other = max((r["macro_f1"] for r in rows if r["key"] != "adapter"), default=None)
-    body = "".join(
-        f"<tr><td>{escape(r['model'])}</td><td>{r['accuracy']:.3f}</td><td>{r['macro_f1']:.3f}</td>"
-        f"<td>{'' if r['train_seconds'] is None else format(r['train_seconds'], '.1f')}</td></tr>" for r in rows)
-    verdict = ""
-    adapter = result["metrics"].get("adapter")
-    if adapter and best_other is not None:
-        diff = adapter["macro_f1"] - best_other
-        verdict = (f"<p>The LoRA model is {abs(diff):.3f} macro-F1 {'above' if diff >= 0 else 'below'} the best "
-                   "other model on held-out data.</p>")
+    minority = result.get("minority_class") or {}
+    skewed = bool(minority) and not minority.get("balanced")
+    table = pd.DataFrame([{"model": r["model"], "accuracy": r["accuracy"], "macro-F1": r["macro_f1"],
+                           **({f"F1 of {minority['label']} (smallest class)": r["minority_f1"]} if skewed else {}),
+                           "training s": r["train_seconds"]}
+                          for r in rows]).set_index("model").rename_axis(None)  # one header row
     data = result.get("data", {})
-    parts = [
-        f"<p>Data: {escape(data.get('source', '?'))}, rows {escape(data.get('rows', ''))}; "
-        f"fingerprint <code>{escape(str(data.get('fingerprint', ''))[:23])}</code>. "
-        f"Trainable parameters: {escape(result.get('param_count', {}))}.</p>",
-        "<table><thead><tr><th>model</th><th>accuracy</th><th>macro-F1</th><th>training s</th></tr></thead>"
-        f"<tbody>{body}</tbody></table>", verdict,
-        figure_html(comparison_figure(result["metrics"], "macro_f1")),
-    ]
+    rows_text = ", ".join(f"{k} {v:,}" for k, v in (data.get("rows") or {}).items())
+    params = result.get("param_count") or {}
+    params_text = (f"{params['trainable']:,} of {params['total']:,} ({params['trainable'] / params['total']:.2%})"
+                   if params.get("total") else "–")
+    trunc = result.get("truncation") or {}
+    weighting = result.get("class_weighting") or {}
+    facts = [f"Data: {escape(data.get('source', '?'))} ({escape(data.get('split', 'split not recorded'))}); "
+             f"rows: {escape(rows_text)}; fingerprint <code>{escape(str(data.get('fingerprint', ''))[:23])}</code>.",
+             f"Trainable parameters: {escape(params_text)}."]
+    if skewed:
+        facts.append(f"Smallest class in training: {escape(minority['label'])} ({minority['train_rows']:,} rows, "
+                     f"{minority['train_share']:.1%}); its F1 is in the table.")
+    elif minority:
+        facts.append(f"Every class has {minority['train_rows']:,} training rows (balanced).")
+    if weighting:
+        facts.append("LoRA loss: " + ("balanced class weights." if weighting.get("used") else "unweighted (classes balanced)."))
+    if trunc.get("train"):
+        facts.append(f"Texts cut at max_length={trunc['max_length']} tokens: {trunc['train']['share']:.0%} of training, "
+                     f"{trunc['test']['share']:.0%} of test clauses.")
+    parts = ["<p>" + "<br>".join(facts) + "</p>", table_html(table),
+             figure_html(comparison_figure(result["metrics"], "macro_f1"))]
+    if per_class_rows(result):
+        from workbench.usecases.legal_de.widgets import per_class_table
+
+        ordered = {key: result["metrics"][key] for key, _ in MODEL_ROWS if key in result["metrics"]}
+        frame = per_class_table(ordered, labels=result.get("labels"), names=dict(MODEL_ROWS))
+        parts += ["<h4>F1 per class (test rows)</h4>", table_html(frame)]
     for key, name in MODEL_ROWS:
         m = result["metrics"].get(key)
         if m and m.get("confusion_matrix"):
             fig = confusion_matrix_figure(m["confusion_matrix"], m["labels"], title=f"Confusion matrix: {name}")
             parts.append(figure_html(fig))
+    parts.append(summary_html(result.get("verdict") or result_verdict(result)))
     return "\n".join(parts)

@@ -27,6 +27,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from workbench.progress import stage
 from workbench.usecases.legal_de.task import classification_metrics
 
 
@@ -65,7 +66,8 @@ class TfidfBaseline:
         clf = LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight,
                                  random_state=self.seed)
         self.pipeline_ = Pipeline([("features", features), ("clf", clf)])
-        self.pipeline_.fit(train["text"].tolist(), train["label"].tolist())
+        with stage(f"TF-IDF + logistic regression baseline: fitting on {len(train):,} texts"):
+            self.pipeline_.fit(train["text"].tolist(), train["label"].tolist())
         self.classes_ = list(self.pipeline_.classes_)
         self.labels_ = self.classes_  # column order of predict_proba (same name as the other models)
         self.fit_seconds_ = time.perf_counter() - start

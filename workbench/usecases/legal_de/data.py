@@ -5,11 +5,14 @@ Three sources, one canonical format (a DataFrame with columns ``text`` and ``lab
 * :func:`generate_clauses` builds labelled German contract clauses and statutory sentences from
   the template bank in :mod:`.templates` (templates x slot fillers x paraphrase operators). It is
   seeded and deterministic. :func:`load_generated_sample` returns the fixed, versioned sample
-  shipped in ``datasets/legal_de/clauses_v1.jsonl`` (and regenerates it bit for bit when the
+  shipped in ``datasets/legal_de/clauses_v2.jsonl`` (and regenerates it bit for bit when the
   package is installed without the repository's ``datasets/`` folder).
 * :func:`load_labelled_text` reads a user's own file (CSV with any separator and an optional BOM,
-  JSONL or Parquet), with the text and label columns chosen by name, and fails with errors that
+  JSONL, a JSON array of objects, or Parquet), with the text and label columns chosen by name,
+  keeps an optional ``split`` column (train/val/test, used as given), and fails with errors that
   name the file, the column, the row and the expected form.
+* :func:`transliterated_words` finds German written without umlauts ("Kuendigung"); a test runs
+  it over the generated set. Citations in generated text come only from :mod:`.norms`.
 * :func:`load_mietrecht` reads the real tenancy-law sentences (``;``-separated, BOM, header
   ``Funktion;Text``) and :func:`split_frame` gives them a fixed stratified split.
 
@@ -23,8 +26,6 @@ Usage::
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import random
 import re
@@ -33,12 +34,14 @@ from typing import Sequence
 
 import pandas as pd
 
+from workbench.usecases.legal_de import norms as N
 from workbench.usecases.legal_de import templates as T
 
-SAMPLE_VERSION = "v1"
+SAMPLE_VERSION = "v2"
 # The arguments that made the shipped sample; the dataset card repeats them.
-# split_seed=1 holds out families on which TF-IDF + LR scores about 0.79 test accuracy; with
-# split_seed=0 it scored 0.60 (held-out families that share almost no words with training).
+# split_seed=1 holds out families on which TF-IDF + LR scores about 0.73 test accuracy on v2
+# (0.79 on v1); with split_seed=0 it scored 0.60 on v1 (held-out families that share almost no
+# words with training).
 # The issue asks for "not solved trivially", and 0.75-0.9 leaves room to see differences.
 SAMPLE_ARGS = {"n_per_class": 240, "seed": 20261125, "mention_rate": 0.4, "boilerplate_rate": 0.3,
                "split_seed": 1}
@@ -88,13 +91,17 @@ def _draw_slots(rng: random.Random) -> dict[str, str]:
     for role, noun in (("A", a), ("B", b)):
         nom, gen, dat, acc = T.PARTY_FORMS[noun]
         slots.update({role: nom, f"{role}_gen": gen, f"{role}_dat": dat, f"{role}_acc": acc})
+    # Citations come only from the curated norm table (real norms that fit the topic).
+    for label, slot in N.MENTION_SLOTS.items():
+        slots[slot] = rng.choice(N.MENTION_NORMS[label])
     return slots
 
 
 def _numbering(rng: random.Random, style: str) -> str:
     n, m = rng.randint(2, 24), rng.randint(1, 6)
     if style == "statute":
-        return rng.choice([f"({m}) ", f"§ {n + 500} Abs. {m} ", "", f"({m}) "])
+        # Statute excerpts carry a paragraph mark only; the real source is cited at the end.
+        return rng.choice([f"({m}) ", "", f"({m}) "])
     return rng.choice([
         "", "", f"§ {n} ", f"§ {n} Abs. {m} ", f"{n}.{m} ", f"({m}) ", f"Ziffer {n}.{m} ",
         f"{n}.{m}. ", f"Art. {n} ",
@@ -110,12 +117,15 @@ def _paraphrase(text: str, rng: random.Random, rate: float = 0.3) -> str:
 
 def _one_clause(label: str, family: tuple[str, str, tuple[str, ...]], rng: random.Random,
                 mention_rate: float, boilerplate_rate: float) -> tuple[str, bool]:
-    _, style, sentences = family
+    name, style, sentences = family
     slots = _draw_slots(rng)
     # Length variety: 1-3 sentences of the same family, in template order (as in a contract).
     k = min(len(sentences), rng.choices([1, 2, 3], weights=[0.45, 0.4, 0.15])[0])
     picked = sorted(rng.sample(range(len(sentences)), k))
     parts = [expand(sentences[i], slots, rng) for i in picked]
+    if style == "statute" and rng.random() < 0.4:
+        # Cite the norm the sentence paraphrases, right after it (never a random number or law).
+        parts[-1] = parts[-1].rstrip(".") + f" ({N.STATUTE_SOURCES[(label, name)][picked[-1]].citation})."
     hard = False
     if rng.random() < mention_rate:
         other = rng.choice([x for x in T.LABELS if x != label])
@@ -128,9 +138,46 @@ def _one_clause(label: str, family: tuple[str, str, tuple[str, ...]], rng: rando
     if style == "contract" and rng.random() < 0.1:
         parts.insert(0, rng.choice(T.PREAMBLES))
     text = _numbering(rng, style) + " ".join(parts)
-    if style == "statute" and rng.random() < 0.3:
-        text = text.rstrip(".") + f" ({rng.choice(['§', 'Art.'])} {rng.randint(1, 640)} {rng.choice(['BGB', 'ZPO', 'DSGVO', 'HGB'])})."
     return _paraphrase(text, rng), hard
+
+
+# Stems of common transliterations (ä -> ae, ö -> oe, ü -> ue, ß -> ss) that never belong in
+# German text shown to users; checked as substrings of lower-cased words.
+_TRANSLITERATED_STEMS = ("getraenk", "strasse", "fuer", "ueber", "muench", "koeln", "duesseldorf", "nuernberg",
+                         "kuendig", "gewaehr", "verguet", "gemaess", "massnahm", "aender", "pruef", "gebuehr",
+                         "schliessl", "hoechst", "loesch", "ruege", "erfuell", "grundsaetz", "verlaeng",
+                         "rueckgab", "maengel", "vertraeg", "saemtlich", "kaeufer")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def transliterated_words(texts: Sequence[str]) -> list[str]:
+    """Words that look like German written without umlauts or ß ("Kuendigung", "Strasse").
+
+    A word is flagged when it contains a known transliterated stem, or when putting an umlaut
+    back (``ae`` -> ``ä``, ``oe`` -> ``ö``, ``ue`` -> ``ü``, ``ss`` -> ``ß``, one place at a time)
+    gives a word that occurs elsewhere in ``texts``: "Gewaehrleistung" next to
+    "Gewährleistung". Words such as "Steuer", "Dauer" or "dass" pass, since "Steür", "Daür" and
+    "daß" occur nowhere.
+
+    Args:
+        texts: Any texts (clauses, labels, family names).
+
+    Returns:
+        The flagged words, sorted, each once.
+    """
+    words = {w for text in texts for w in _WORD.findall(str(text).lower())}
+    flagged = set()
+    for word in words:
+        if any(stem in word for stem in _TRANSLITERATED_STEMS):
+            flagged.add(word)
+            continue
+        for plain, umlaut in (("ae", "ä"), ("oe", "ö"), ("ue", "ü"), ("ss", "ß")):
+            start = word.find(plain)
+            while start >= 0:
+                if word[:start] + umlaut + word[start + 2:] in words:
+                    flagged.add(word)
+                start = word.find(plain, start + 1)
+    return sorted(flagged)
 
 
 def family_splits(seed: int = 0) -> dict[tuple[str, str], str]:
@@ -214,92 +261,32 @@ def load_generated_sample(version: str = SAMPLE_VERSION) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Loaders for users' files
 # --------------------------------------------------------------------------------------------
-_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-            ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
-
-
-def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
-    enc = encoding or "utf-8"
-    try:
-        text = raw.decode(enc)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        bad = raw[exc.start: exc.start + 1]
-        suggestion = "cp1252"
-        for candidate in ("cp1252", "latin-1"):
-            try:
-                raw.decode(candidate)
-                suggestion = candidate
-                break
-            except UnicodeDecodeError:
-                continue
-        raise DataError(
-            f"{path}: cannot decode byte 0x{bad.hex()} at byte offset {exc.start} (line {line}) as "
-            f"{enc}; the file is probably {suggestion} (Windows/Excel export). Pass "
-            f"encoding='{suggestion}' or save the file as UTF-8."
-        ) from None
-    return text.removeprefix("\ufeff")  # BOM from Excel's "CSV UTF-8"
-
-
-def _read_csv(text: str, path: Path) -> pd.DataFrame:
-    if not text.strip():
-        raise DataError(f"{path}: the file is empty; expected a header line with a text and a label column")
-    head = "\n".join(text.splitlines()[:20])
-    try:
-        sep = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
-    except csv.Error:
-        sep = ","  # one column or unusual quoting: fall back to the standard
-    try:
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{path}: not a valid CSV with separator {sep!r}: {exc}") from None
-
-
-def _read_jsonl(text: str, path: Path) -> pd.DataFrame:
-    records = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}: line {number} is not valid JSON ({exc.msg}); expected one "
-                            "JSON object per line (JSONL)") from None
-        if not isinstance(record, dict):
-            raise DataError(f"{path}: line {number} is a JSON {type(record).__name__}, expected an "
-                            "object like {\"text\": ..., \"label\": ...}")
-        records.append(record)
-    return pd.DataFrame.from_records(records)
-
-
-def read_table(path: str | Path, format: str | None = None, encoding: str | None = None) -> pd.DataFrame:
-    """Read a CSV (separator sniffed, BOM handled), JSONL or Parquet file into a DataFrame.
+def read_table(path: str | Path, format: str | None = None, encoding: str | None = None,
+               sep: str | None = None) -> pd.DataFrame:
+    """Read a CSV/TSV (separator sniffed, BOM handled, cp1252 fallback, also .gz/.zip), JSONL, JSON
+    array or Parquet file with every column as text (:func:`workbench.tabular.read_table`, ``parse=False``).
 
     Raises:
-        DataError: Unknown format, undecodable bytes (with offset, line and a suggested
-            encoding), or a malformed file.
+        DataError: Unknown format, undecodable bytes, or a malformed file (file and line named).
         FileNotFoundError: The file does not exist.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"data file {path} does not exist")
-    fmt = format or _FORMATS.get(path.suffix.lower())
-    if fmt not in ("csv", "jsonl", "parquet"):
-        raise DataError(f"{path}: unknown format {path.suffix!r}; use .csv, .jsonl or .parquet or "
-                        "pass format='csv'|'jsonl'|'parquet'")
-    if fmt == "parquet":
-        try:
-            return pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises several types for corrupt files
-            raise DataError(f"{path}: not a readable Parquet file: {exc}") from None
-    text = _decode(path.read_bytes(), path, encoding)
-    return _read_csv(text, path) if fmt == "csv" else _read_jsonl(text, path)
+    from workbench.tabular import TableError
+    from workbench.tabular import read_table as read_any_table
+
+    try:
+        return read_any_table(path, format=format, encoding=encoding, sep=sep, parse=False)
+    except TableError as exc:
+        raise DataError(str(exc)) from None
 
 
 def load_labelled_text(path: str | Path, text_column: str = "text", label_column: str = "label",
                        labels: Sequence[str] | None = None, format: str | None = None,
-                       encoding: str | None = None, max_rows: int | None = None) -> pd.DataFrame:
+                       encoding: str | None = None, max_rows: int | None = None,
+                       split_column: str = "split", sep: str | None = None) -> pd.DataFrame:
     """Load a user's labelled text into the canonical ``text, label`` frame.
+
+    A ``split`` column (values ``train``, ``val``/``validation``, ``test``) is kept and later used
+    as given by :func:`split_frame`, so a user's own held-out rows stay held out.
 
     Args:
         path: CSV, JSONL or Parquet file.
@@ -307,24 +294,29 @@ def load_labelled_text(path: str | Path, text_column: str = "text", label_column
         label_column: Name of the column that holds the label.
         labels: The allowed labels; when given, any other label is an error.
         format: ``csv``, ``jsonl`` or ``parquet``; by default taken from the file suffix.
-        encoding: Text encoding for CSV/JSONL (default UTF-8, with or without BOM).
+        encoding: Text encoding for CSV/JSONL (default UTF-8 with or without BOM, else cp1252).
         max_rows: Keep only the first rows (quick experiments).
+        split_column: Name of the optional column that assigns each row to a split.
+        sep: CSV column separator (default: sniffed).
 
     Returns:
-        DataFrame with string columns ``text`` and ``label`` (whitespace stripped).
+        DataFrame with string columns ``text`` and ``label`` (whitespace stripped), plus
+        ``split`` when the file has a split column.
 
     Raises:
         DataError: A column is missing (the message lists the columns found), a text is empty,
             a label is empty or not in ``labels``, or the file cannot be decoded.
     """
     path = Path(path)
-    df = read_table(path, format=format, encoding=encoding)
+    df = read_table(path, format=format, encoding=encoding, sep=sep)
     for role, column in (("text", text_column), ("label", label_column)):
         if column not in df.columns:
             raise DataError(f"{path}: {role} column {column!r} not found; the file has columns "
-                            f"{list(map(str, df.columns))}. Choose the columns by name, e.g. "
-                            f"columns={{'text': ..., 'label': ...}}")
+                            f"{list(map(str, df.columns))}. Choose the columns by name: "
+                            f"{_column_hint(df.columns)}")
     out = pd.DataFrame({"text": df[text_column], "label": df[label_column]})
+    if split_column in df.columns:
+        out["split"] = _check_split_column(df[split_column], path, split_column)
     if out.empty:
         raise DataError(f"{path}: the file has a header but no data rows")
     if max_rows is not None:
@@ -352,6 +344,32 @@ def load_labelled_text(path: str | Path, text_column: str = "text", label_column
         raise DataError(f"{path}: column {label_column!r} holds only one label "
                         f"({out['label'].iloc[0]!r}); classification needs at least two")
     return out.reset_index(drop=True)
+
+
+_SPLIT_VALUES = {"train": "train", "training": "train", "val": "val", "valid": "val", "validation": "val",
+                 "dev": "val", "test": "test"}
+
+
+def _check_split_column(values: pd.Series, path: Path, column: str) -> pd.Series:
+    """Normalise a split column to ``train``/``val``/``test``; an error names the first bad row."""
+    clean = values.fillna("").astype(str).str.strip().str.lower()
+    mapped = clean.map(_SPLIT_VALUES)
+    bad = mapped.isna()
+    if bad.any():
+        first = int(bad[bad].index[0])
+        raise DataError(f"{path}: column {column!r} has the value {str(values.iloc[first])!r} at data row "
+                        f"{first + 1} ({int(bad.sum())} rows in all); expected train, val or test (or "
+                        "rename the column if it is not a split)")
+    return mapped
+
+
+def _column_hint(columns) -> str:
+    """The CLI flags that choose the columns, with the file's own first columns as the example."""
+    names = [str(c) for c in columns]
+    text = names[0] if names else "Text"
+    label = names[1] if len(names) > 1 else "Label"
+    quote = lambda n: n if n.replace("_", "").isalnum() else f"'{n}'"  # noqa: E731
+    return f"--text-column {quote(text)} --label-column {quote(label)}"
 
 
 def load_mietrecht(path: str | Path) -> pd.DataFrame:
@@ -428,14 +446,16 @@ def prepare_data(config) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict
     ``config.data.path`` empty: the shipped generated sample (split by template family), or a
     freshly generated set when ``config.task.n_per_class`` is set. Otherwise the user's file,
     read with the column names in ``config.data.columns`` (``{"text": ..., "label": ...}``) and
-    split stratified with ``data.val_fraction``/``test_fraction``/``split_seed``.
+    split as the file's ``split`` column says, or, without one, stratified with
+    ``data.val_fraction``/``test_fraction``/``split_seed``.
 
     Args:
         config: A :class:`workbench.config.RunConfig` whose ``task`` is ``LegalTaskArgs``.
 
     Returns:
-        ``(train, val, test, info)`` where ``info`` has ``source``, ``fingerprint``, ``rows``
-        (per split) and ``labels``.
+        ``(train, val, test, info)`` where ``info`` has ``source``, ``fingerprint``, ``split``
+        (which split was used: ``"file split column"``, ``"random split, seed N"`` or the
+        template-family split of generated data), ``rows`` (per split) and ``labels``.
     """
     from workbench.io import fingerprint_file, fingerprint_frame
 
@@ -444,10 +464,22 @@ def prepare_data(config) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict
         cols = dict(data.columns or {})
         unknown = sorted(set(cols) - {"text", "label"})
         if unknown:
-            raise DataError(f"data.columns: unknown key(s) {unknown}; expected {{'text': <column>, 'label': <column>}}")
+            raise DataError(f"data.columns: unknown key(s) {unknown}; only the text and the label column can be "
+                            "chosen (--text-column NAME --label-column NAME)")
         df = load_labelled_text(data.path, text_column=cols.get("text", "text"), label_column=cols.get("label", "label"),
-                                labels=task.labels, format=data.format, max_rows=data.max_rows)
+                                labels=task.labels, format=data.format, max_rows=data.max_rows,
+                                encoding=getattr(data, "encoding", None), sep=data.sep)
         source, fingerprint = str(data.path), fingerprint_file(data.path)
+        if "split" in df.columns:
+            counts = df["split"].value_counts()
+            for part in ("train", "test"):
+                if not counts.get(part):
+                    raise DataError(f"{data.path}: the split column has no {part} rows (found "
+                                    f"{counts.to_dict()}); give train and test rows (val is optional), or drop the "
+                                    "column for a random split")
+            split = "file split column"
+        else:
+            split = f"random split, seed {data.split_seed}"
         train, val, test = split_frame(df, data.val_fraction, data.test_fraction, data.split_seed)
     else:
         if task.n_per_class:
@@ -459,11 +491,13 @@ def prepare_data(config) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict
         if data.max_rows:
             df = subsample(df, data.max_rows, data.split_seed)
         fingerprint = fingerprint_frame(df[["text", "label"]])
+        split = f"template-family split (seed {SAMPLE_ARGS['split_seed']})" if not task.n_per_class else \
+            f"template-family split (seed {data.split_seed})"
         train, val, test = split_frame(df)
     seed = data.split_seed
     train = subsample(train, task.max_train_rows, seed)
     val, test = subsample(val, task.max_eval_rows, seed), subsample(test, task.max_eval_rows, seed)
-    info = {"source": source, "fingerprint": fingerprint,
+    info = {"source": source, "fingerprint": fingerprint, "split": split,
             "rows": {"train": len(train), "val": len(val), "test": len(test)},
             "labels": label_list(train, val, test)}
     return train, val, test, info

@@ -44,6 +44,7 @@ import pandas as pd
 import torch
 
 from workbench.config import LoraArgs, TrainArgs
+from workbench.progress import stage
 from workbench.usecases.legal_de.data import label_list
 from workbench.usecases.legal_de.task import (SequenceClassificationTask, classification_metrics, make_loader,
                                               predict_logits)
@@ -55,6 +56,40 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+IMBALANCE_RATIO = 1.5
+"""``class_weighting="auto"`` weights the loss when the largest class has at least this many times
+the training rows of the smallest (the baselines always use ``class_weight="balanced"``)."""
+
+
+def class_weights(train_labels: Sequence[str], labels: Sequence[str], setting: bool | str = "auto") -> list[float] | None:
+    """Loss weight per class (``labels`` order), or ``None`` for an unweighted loss.
+
+    The rule: ``True`` always weights, ``False`` never, ``"auto"`` weights when the classes are
+    imbalanced (largest / smallest training count >= :data:`IMBALANCE_RATIO`). Weights are the
+    inverse class frequencies normalised to mean 1 (scikit-learn's ``class_weight="balanced"``
+    up to a constant; King & Zeng 2001), so a class with 5 % of the clauses counts as much in the
+    loss as one with 30 %, and does not vanish from the predictions.
+
+    Args:
+        train_labels: The training labels.
+        labels: The model's label order.
+        setting: ``True``, ``False`` or ``"auto"``.
+
+    Raises:
+        ValueError: ``setting`` is something else.
+    """
+    if setting not in (True, False, "auto"):
+        raise ValueError(f"class_weighting must be true, false or 'auto', got {setting!r}")
+    counts = pd.Series(list(train_labels)).value_counts().reindex(list(labels), fill_value=0).to_numpy(dtype=float)
+    present = counts[counts > 0]
+    if setting is False or len(present) == 0:
+        return None
+    if setting == "auto" and present.max() < IMBALANCE_RATIO * present.min():
+        return None
+    inv = 1.0 / np.maximum(counts, 1.0)
+    return (inv / inv.mean()).tolist()
 
 
 def default_lora_args() -> LoraArgs:
@@ -120,7 +155,8 @@ class LegalClauseClassifier:
         train: Training settings (default ``TrainArgs(max_epochs=4, lr=1e-3)``).
         max_length: Truncation length in tokens.
         eval_batch_size: Batch size for prediction.
-        class_weighting: Weight the loss by inverse class frequency (skewed data).
+        class_weighting: ``"auto"`` (default: weight the loss by inverse class frequency when the
+            classes are imbalanced, see :func:`class_weights`), ``True`` or ``False``.
         seed: Seed of head initialisation, sampling and dropout.
         run_dir: Where checkpoints and ``metrics.csv`` go (a temporary directory if ``None``).
         resume: Continue from ``run_dir/checkpoints/last.ckpt`` when it exists.
@@ -132,7 +168,7 @@ class LegalClauseClassifier:
     """
 
     def __init__(self, base_model: str | None = None, lora: LoraArgs | None = None, train: TrainArgs | None = None,
-                 max_length: int = 128, eval_batch_size: int = 64, class_weighting: bool = False, seed: int = 42,
+                 max_length: int = 128, eval_batch_size: int = 64, class_weighting: bool | str = "auto", seed: int = 42,
                  run_dir: str | Path | None = None, resume: bool = False, allow_download: bool = False,
                  trust_remote_code: bool = False, head_init: str = "linear_probe", probe_C: float = 10.0):
         self.base_model = base_model
@@ -210,7 +246,8 @@ class LegalClauseClassifier:
 
         Returns:
             ``self``, with ``model_``, ``tokenizer_``, ``labels_``, ``history_``, ``fit_result_``,
-            ``param_count_`` and (with a linear-probe start) ``probe_`` set.
+            ``param_count_``, ``class_weights_`` (``None`` when the loss was not weighted) and
+            (with a linear-probe start) ``probe_`` set.
         """
         from workbench.lora import apply_lora, count_parameters
         from workbench.training import fit as core_fit
@@ -230,12 +267,8 @@ class LegalClauseClassifier:
         self.model_ = apply_lora(base, self._lora_args(base), task_type=None)
         self.param_count_ = count_parameters(self.model_)
         args = self.train or TrainArgs(max_epochs=4, lr=1e-3)
-        weights = None
-        if self.class_weighting:
-            # Inverse frequency, normalised to mean 1 (King & Zeng 2001 style re-weighting).
-            counts = train["label"].map(index).value_counts().reindex(range(len(self.labels_)), fill_value=0)
-            inv = 1.0 / np.maximum(counts.to_numpy(dtype=float), 1.0)
-            weights = (inv / inv.mean()).tolist()
+        weights = class_weights(train["label"].tolist(), self.labels_, self.class_weighting)
+        self.class_weights_ = weights
         task = SequenceClassificationTask(len(self.labels_), class_weights=weights)
         train_loader = make_loader(train["text"].tolist(), train["label"].map(index).tolist(), self.tokenizer_,
                                    args.batch_size, self.max_length, shuffle=True,
@@ -245,8 +278,10 @@ class LegalClauseClassifier:
             val_loader = make_loader(val["text"].tolist(), val["label"].map(index).tolist(), self.tokenizer_,
                                      self.eval_batch_size, self.max_length, shuffle=False)
         run_dir = Path(self.run_dir) if self.run_dir is not None else Path(tempfile.mkdtemp(prefix="legal_de-"))
-        self.fit_result_ = core_fit(self.model_, task, train_loader, val_loader, args, run_dir,
-                                    resume=self.resume, seed=self.seed, callbacks=callbacks)
+        with stage(f"LoRA training: {len(train):,} texts, up to {args.max_epochs} epoch(s)"
+                   + (", balanced class weights" if weights is not None else "")):
+            self.fit_result_ = core_fit(self.model_, task, train_loader, val_loader, args, run_dir,
+                                        resume=self.resume, seed=self.seed, callbacks=callbacks)
         self.history_ = self.fit_result_.history
         self.run_dir_ = run_dir
         self.model_.eval()
@@ -276,7 +311,8 @@ class LegalClauseClassifier:
         """
         self._check_fitted()
         start = time.perf_counter()
-        pred = self.predict(test["text"].tolist())
+        with stage(f"LoRA adapter: scoring {len(test):,} texts"):
+            pred = self.predict(test["text"].tolist())
         labels = self.labels_ + sorted(set(test["label"]) - set(self.labels_))
         out = classification_metrics(test["label"].tolist(), pred, labels)
         out["predict_seconds"] = time.perf_counter() - start
@@ -406,9 +442,10 @@ class FrozenBaseClassifier:
 
         start = time.perf_counter()
         self.labels_ = list(labels) if labels is not None else label_list(train)
-        x = self.embed(train["text"].tolist())
-        self.head_ = LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight,
-                                        random_state=self.seed).fit(x, train["label"].tolist())
+        with stage(f"frozen base + linear head: embedding {len(train):,} texts, fitting the head"):
+            x = self.embed(train["text"].tolist())
+            self.head_ = LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight,
+                                            random_state=self.seed).fit(x, train["label"].tolist())
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
@@ -428,7 +465,8 @@ class FrozenBaseClassifier:
     def evaluate(self, test: pd.DataFrame) -> dict:
         """Accuracy, macro-F1 and confusion matrix (``labels_`` order), with timings."""
         start = time.perf_counter()
-        pred = self.predict(test["text"].tolist())
+        with stage(f"frozen base: scoring {len(test):,} texts"):
+            pred = self.predict(test["text"].tolist())
         labels = self.labels_ + sorted(set(test["label"]) - set(self.labels_))
         out = classification_metrics(test["label"].tolist(), pred, labels)
         out["predict_seconds"] = time.perf_counter() - start

@@ -9,7 +9,8 @@ specific to text classification:
 * :func:`make_loader` uses the core's length-grouped, resumable sampler
   (:class:`workbench.training.SeededSampler`), so that dynamic padding wastes even less;
 * :class:`SequenceClassificationTask` computes the cross-entropy loss and the epoch metrics;
-* :func:`classification_metrics` gives accuracy, macro-F1 and the confusion matrix.
+* :func:`classification_metrics` gives accuracy, macro-F1, the confusion matrix and a per-class
+  report; :func:`count_truncated` counts texts longer than the token limit.
 
 Usage::
 
@@ -41,7 +42,10 @@ def classification_metrics(y_true: Sequence, y_pred: Sequence, labels: Sequence 
         labels: Class order; default is the sorted union of both. Must contain every label.
 
     Returns:
-        ``{"accuracy", "macro_f1", "confusion_matrix", "labels", "n"}``.
+        ``{"accuracy", "macro_f1", "confusion_matrix", "labels", "n", "per_class"}``;
+        ``per_class`` maps every label to its ``precision``, ``recall``, ``f1`` and ``support``
+        (true rows). Precision and recall of a class that is never predicted or never true are
+        0.0 (scikit-learn's ``zero_division=0``); F1 of a class absent from both is ``None``.
 
     Raises:
         ValueError: A label is missing from ``labels``, or the inputs are empty or differ in length.
@@ -58,8 +62,30 @@ def classification_metrics(y_true: Sequence, y_pred: Sequence, labels: Sequence 
     p = np.array([index[x] for x in y_pred], dtype=int)
     n = len(labels)
     cm = core_metrics.confusion_matrix(t, p, n_classes=n)
+    f1 = core_metrics.per_class_f1(t, p, n_classes=n)
+    tp = np.diag(cm).astype(float)
+    predicted, support = cm.sum(0), cm.sum(1)
+    per_class = {
+        str(label): {"precision": float(tp[i] / predicted[i]) if predicted[i] else 0.0,
+                     "recall": float(tp[i] / support[i]) if support[i] else 0.0,
+                     "f1": None if np.isnan(f1[i]) else float(f1[i]), "support": int(support[i])}
+        for i, label in enumerate(labels)}
     return {"accuracy": core_metrics.accuracy(t, p), "macro_f1": core_metrics.macro_f1(t, p, n_classes=n),
-            "confusion_matrix": cm.astype(int).tolist(), "labels": labels, "n": len(y_true)}
+            "confusion_matrix": cm.astype(int).tolist(), "labels": labels, "n": len(y_true),
+            "per_class": per_class}
+
+
+def count_truncated(texts: Sequence[str], tokenizer, max_length: int) -> int:
+    """How many texts have more than ``max_length`` tokens (special tokens included), i.e. are cut.
+
+    Tokenises with a limit of ``max_length + 1``: a text that reaches it would have been cut, and
+    no text is tokenised in full (a 100-page contract costs no more than a clause).
+    """
+    texts = list(texts)
+    if not texts:
+        return 0
+    enc = tokenizer(texts, truncation=True, max_length=max_length + 1)
+    return int(sum(len(ids) > max_length for ids in enc["input_ids"]))
 
 
 class TokenizedText(Dataset):

@@ -10,12 +10,19 @@ Template syntax (expanded by :func:`workbench.usecases.legal_de.data.expand`):
   nest (innermost brackets are expanded first).
 * ``{slot}`` is replaced by a slot filler. ``{A}``/``{B}`` are the two contract parties in the
   nominative; ``{A_gen}``, ``{A_dat}``, ``{A_acc}`` are the other cases (weak nouns such as
-  "Kunde" decline to "Kunden"). The remaining slots are listed in :data:`SLOTS`.
+  "Kunde" decline to "Kunden"). ``{law_liability}``, ``{law_termination}`` ... cite a real norm
+  that fits a clause type, drawn from :data:`workbench.usecases.legal_de.norms.MENTION_NORMS`
+  (never invent a citation here: the norm table is the only source of "§ ... BGB" and
+  "Art. ... DSGVO"). The remaining slots are listed in :data:`SLOTS`.
 
 Each class has six *families*: groups of templates that share wording. The split is by family
 (four for training, one for validation, one for test), so the test set contains only wording
 that the models never saw during training. Families marked ``statute`` are written in the
-style of German statutes (BGB, ZPO, DSGVO, GeschGehG) and get statute-like numbering.
+style of German statutes (BGB, ZPO, DSGVO, GeschGehG); the generator cites each with the norm it
+paraphrases (:data:`workbench.usecases.legal_de.norms.STATUTE_SOURCES`).
+
+German text keeps its umlauts and ß everywhere, family names included ("höchstbetrag", not
+"hoechstbetrag"): a test rejects transliterations in the generated set.
 
 Distractor vocabulary is deliberate: Vergütung clauses talk about "Kündigung", Laufzeit clauses
 about "gekündigt", Vertraulichkeit clauses about "Daten" and "Vertragsstrafe", Gewährleistung
@@ -86,7 +93,6 @@ SLOTS: dict[str, tuple[str, ...]] = {
                 "Sache"),
     "ref": ("§ 12", "§ 8 Abs. 3", "Ziffer 9.2", "Anlage 3", "§ 14 dieses Vertrages", "Ziffer 4",
             "§ 5 Abs. 1 Satz 2", "Abschnitt 7", "der Leistungsbeschreibung (Anlage 1)"),
-    "law": ("§ 280 BGB", "§ 309 Nr. 7 BGB", "§ 14 ProdHaftG", "§ 823 Abs. 1 BGB", "§ 276 BGB"),
     "info": ("Informationen", "Unterlagen", "Kenntnisse", "Daten und Unterlagen",
              "Geschäftsunterlagen", "Know-how"),
 }
@@ -99,7 +105,7 @@ FAMILIES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
             "Für [leicht|einfach] fahrlässig verursachte Schäden haftet der {A} nur bei Verletzung einer wesentlichen Vertragspflicht[ (Kardinalpflicht)|].",
             "[Im Übrigen|Darüber hinaus] ist die Haftung des {A_gen} [ausgeschlossen|auf den vertragstypischen, vorhersehbaren Schaden begrenzt].",
         )),
-        ("hoechstbetrag", "contract", (
+        ("höchstbetrag", "contract", (
             "Die Haftung [des {A_gen}|der Parteien|beider Vertragspartner] ist [je Schadensfall|pro Vertragsjahr|insgesamt] auf {amount} [begrenzt|beschränkt].",
             "Eine weitergehende Haftung für mittelbare Schäden, Folgeschäden und entgangenen Gewinn ist [ausgeschlossen|nicht gegeben].",
             "Der Höchstbetrag nach Satz 1 gilt nicht bei Vorsatz[ und grober Fahrlässigkeit|].",
@@ -162,12 +168,12 @@ FAMILIES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
             "Mängelansprüche verjähren in {years}[ nach Ablieferung der {product}| ab Abnahme|].",
             "Für Ersatzteile und Nachbesserungsarbeiten beginnt die [Gewährleistungsfrist|Verjährungsfrist für Mängelansprüche] nicht neu.",
         )),
-        ("ruege", "contract", (
+        ("rüge", "contract", (
             "Der {B} hat die gelieferte {product} unverzüglich nach Ablieferung zu untersuchen und erkennbare Mängel innerhalb von {days} schriftlich zu rügen.",
             "Versteckte Mängel sind [unverzüglich nach ihrer Entdeckung|innerhalb von {days} nach Entdeckung] anzuzeigen; andernfalls gilt die {product} als genehmigt.",
             "Unterlässt der {B} die rechtzeitige Mängelanzeige, [sind Mängelansprüche ausgeschlossen|gilt die Lieferung als mangelfrei].",
         )),
-        ("nacherfuellung", "contract", (
+        ("nacherfüllung", "contract", (
             "Bei Mängeln ist der {A} [nach seiner Wahl |]zur Nachbesserung oder Ersatzlieferung (Nacherfüllung) [berechtigt|verpflichtet].",
             "Schlägt die Nacherfüllung [fehl|zweimal fehl|endgültig fehl], kann der {B} [vom Vertrag zurücktreten|die Vergütung angemessen mindern|nach Wahl zurücktreten oder mindern].",
             "Die zum Zweck der Nacherfüllung erforderlichen Aufwendungen, insbesondere Transport-, Wege-, Arbeits- und Materialkosten, trägt der {A}.",
@@ -175,7 +181,7 @@ FAMILIES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("sachmangel_gesetz", "statute", (
             "Der Verkäufer hat dem Käufer die Sache frei von Sach- und Rechtsmängeln zu verschaffen.",
             "Die Sache ist frei von Sachmängeln, wenn sie bei Gefahrübergang die vereinbarte Beschaffenheit hat.",
-            "Einem Sachmangel steht es gleich, wenn der Verkäufer eine andere Sache oder eine zu geringe Menge liefert.",
+            "Einem Sachmangel steht es gleich, wenn der Verkäufer eine andere Sache als die vertraglich geschuldete Sache liefert.",
         )),
         ("ausschluss", "contract", (
             "Die Gewährleistung [ist ausgeschlossen|entfällt] für Mängel, die auf unsachgemäße Bedienung, [natürlichen Verschleiß|übermäßige Beanspruchung|ungeeignete Betriebsmittel] oder eigenmächtige Änderungen durch den {B_acc} zurückzuführen sind.",
@@ -203,7 +209,7 @@ FAMILIES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
             "Der {A} unterstützt den {B_acc} bei der Erfüllung der Rechte der betroffenen Personen auf Auskunft, Berichtigung[, Einschränkung der Verarbeitung|] und Löschung.",
             "Wendet sich eine betroffene Person unmittelbar an den {A_acc}, leitet er das Ersuchen [unverzüglich|innerhalb von {days}] an den {B_acc} weiter.",
         )),
-        ("grundsaetze_gesetz", "statute", (
+        ("grundsätze_gesetz", "statute", (
             "Personenbezogene Daten müssen auf rechtmäßige Weise, nach Treu und Glauben und in einer für die betroffene Person nachvollziehbaren Weise verarbeitet werden.",
             "Die Verarbeitung ist nur rechtmäßig, wenn die betroffene Person ihre Einwilligung zu der Verarbeitung der sie betreffenden personenbezogenen Daten für einen oder mehrere bestimmte Zwecke gegeben hat.",
             "Personenbezogene Daten müssen dem Zweck angemessen und erheblich sowie auf das für die Zwecke der Verarbeitung notwendige Maß beschränkt sein.",
@@ -212,14 +218,14 @@ FAMILIES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
             "Verletzungen des Schutzes personenbezogener Daten meldet der {A} dem {B_dat} unverzüglich, spätestens jedoch innerhalb von [24|48] Stunden nach Kenntnis.",
             "Die Meldung enthält [eine Beschreibung der Art der Verletzung|die Kategorien und die ungefähre Zahl der betroffenen Personen] sowie die ergriffenen Maßnahmen.",
         )),
-        ("loeschung", "contract", (
+        ("löschung", "contract", (
             "Nach Beendigung des Vertrages [löscht|vernichtet] der {A} sämtliche personenbezogenen Daten des {B_gen}[ datenschutzgerecht|], sofern keine gesetzliche Aufbewahrungspflicht besteht.",
             "Die Löschung ist dem {B_dat} auf Verlangen [schriftlich zu bestätigen|in Textform nachzuweisen].",
             "Kopien oder Duplikate der personenbezogenen Daten werden ohne Wissen des {B_gen} nicht erstellt.",
         )),
     ],
     "Gerichtsstand": [
-        ("ausschliesslich", "contract", (
+        ("ausschließlich", "contract", (
             "[Ausschließlicher|Alleiniger] Gerichtsstand für alle Streitigkeiten aus oder im Zusammenhang mit diesem Vertrag ist {city}.",
             "Für sämtliche Rechtsstreitigkeiten [aus diesem Vertragsverhältnis|aus dieser Vereinbarung] sind die Gerichte in {city} [ausschließlich |]zuständig.",
         )),
@@ -242,7 +248,7 @@ FAMILIES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
             "Ort des schiedsrichterlichen Verfahrens ist {city}; die Verfahrenssprache ist Deutsch.",
             "Das Schiedsgericht besteht aus [einem Einzelschiedsrichter|drei Schiedsrichtern].",
         )),
-        ("erfuellungsort", "contract", (
+        ("erfüllungsort", "contract", (
             "Erfüllungsort [und Gerichtsstand |]für alle Leistungen aus diesem Vertrag ist der Sitz des {A_gen} in {city}.",
             "Vor Anrufung [eines staatlichen Gerichts|der Gerichte] werden die Parteien versuchen, die Streitigkeit im Wege der Mediation beizulegen[; zuständig ist sodann das Landgericht {city}|].",
         )),
@@ -302,7 +308,7 @@ FAMILIES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
             "Geschäftsgeheimnis ist eine Information, die weder insgesamt noch in der genauen Anordnung ihrer Bestandteile den Personen in den Kreisen, die üblicherweise mit dieser Art von Informationen umgehen, allgemein bekannt ist.",
             "Ein Geschäftsgeheimnis darf nicht nutzen oder offenlegen, wer gegen eine Verpflichtung zur Beschränkung der Nutzung des Geschäftsgeheimnisses verstößt.",
         )),
-        ("vertragsstrafe_rueckgabe", "contract", (
+        ("vertragsstrafe_rückgabe", "contract", (
             "Für jeden Fall der schuldhaften Zuwiderhandlung gegen die Geheimhaltungspflicht zahlt der {A} eine Vertragsstrafe in Höhe von {amount}.",
             "Auf Verlangen sind sämtliche vertraulichen {info} einschließlich aller Kopien [herauszugeben oder zu vernichten|unverzüglich zurückzugeben].",
         )),
@@ -316,7 +322,7 @@ FAMILIES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
             "Der Vertrag wird für eine feste Laufzeit von {years} geschlossen und endet am {date}, ohne dass es einer Kündigung bedarf.",
             "Das Vertragsverhältnis ist bis zum {date} befristet[; eine stillschweigende Verlängerung findet nicht statt|].",
         )),
-        ("verlaengerung", "contract", (
+        ("verlängerung", "contract", (
             "Der Vertrag verlängert sich [jeweils|automatisch jeweils|stillschweigend] um {years}, wenn er nicht mit einer Frist von {period} vor Ablauf gekündigt wird.",
             "Die Verlängerung [erfolgt|tritt ein] zu den zum Zeitpunkt der Verlängerung geltenden Bedingungen.",
         )),
@@ -343,39 +349,46 @@ FAMILIES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
 # and produces deliberately ambiguous examples, as real contracts do.
 MENTIONS: dict[str, tuple[str, ...]] = {
     "Haftung": (
-        "Die Haftung nach {law} bleibt unberührt.",
+        "Die Haftung nach {law_liability} bleibt unberührt.",
         "Schadensersatzansprüche bleiben hiervon unberührt.",
         "Die Haftung richtet sich im Übrigen nach {ref}.",
     ),
     "Kündigung": (
         "Das Recht zur Kündigung aus wichtigem Grund bleibt unberührt.",
+        "Das Recht zur Kündigung aus wichtigem Grund ({law_termination}) bleibt unberührt.",
         "Eine Kündigung ist nur schriftlich wirksam.",
         "{ref} (Kündigung) gilt entsprechend.",
     ),
     "Gewährleistung": (
         "Die gesetzlichen Mängelrechte bleiben unberührt.",
+        "Die Mängelrechte nach {law_warranty} bleiben unberührt.",
         "Ansprüche wegen Mängeln richten sich nach {ref}.",
     ),
     "Datenschutz": (
         "Die datenschutzrechtlichen Vorschriften sind zu beachten.",
         "Personenbezogene Daten werden nur im Rahmen der DSGVO verarbeitet.",
+        "Personenbezogene Daten werden nur nach Maßgabe von {law_data} verarbeitet.",
     ),
     "Gerichtsstand": (
         "Gerichtsstand ist {city}.",
+        "Gerichtsstand ist {city} ({law_venue}).",
         "Es gilt deutsches Recht.",
     ),
     "Vergütung": (
         "Eine gesonderte Vergütung hierfür wird nicht geschuldet.",
         "Die Kosten trägt der {B}.",
+        "Für den Zahlungsverzug gilt {law_payment}.",
         "Die Vergütung richtet sich nach {ref}.",
     ),
     "Vertraulichkeit": (
         "Die Geheimhaltungspflichten nach {ref} bleiben unberührt.",
         "Die Vertraulichkeit ist zu wahren.",
+        "Der Schutz von Geschäftsgeheimnissen nach {law_confidentiality} bleibt unberührt.",
     ),
     "Laufzeit": (
         "Dies gilt für die gesamte Vertragslaufzeit.",
         "Die Laufzeit ergibt sich aus {ref}.",
+        "Die Anwendung von {law_term} ist ausgeschlossen.",
     ),
 }
 

@@ -5,7 +5,8 @@ Pure functions (no kernel needed, tested directly):
 * :func:`probability_figure`: class probabilities of the frozen base and the adapter side by side;
 * :func:`misclassified_table`: the test examples a model got wrong;
 * :func:`cell_examples`: the examples behind one cell of a confusion matrix;
-* :func:`examples_frame`: ``run_experiment``'s ``examples`` as a DataFrame.
+* :func:`examples_frame`: ``run_experiment``'s ``examples`` as a DataFrame;
+* :func:`per_class_table`: F1 per class and model, with the class's test rows.
 
 Widget wiring (ipywidgets + plotly ``FigureWidget``, which needs ``anywidget``):
 
@@ -29,6 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from workbench.widgets.figures import COLORS, LABELS, confusion_matrix_figure
+from workbench.widgets.panels import figure_widget
 
 
 # ----------------------------------------------------------------------------- pure builders
@@ -57,6 +59,32 @@ def probability_figure(labels: Sequence[str], probabilities: dict[str, Sequence[
                       yaxis=dict(autorange="reversed"), height=max(300, 45 * len(labels)),
                       margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.15))
     return fig
+
+
+def per_class_table(metrics: dict, labels: Sequence[str] | None = None, names: dict | None = None) -> pd.DataFrame:
+    """F1 per class (rows) for every model (columns), with the class's number of test rows.
+
+    Args:
+        metrics: ``{role: metrics}`` where each has ``per_class`` (``classification_metrics``).
+        labels: Row order (default: the first model's order).
+        names: Column names per role (default: the workbench's role names).
+
+    Returns:
+        A DataFrame indexed by class: ``test rows`` and one F1 column per model (NaN where a
+        class is absent from both truth and predictions).
+    """
+    names = dict(names or LABELS)
+    roles = [r for r, m in metrics.items() if m.get("per_class")]
+    if not roles:
+        raise ValueError("no model has a per-class report (per_class)")
+    order = list(labels) if labels is not None else list(metrics[roles[0]]["per_class"])
+    first = metrics[roles[0]]["per_class"]
+    table = pd.DataFrame({"test rows": [first.get(c, {}).get("support", 0) for c in order]}, index=order)
+    for role in roles:
+        per_class = metrics[role]["per_class"]
+        table[names.get(role, role)] = [np.nan if (per_class.get(c) or {}).get("f1") is None else per_class[c]["f1"]
+                                        for c in order]
+    return table
 
 
 def examples_frame(examples: dict | pd.DataFrame) -> pd.DataFrame:
@@ -144,7 +172,7 @@ class ClauseExplorer:
                                layout=w.Layout(width="95%", height="90px"))
         self.button = w.Button(description="Classify", button_style="primary")
         first = self._probabilities(self.text.value)
-        self.proba_fig = go.FigureWidget(probability_figure(
+        self.proba_fig = figure_widget(probability_figure(
             self.labels, first, title=f"Adapter predicts: {self.labels[int(np.argmax(first['adapter']))]}"))
         self.picker.observe(self.on_pick, names="value")
         self.button.on_click(lambda _: self.update_probabilities())
@@ -169,7 +197,8 @@ class ClauseExplorer:
         titles = ["Try a clause", "Misclassified"]
         if role in self.examples.columns and len(self.examples):
             cm = confusion_from_examples(self.examples, self.labels, role)
-            self.cm_fig = go.FigureWidget(confusion_matrix_figure(cm, self.labels, title=f"{LABELS.get(role, role)}: click a cell"))
+            self.cm_fig = figure_widget(confusion_matrix_figure(cm, self.labels,
+                                                                title=f"{LABELS.get(role, role)}: click a cell"))
             self.cm_fig.data[0].on_click(self._on_cm_click)
             children.append(w.VBox([self.cm_fig, self.cell_detail]))
             titles.append("Confusion matrix")

@@ -30,9 +30,12 @@ from workbench.io import print_json_line
 
 NAME = "maintenance"
 TITLE = "Predictive maintenance (turbofan RUL, PatchTST + LoRA)"
+# Options of `workbench train/evaluate/predict` this use case uses (others are refused: workbench.cli.check_options).
+CLI_OPTIONS = frozenset()
+CLI_INSTEAD = {"data": "workbench maintenance cmapss --train train_FD001.txt --test test_FD001.txt --rul RUL_FD001.txt, or workbench maintenance ai4i --file ai4i2020.csv"}
 
 __all__ = ["NAME", "TITLE", "TaskArgs", "MaintenanceTaskArgs", "default_config", "recipe_config", "run_experiment",
-           "report_section", "register_cli"]
+           "report_section", "register_cli", "evaluate_adapter", "predict_file"]
 
 
 def __getattr__(name: str) -> Any:
@@ -99,6 +102,24 @@ def report_section(result: dict) -> str:
     return report_html(result)
 
 
+def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
+    """Score a saved adapter on the config's test engines (``workbench evaluate``; see ``inference``).
+
+    Raises:
+        FileNotFoundError: ``adapter folder not found: ...``.
+    """
+    from workbench.usecases.maintenance.inference import evaluate_adapter as _evaluate
+
+    return _evaluate(config, adapter_dir)
+
+
+def predict_file(config: RunConfig, adapter_dir: str, input_path: str, output_path: str) -> str:
+    """Predict RUL per engine of a C-MAPSS-format file at its last cycle into a CSV (``workbench predict``)."""
+    from workbench.usecases.maintenance.inference import predict_file as _predict
+
+    return _predict(config, adapter_dir, input_path, output_path)
+
+
 # ----------------------------------------------------------------------------- command line
 def _config(args: argparse.Namespace) -> RunConfig:
     from workbench.usecases.maintenance.config import MaintenanceTaskArgs
@@ -139,8 +160,15 @@ def _cmd_cmapss(args: argparse.Namespace) -> int:
     cfg = cfg.with_overrides(files)
     result = run_experiment(cfg)
     print(f"outputs: {result['run_dir']}", file=sys.stderr)
-    print_json_line({"dataset": result["dataset"], "run_dir": result["run_dir"],
-                **_short(result["metrics"], ("rmse", "score", "rmse_capped", "mae"))})
+    from workbench.usecases.maintenance.evaluation import maintenance_verdict
+
+    short = _short(result["metrics"], ("rmse", "score", "rmse_capped", "mae"))
+    for role, m in result["metrics"].items():  # the alarm rule chosen on validation engines, scored on the test ones
+        a = m.get("alarm", {})
+        short[role].update(alarm_rul=a.get("alarm_rul"), alarm_val_cost=a.get("val", {}).get("cost"),
+                           alarm_test_cost=a.get("cost"))
+    print_json_line({"dataset": result["dataset"], "run_dir": result["run_dir"], **short,
+                     "verdict": maintenance_verdict(result["metrics"])["text"]})
     return 0
 
 

@@ -208,6 +208,33 @@ def add_test_rul(frame: pd.DataFrame, test_rul: pd.Series, cap: int = RUL_CAP) -
     return out
 
 
+def cut_units(frame: pd.DataFrame, *, cuts_per_unit: int = 5, min_cycles: int = 1, seed: int = 0
+              ) -> tuple[pd.DataFrame, pd.Series]:
+    """Cut run-to-failure units at random cycles, the way NASA cut the C-MAPSS test engines.
+
+    A validation engine from the training file runs to failure, so its last cycle always has RUL 0;
+    to choose an alarm threshold on it as if on test engines, each unit is cut ``cuts_per_unit``
+    times at a cycle drawn uniformly from ``[min(min_cycles, length), length]``. Each cut becomes a
+    pseudo-unit with a new id (``unit * 1000 + k``) and its true RUL at the cut.
+
+    Returns:
+        ``(cut_frame, rul)``: the cut rows (``unit`` replaced by the pseudo-unit id) and the true RUL
+        per pseudo-unit at its last kept cycle.
+    """
+    rng = np.random.default_rng(seed)
+    parts, rul = [], {}
+    for unit, g in frame.sort_values(["unit", "cycle"]).groupby("unit", sort=True):
+        length = len(g)
+        for k in range(cuts_per_unit):
+            keep = int(rng.integers(min(min_cycles, length), length + 1))
+            pid = int(unit) * 1000 + k
+            parts.append(g.iloc[:keep].assign(unit=pid))
+            rul[pid] = length - keep
+    if not parts:
+        return frame.iloc[:0].copy(), pd.Series(dtype=float, name="rul")
+    return pd.concat(parts, ignore_index=True), pd.Series(rul, name="rul", dtype=float)
+
+
 @dataclass
 class ConditionMap:
     """Operating conditions found from the three settings (fitted on training rows).
@@ -374,12 +401,12 @@ def load_ai4i(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"AI4I file not found: {path}")
-    try:
-        frame = pd.read_csv(path, encoding="utf-8-sig")  # utf-8-sig strips the BOM; CRLF is handled
-    except pd.errors.EmptyDataError:
-        raise DataFormatError(f"{path}: the file is empty; expected the AI4I 2020 columns {AI4I_COLS}") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataFormatError(f"{path}: not a readable CSV: {exc}") from None
+    from workbench.tabular import TableError, read_table
+
+    try:  # BOM, CRLF, a German Excel export (";", decimal commas, cp1252) and .gz/.zip are handled
+        frame = read_table(path)
+    except TableError as exc:
+        raise DataFormatError(f"{exc}; expected the AI4I 2020 columns {AI4I_COLS}") from None
     missing = [c for c in AI4I_COLS if c not in frame.columns]
     if missing:
         raise DataFormatError(f"{path}: missing columns {missing}; expected {AI4I_COLS}")

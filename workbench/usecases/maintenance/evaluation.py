@@ -147,3 +147,139 @@ def best_threshold(risk, fails, *, cost_missed: float = 10.0, cost_early: float 
     curve = cost_curve(risk, fails, cost_missed=cost_missed, cost_early=cost_early)
     row = curve.loc[curve["cost"].idxmin()]
     return {k: (float(v) if k in ("threshold", "cost", "cost_per_unit") else int(v)) for k, v in row.items()}
+
+
+# ----------------------------------------------------------------------------- the alarm decision on predicted RUL
+# The widgets, the report and the experiment all take their numbers from these three functions, so
+# what a user reads in a panel is what the library computed (issue 10: a rounded threshold in the
+# panel changed the alarm set and showed a cost the optimum never had).
+def _alarm_inputs(pred_rul, true_rul, horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    pred = np.asarray(pred_rul, float).ravel()
+    truth = np.asarray(true_rul, float).ravel()
+    if pred.shape != truth.shape:
+        raise ValueError(f"pred_rul has {pred.size} values, true_rul {truth.size}; expected one per engine")
+    if pred.size and not np.all(np.isfinite(pred)):
+        raise ValueError("pred_rul contains NaN or infinite values; expected finite RUL predictions")
+    return pred, truth <= horizon
+
+
+def alarm_cost(pred_rul, true_rul, threshold: float, *, horizon: float = 30, cost_missed: float = 10.0,
+               cost_early: float = 1.0) -> dict[str, float]:
+    """Counts and cost of the rule "alarm when predicted RUL <= threshold".
+
+    Args:
+        pred_rul: Predicted RUL per engine.
+        true_rul: True RUL per engine; an engine fails within the horizon if ``true_rul <= horizon``.
+        threshold: Alarm when ``pred_rul <= threshold`` (closed: an engine exactly at the threshold
+            is alarmed).
+        horizon: Decision horizon in cycles.
+        cost_missed: Cost of a failure without alarm.
+        cost_early: Cost of an alarm on an engine that would have run past the horizon.
+
+    Returns:
+        ``threshold, tp, fp, fn, tn, alarms, cost`` (total) and ``cost_per_engine``.
+    """
+    pred, fails = _alarm_inputs(pred_rul, true_rul, horizon)
+    c = confusion(fails, pred <= threshold)
+    cost = float(cost_missed * c["fn"] + cost_early * c["fp"])
+    return {"threshold": float(threshold), **c, "alarms": c["tp"] + c["fp"], "cost": cost,
+            "cost_per_engine": cost / max(pred.size, 1)}
+
+
+def alarm_cost_steps(pred_rul, true_rul, *, horizon: float = 30, cost_missed: float = 10.0,
+                     cost_early: float = 1.0) -> pd.DataFrame:
+    """The cost of every alarm threshold, as the step function it is.
+
+    The alarm set of "predicted RUL <= t" only changes when ``t`` reaches a predicted value, so the
+    cost is constant on each interval ``[from_rul, to_rul)`` between consecutive distinct
+    predictions (closed on the left: at ``t = from_rul`` that engine is already alarmed). The first
+    row (``from_rul = -inf``) is "never alarm", the last one runs to ``+inf``.
+
+    Returns:
+        One row per interval: ``from_rul, to_rul, tp, fp, fn, tn, alarms, cost, cost_per_engine``,
+        sorted by ``from_rul``.
+    """
+    pred, fails = _alarm_inputs(pred_rul, true_rul, horizon)
+    n = max(pred.size, 1)
+    uniq = np.unique(pred)
+    starts = np.concatenate([[-np.inf], uniq])
+    ends = np.concatenate([uniq, [np.inf]])
+    # Cumulative counts over sorted predictions: alarms at threshold uniq[k] are all pred <= uniq[k].
+    order = np.argsort(pred, kind="stable")
+    sp, sf = pred[order], fails[order]
+    upto = np.searchsorted(sp, uniq, side="right")
+    tp_cum = np.concatenate([[0], np.cumsum(sf)])
+    tp = np.concatenate([[0], tp_cum[upto]])
+    alarms = np.concatenate([[0], upto])
+    pos = int(fails.sum())
+    fp, fn = alarms - tp, pos - tp
+    tn = pred.size - pos - fp
+    cost = cost_missed * fn + cost_early * fp
+    return pd.DataFrame({"from_rul": starts, "to_rul": ends, "tp": tp.astype(int), "fp": fp.astype(int),
+                         "fn": fn.astype(int), "tn": tn.astype(int), "alarms": alarms.astype(int),
+                         "cost": cost.astype(float), "cost_per_engine": cost / n})
+
+
+def readable_threshold(low: float, high: float) -> float:
+    """The number with the fewest decimals in ``[low, high)`` (``low`` may be ``-inf``, ``high`` ``+inf``).
+
+    Any threshold in the interval gives the same alarm set; a short one reads better ("RUL <= 76"
+    instead of "RUL <= 75.0312") without changing a single alarm.
+    """
+    if low == -np.inf and high == np.inf:
+        return 0.0
+    if low == -np.inf:
+        t = float(np.ceil(high) - 1.0)
+        return t if t < high else float(high - 1.0)
+    if high == np.inf:
+        return float(np.ceil(low))
+    for decimals in range(0, 10):
+        scale = 10.0 ** decimals
+        for k in (np.ceil(low * scale), np.ceil(low * scale) + 1):
+            t = float(k / scale)
+            if low <= t < high:
+                return t
+    return float(low)
+
+
+def cheapest_alarm(pred_rul, true_rul, *, horizon: float = 30, cost_missed: float = 10.0,
+                   cost_early: float = 1.0) -> dict[str, float]:
+    """The exact cost-minimising rule "alarm when predicted RUL <= threshold".
+
+    Scans every interval of :func:`alarm_cost_steps` (all distinct alarm sets, including "never
+    alarm"). Among equally cheap rules the one with more alarms wins (the safer one). The returned
+    ``threshold`` is a readable number inside the optimal interval, so
+    ``alarm_cost(..., threshold)`` reproduces exactly the optimal alarm set and cost.
+
+    Returns:
+        :func:`alarm_cost` of the optimum, plus ``interval = [from_rul, to_rul)`` of all thresholds
+        with that alarm set.
+    """
+    steps = alarm_cost_steps(pred_rul, true_rul, horizon=horizon, cost_missed=cost_missed, cost_early=cost_early)
+    best = steps["cost"].min()
+    # The last cheapest interval has the most alarms: ties go to the safer rule.
+    row = steps[steps["cost"] <= best + 1e-9 * max(abs(best), 1.0)].iloc[-1]
+    t = readable_threshold(float(row["from_rul"]), float(row["to_rul"]))
+    out = alarm_cost(pred_rul, true_rul, t, horizon=horizon, cost_missed=cost_missed, cost_early=cost_early)
+    out["interval"] = [float(row["from_rul"]), float(row["to_rul"])]
+    return out
+
+
+def format_threshold(t: float) -> str:
+    """A threshold as shown to users: the shortest text that is still the exact value."""
+    return f"{t:.10g}"
+
+
+def maintenance_verdict(metrics: dict, problem: str = "rul") -> dict:
+    """The honest one-line summary of a maintenance comparison (:func:`workbench.metrics.verdict`).
+
+    RUL runs are judged by RMSE against the raw RUL file (lower is better), failure runs by F1 at
+    the validation-chosen threshold. Ties (within 1 %) go to the simpler model.
+    """
+    from workbench.metrics import verdict
+    from workbench.widgets.figures import LABELS
+
+    key, name, lower = ("rmse", "RMSE (cycles)", True) if problem == "rul" else ("f1", "F1", False)
+    scores = {role: m.get(key) for role, m in metrics.items() if isinstance(m, dict)}
+    labels = {**{r: LABELS.get(r, r) for r in scores}, "baseline": "LightGBM baseline"}
+    return verdict(scores, name, lower_is_better=lower, labels=labels)

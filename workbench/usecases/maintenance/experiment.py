@@ -22,20 +22,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from workbench.config import RunConfig
 from workbench.models import quiet_transformers
+from workbench.progress import stage
+from workbench.report import smoke_on
 from workbench.timeseries import PretrainResult
 from workbench.usecases.maintenance.baselines import ProcessFailureClassifier, WindowFeatureRUL
 from workbench.usecases.maintenance.config import MaintenanceTaskArgs
-from workbench.usecases.maintenance.data import (ai4i_features, ai4i_windows, load_ai4i, load_cmapss,
-                                                 stratified_split)
-from workbench.usecases.maintenance.evaluation import best_f1_threshold, failure_metrics
+from workbench.usecases.maintenance.data import (add_train_rul, ai4i_features, ai4i_windows, cut_units, load_ai4i,
+                                                 load_cmapss, stratified_split)
+from workbench.usecases.maintenance.evaluation import best_f1_threshold, failure_metrics, maintenance_verdict
 from workbench.usecases.maintenance.model import FailureEstimator, RULEstimator, pretrain_base, summarize_rul
 from workbench.usecases.maintenance.simulate import FleetSpec, simulate_ai4i, simulate_fleet, write_cmapss
 
 ROLE_OF_MODE = {"frozen": "frozen_base", "lora": "adapter", "full": "full_finetune"}
 ROLE_ORDER = ("baseline", "frozen_base", "adapter", "full_finetune")
+LABEL_OF_ROLE = {"baseline": "the LightGBM baseline", "frozen_base": "the frozen base model + head",
+                 "adapter": "the LoRA adapter", "full_finetune": "the fully fine-tuned model"}
 PUBLISHED_FD001 = {"CNN (Babu 2016)": 18.45, "LSTM (Zheng 2017)": 16.14, "deep CNN (Li 2018)": 12.61}
 
 
@@ -59,7 +64,9 @@ def _start(cfg: RunConfig) -> tuple[MaintenanceTaskArgs, Path, float, PretrainRe
     run_dir = cfg.run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    return task, run_dir, t0, pretrain_base(task)
+    with stage("pretraining the factory base model (or loading it from the cache)"):
+        base = pretrain_base(task)
+    return task, run_dir, t0, base
 
 
 def _in_order(metrics: dict[str, dict]) -> dict[str, dict]:
@@ -102,75 +109,126 @@ def _write_outputs(cfg: RunConfig, result: dict, est, data_fp: str | None, base_
     except ImportError:  # pragma: no cover - governance is a core module
         pass
     result["adapter_dir"] = str(adapter_dir)
+    alarm = result["metrics"].get("adapter", {}).get("alarm")
+    if alarm:  # the rule `workbench evaluate/predict` apply: chosen on validation engines, never on test ones
+        from workbench.usecases.maintenance.inference import ALARM_FILE
+
+        atomic_write_json(adapter_dir / ALARM_FILE, {"alarm_rul": alarm["alarm_rul"], "chosen_on": alarm["chosen_on"],
+                                                      **result.get("decision", {})})
     write_run_info(run_dir, cfg, data_fp, base_model=str(est.base_path), base_model_key=base_info.get("key"))
     atomic_write_json(run_dir / "results.json", result)
 
 
+VAL_CUTS_PER_UNIT = 5  # random cuts per validation engine: more decisions to choose the alarm threshold on
+
+
 @quiet_transformers()  # transformers' load reports, only during the run: the user's settings come back after it
 def run_rul(cfg: RunConfig) -> dict[str, Any]:
-    """RUL: baseline, frozen base + head, LoRA (and full fine-tuning) on one C-MAPSS-format subset."""
+    """RUL: baseline, frozen base + head, LoRA (and full fine-tuning) on one C-MAPSS-format subset.
+
+    The alarm threshold of every model is chosen on validation engines of the training file (cut at
+    random cycles like the test engines, :func:`cut_units`) and scored on the test engines; both
+    costs are reported. The LightGBM baseline is trained on *all* training engines (it needs no
+    early stopping); its threshold comes from a second LightGBM fitted on the training split only
+    and applied to the same validation engines, so it never sees them either.
+    """
     from workbench.io import fingerprint_file
 
     task, run_dir, t0, base = _start(cfg)
-    files, dataset = _target_files(task, run_dir, cfg.run.seed)
-    data = load_cmapss(files["train"], files["test"], files["rul"])
-    data_fp = fingerprint_file(files["train"])
+    with stage("preparing the data"):
+        files, dataset = _target_files(task, run_dir, cfg.run.seed)
+        data = load_cmapss(files["train"], files["test"], files["rul"])
+        data_fp = fingerprint_file(files["train"])
     metrics: dict[str, dict] = {}
     preds: dict[str, list[float]] = {}
+    val_preds: dict[str, list[float]] = {}
     runtime: dict[str, dict] = {"pretrain": {
         "from_cache": base.from_cache, "windows_per_s": base.info.get("windows_per_s"),
         "seconds": base.info.get("seconds"), "peak_memory_mb": base.info.get("peak_memory_mb"),
         "n_windows": base.info.get("n_windows")}}
-    estimators = {}
+    costs = {"horizon": task.horizon, "cost_missed": task.cost_missed, "cost_early": task.cost_early}
+    estimators: dict[str, RULEstimator] = {}
+    val_frame = val_rul = None
     for mode in _modes(cfg):
+        role = ROLE_OF_MODE[mode]
         est = RULEstimator(base.path, task.spec(), mode=mode, lora=cfg.lora, train=cfg.train, rul_cap=task.rul_cap,
                            val_fraction=cfg.data.val_fraction, train_stride=task.train_stride,
                            max_train_units=task.max_train_units, seed=cfg.run.seed, run_dir=run_dir / f"fit_{mode}",
                            lora_embedding=task.lora_embedding)
-        est.fit(data.train)
-        pred = est.predict(data.test).set_index("unit")["rul_pred"]
+        with stage(f"training {LABEL_OF_ROLE[role]}"):
+            est.fit(data.train)
+        if val_frame is None:  # every estimator splits the units with the same seed: one validation set
+            val_frame, val_rul = cut_units(data.train[data.train["unit"].isin(est.val_units_)],
+                                           cuts_per_unit=VAL_CUTS_PER_UNIT, min_cycles=task.window, seed=cfg.run.seed)
+        with stage(f"scoring {LABEL_OF_ROLE[role]} on the test and validation engines"):
+            pred = est.predict(data.test).set_index("unit")["rul_pred"]
+            vpred = est.predict(val_frame).set_index("unit")["rul_pred"] if len(val_frame) else pd.Series(dtype=float)
         truth = data.test_rul.reindex(pred.index)
-        role = ROLE_OF_MODE[mode]
-        metrics[role] = summarize_rul(truth.to_numpy(), pred.to_numpy(), horizon=task.horizon,
-                                      cost_missed=task.cost_missed, cost_early=task.cost_early)
+        metrics[role] = summarize_rul(truth.to_numpy(), pred.to_numpy(), **costs,
+                                      val_true=val_rul.reindex(vpred.index).to_numpy(), val_pred=vpred.to_numpy())
         preds[role] = pred.round(2).tolist()
+        val_preds[role] = vpred.reindex(val_rul.index).round(2).tolist()
         fr = est.fit_result_
         from workbench.lora import count_parameters
 
         pc = count_parameters(est.model_)
-        runtime[role] = {"samples_per_s": fr.samples_per_s, "seconds": fr.seconds, "peak_memory_mb": fr.peak_memory_mb,
+        runtime[role] = {"train_engines": int(len(est.train_units_)), "samples_per_s": fr.samples_per_s,
+                         "seconds": fr.seconds, "peak_memory_mb": fr.peak_memory_mb,
                          "epochs": fr.epochs, "train_windows": est.train_windows_, "trainable_params": pc.trainable,
                          "total_params": pc.total}
         estimators[mode] = est
     ref = estimators["lora"]
     if cfg.eval.baseline:
-        # Same training units and preprocessing as the neural models (fitted on those units only).
-        tr = data.train[data.train["unit"].isin(ref.train_units_)]
-        from workbench.usecases.maintenance.data import add_train_rul
-
-        wtr = ref.preprocessor_.windows(add_train_rul(tr, task.rul_cap), "rul_capped")
-        wtr = wtr.subset(wtr.ends >= min(task.window, int(tr.groupby("unit")["cycle"].max().min())))
-        wte = ref.preprocessor_.windows(data.test, None, last_only=True)
-        t1 = time.perf_counter()
-        gbm = WindowFeatureRUL(n_estimators=task.baseline_estimators, seed=cfg.run.seed).fit(wtr.X, wtr.y)
-        runtime["baseline"] = {"seconds": time.perf_counter() - t1}
-        bpred = gbm.predict(wte.X)
-        truth = data.test_rul.reindex(wte.ids).to_numpy()
-        metrics["baseline"] = summarize_rul(truth, bpred, horizon=task.horizon, cost_missed=task.cost_missed,
-                                            cost_early=task.cost_early)
+        with stage(f"training {LABEL_OF_ROLE['baseline']} on all training engines"):
+            t1 = time.perf_counter()
+            bpred, bval = _baseline_rul(task, cfg.run.seed, ref, data, val_frame)
+            runtime["baseline"] = {"seconds": time.perf_counter() - t1, "train_engines": int(data.train["unit"].nunique())}
+        truth = data.test_rul.reindex(ref.preprocessor_.windows(data.test, None, last_only=True).ids).to_numpy()
+        metrics["baseline"] = summarize_rul(truth, bpred, **costs, val_true=val_rul.reindex(bval.index).to_numpy(),
+                                            val_pred=bval.to_numpy())
         preds["baseline"] = np.round(bpred, 2).tolist()
+        val_preds["baseline"] = bval.reindex(val_rul.index).round(2).tolist()
     units = data.test_rul.index.tolist()
     result = {
         "usecase": "maintenance", "problem": "rul", "dataset": dataset, "files": files,
         "metrics": _in_order(metrics), "run_dir": str(run_dir), "runtime": runtime,
         "predictions": {"unit": units, "truth": data.test_rul.tolist(), **preds},
+        "val_predictions": {"unit": val_rul.index.tolist(), "truth": val_rul.tolist(), **val_preds},
         "n_conditions": ref.preprocessor_.conditions_.n, "sensors": ref.preprocessor_.sensors_,
         "base_model": str(base.path), "published_fd001_rmse": PUBLISHED_FD001,
-        "decision": {"horizon": task.horizon, "cost_missed": task.cost_missed, "cost_early": task.cost_early},
+        "decision": {**costs, "chosen_on": "validation engines (training file, split by engine, cut at random cycles)",
+                     "val_engines": int(len(ref.val_units_)), "val_cuts": int(len(val_rul))},
+        "smoke": bool(cfg.run.name.endswith("smoke") or smoke_on()),
+        "verdict": maintenance_verdict(metrics, "rul"),
         "seconds": time.perf_counter() - t0,
     }
-    _write_outputs(cfg, result, ref, data_fp, base.info)
+    with stage("writing the adapter and results"):
+        _write_outputs(cfg, result, ref, data_fp, base.info)
     return result
+
+
+def _baseline_rul(task: MaintenanceTaskArgs, seed: int, ref: RULEstimator, data, val_frame) -> tuple[np.ndarray, pd.Series]:
+    """LightGBM predictions on the test engines (fit on all training engines) and on the validation
+    cuts (fit on the training split only, so the threshold is not chosen on engines it trained on).
+
+    Uses the adapter's preprocessor (standardisation fitted on its training split), so both models
+    see the same inputs.
+    """
+    def windows(frame):
+        w = ref.preprocessor_.windows(add_train_rul(frame, task.rul_cap), "rul_capped")
+        # Full windows of real cycles only, as for the neural models (front padding biases the fit).
+        return w.subset(w.ends >= min(task.window, int(frame.groupby("unit")["cycle"].max().min())))
+
+    wte = ref.preprocessor_.windows(data.test, None, last_only=True)
+    w_all = windows(data.train)
+    gbm = WindowFeatureRUL(n_estimators=task.baseline_estimators, seed=seed).fit(w_all.X, w_all.y)
+    test_pred = gbm.predict(wte.X)
+    if val_frame is None or not len(val_frame):
+        return test_pred, pd.Series(dtype=float)
+    w_split = windows(data.train[data.train["unit"].isin(ref.train_units_)])
+    gbm_split = WindowFeatureRUL(n_estimators=task.baseline_estimators, seed=seed).fit(w_split.X, w_split.y)
+    wva = ref.preprocessor_.windows(val_frame, None, last_only=True)
+    return test_pred, pd.Series(gbm_split.predict(wva.X), index=wva.ids)
 
 
 def prepare_ai4i(task: MaintenanceTaskArgs, seed: int = 0, max_rows: int | None = None) -> dict[str, Any]:
@@ -192,7 +250,8 @@ def prepare_ai4i(task: MaintenanceTaskArgs, seed: int = 0, max_rows: int | None 
 def run_failure(cfg: RunConfig) -> dict[str, Any]:
     """Failure: LightGBM on process features vs frozen base + head vs LoRA on process windows."""
     task, run_dir, t0, base = _start(cfg)
-    d = prepare_ai4i(task, seed=cfg.run.seed, max_rows=cfg.data.max_rows)
+    with stage("preparing the data"):
+        d = prepare_ai4i(task, seed=cfg.run.seed, max_rows=cfg.data.max_rows)
     y, idx = d["y"], d["idx"]
     metrics: dict[str, dict] = {}
     runtime: dict[str, dict] = {"pretrain": {"from_cache": base.from_cache, "windows_per_s": base.info.get("windows_per_s")}}
@@ -201,24 +260,29 @@ def run_failure(cfg: RunConfig) -> dict[str, Any]:
         spec = dataclasses.replace(task.spec(), pooling_type=task.failure_pooling)
         e = FailureEstimator(base.path, spec, mode=mode, lora=cfg.lora, train=cfg.train, seed=cfg.run.seed,
                              run_dir=run_dir / f"fit_{mode}", lora_embedding=task.lora_embedding)
-        e.fit(d["X"]["train"], y[idx["train"]], d["X"]["val"], y[idx["val"]])
         role = ROLE_OF_MODE[mode]
-        metrics[role] = e.evaluate(d["X"]["test"], y[idx["test"]])
+        with stage(f"training {LABEL_OF_ROLE[role]}"):
+            e.fit(d["X"]["train"], y[idx["train"]], d["X"]["val"], y[idx["val"]])
+        with stage(f"scoring {LABEL_OF_ROLE[role]} on the test split"):
+            metrics[role] = e.evaluate(d["X"]["test"], y[idx["test"]])
         runtime[role] = {"samples_per_s": e.fit_result_.samples_per_s, "seconds": e.fit_result_.seconds}
         if mode == "lora":
             est = e
     if cfg.eval.baseline:
-        gbm = ProcessFailureClassifier(n_estimators=task.baseline_estimators, seed=cfg.run.seed)
-        gbm.fit(d["rows"]["train"], y[idx["train"]])
+        with stage(f"training {LABEL_OF_ROLE['baseline']}"):
+            gbm = ProcessFailureClassifier(n_estimators=task.baseline_estimators, seed=cfg.run.seed)
+            gbm.fit(d["rows"]["train"], y[idx["train"]])
         thr = best_f1_threshold(y[idx["val"]], gbm.predict_proba(d["rows"]["val"]))
         metrics["baseline"] = {**failure_metrics(y[idx["test"]], gbm.predict_proba(d["rows"]["test"]), thr), "threshold": thr}
     result = {"usecase": "maintenance", "problem": "failure", "dataset": d["source"],
               "metrics": _in_order(metrics), "run_dir": str(run_dir), "runtime": runtime,
               "split": {k: int(len(v)) for k, v in idx.items()}, "base_model": str(base.path),
-              "seconds": time.perf_counter() - t0}
+              "smoke": bool(cfg.run.name.endswith("smoke") or smoke_on()),
+              "verdict": maintenance_verdict(metrics, "failure"), "seconds": time.perf_counter() - t0}
     from workbench.io import fingerprint_frame
 
-    _write_outputs(cfg, result, est, fingerprint_frame(d["frame"]), base.info)
+    with stage("writing the adapter and results"):
+        _write_outputs(cfg, result, est, fingerprint_frame(d["frame"]), base.info)
     return result
 
 

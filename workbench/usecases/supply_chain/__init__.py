@@ -31,9 +31,12 @@ from workbench.usecases.supply_chain.config import SupplyTaskArgs
 NAME = "supply_chain"
 TITLE = "Supply chain (quantile demand forecasts, PatchTST + LoRA, inventory simulation)"
 TaskArgs = SupplyTaskArgs
+# Options of `workbench train/evaluate/predict` this use case uses (others are refused: workbench.cli.check_options).
+CLI_OPTIONS = frozenset({"data", "column", "format", "sep", "decimal", "date_format", "encoding"})
+CLI_INSTEAD = {c: "name the columns unique_id, ds, y, or rename yours: --column Datum=ds --column Menge=y" for c in ("text_column", "label_column")}
 
 __all__ = ["NAME", "TITLE", "TaskArgs", "SupplyTaskArgs", "default_config", "run_experiment", "report_section",
-           "register_cli"]
+           "register_cli", "evaluate_adapter", "predict_file"]
 
 
 def default_config(smoke: bool = False) -> RunConfig:
@@ -65,6 +68,20 @@ def run_experiment(config: RunConfig) -> dict:
     from workbench.usecases.supply_chain.experiment import run_experiment as _run
 
     return _run(config)
+
+
+def evaluate_adapter(config: RunConfig, adapter_dir) -> dict:
+    """Backtest a saved adapter on the configured data (``workbench evaluate``; see ``service``)."""
+    from workbench.usecases.supply_chain.service import evaluate_adapter as _evaluate
+
+    return _evaluate(config, adapter_dir)
+
+
+def predict_file(config: RunConfig, adapter_dir, input_path, output_path) -> str:
+    """Quantile forecasts of the next horizon per series as a long CSV (``workbench predict``)."""
+    from workbench.usecases.supply_chain.service import predict_file as _predict
+
+    return _predict(config, adapter_dir, input_path, output_path)
 
 
 def report_section(result: dict) -> str:

@@ -31,7 +31,7 @@ from workbench.usecases.supply_chain.inventory import (InventoryPolicy, order_up
                                                        simulate_inventory)
 from workbench.usecases.supply_chain.metrics import series_metrics, summarize
 from workbench.usecases.supply_chain.simulate import classify_sbc
-from workbench.usecases.supply_chain.windows import DemandPanel, ForecastWindows
+from workbench.usecases.supply_chain.windows import PERIODS_PER_YEAR, DemandPanel, ForecastWindows, period_dates
 
 
 @dataclass
@@ -48,9 +48,11 @@ class Split:
         val_end = T - args.test_days
         train_end = val_end - args.val_days
         if train_end < args.min_history + args.horizon:
-            raise ValueError(f"history of {T} days is too short: need at least test_days ({args.test_days}) + "
+            # Periods, not days: on weekly or monthly data every setting counts the data's periods.
+            raise ValueError(f"history of {T} periods is too short: need at least test_days ({args.test_days}) + "
                              f"val_days ({args.val_days}) + horizon ({args.horizon}) + min_history "
-                             f"({args.min_history}) days")
+                             f"({args.min_history}) periods (days on daily data, weeks on weekly, months on "
+                             "monthly data)")
         return cls(train_end, val_end, T)
 
     def test_origins(self, panel: DemandPanel, args) -> np.ndarray:
@@ -97,9 +99,8 @@ class Forecasts:
         s = np.repeat(self.origins[:, 0], H)
         o = np.repeat(self.origins[:, 1], H)
         h = np.tile(np.arange(H), n)
-        step = pd.Timedelta(days=7 if panel.freq == "W" else 1)
-        out = pd.DataFrame({"unique_id": panel.ids[s], "origin": panel.dates[o],
-                            "ds": panel.dates[0] + pd.to_timedelta((o + h) * step.days, unit="D")})
+        cal = period_dates(panel.dates[0], int((o + h).max()) + 1 if len(o) else 1, panel.freq)
+        out = pd.DataFrame({"unique_id": panel.ids[s], "origin": panel.dates[o], "ds": cal[o + h]})
         for k, t in enumerate(self.taus):
             out[f"q{t:g}"] = self.daily[..., k].reshape(-1)
         return out
@@ -232,7 +233,10 @@ def evaluate(fc: Forecasts, panel: DemandPanel, args, split: Split,
 
 
 def order_levels(fc: Forecasts, policy: InventoryPolicy, panel: DemandPanel, series: int) -> np.ndarray:
-    """Daily order-up-to array of one series over the panel calendar (NaN on non-review days)."""
+    """Order-up-to array of one series over the panel calendar (NaN on non-review periods).
+
+    Levels are non-negative and, where the series' demand is whole numbers, rounded to whole units.
+    """
     levels = np.full(len(panel.dates), np.nan)
     sel = fc.origins[:, 0] == series
     s_values = order_up_to_from_forecasts(fc.cumulative[sel], fc.taus, policy)
@@ -240,6 +244,10 @@ def order_levels(fc: Forecasts, policy: InventoryPolicy, panel: DemandPanel, ser
     if cal is not None and fc.scale is not None:
         correction = float(np.interp(policy.service_level, cal[0], cal[1]))
         s_values = np.maximum(s_values + correction * fc.scale[sel], 0.0)
+    hist = panel.y[series][~np.isnan(panel.y[series])]
+    if len(hist) and np.all(hist == np.round(hist)):
+        # Count data: a planner stocks whole units, so S is put on the count scale too.
+        s_values = np.round(s_values)
     levels[fc.origins[sel, 1]] = s_values
     return levels
 
@@ -248,11 +256,14 @@ def simulate_series(fc: Forecasts, panel: DemandPanel, series: int, policy: Inve
     """Inventory simulation of one series over the test period; returns an ``InventoryResult``."""
     sel = fc.origins[:, 0] == series
     first, last = int(fc.origins[sel, 1].min()), int(fc.origins[sel, 1].max())
-    end = min(last + policy.review_period, len(panel.dates))
+    # Run until the last order's cycle is complete (its arrival at last + L plus R periods): ending
+    # at last + R cut every cycle short, so one origin gave zero cycles and a cycle service of 0.0.
+    end = min(last + policy.lead_time + policy.review_period, len(panel.dates))
     levels = order_levels(fc, policy, panel, series)[first:end]
     demand = np.nan_to_num(panel.y[series, first:end])
     price = float(np.nanmedian(panel.price[series, first:end]))
-    return simulate_inventory(demand, levels, policy, price=price)
+    return simulate_inventory(demand, levels, policy, price=price,
+                              periods_per_year=PERIODS_PER_YEAR.get(panel.freq, 365.0))
 
 
 def simulate_portfolio(fc: Forecasts, panel: DemandPanel, policy: InventoryPolicy) -> tuple[pd.DataFrame, dict]:
@@ -275,15 +286,42 @@ def simulate_portfolio(fc: Forecasts, panel: DemandPanel, policy: InventoryPolic
     total = {
         "service_level_target": policy.service_level,
         "fill_rate": float((per["demand"] * per["fill_rate"]).sum() / max(per["demand"].sum(), 1e-9)),
-        "cycle_service_level": float(per["cycles_ok"].sum() / max(per["cycles"].sum(), 1)),
+        # NaN, never 0.0, when no complete cycle was simulated (too few origins).
+        "cycle_service_level": (float(per["cycles_ok"].sum() / per["cycles"].sum()) if per["cycles"].sum()
+                                else float("nan")),
+        "cycles": int(per["cycles"].sum()),
         "avg_stock": float(per["avg_stock"].sum()),
         "avg_stock_value": float(per["avg_stock_value"].sum()),
         "stockout_days": int(per["stockout_days"].sum()),
         "lost_units": float(per["lost_units"].sum()),
         "cost": float(per["cost"].sum()),
         "n_series": int(len(per)),
+        "n_origins": int(len(np.unique(fc.origins[:, 1]))),
     }
+    total["meaningful"], total["note"] = inventory_reliability(total["n_origins"], total["cycles"])
     return per, total
+
+
+MIN_ORIGINS = 3
+
+
+def inventory_reliability(n_origins: int, cycles: int) -> tuple[bool, str]:
+    """Whether inventory figures rest on enough review origins to be shown as results.
+
+    With one or two origins the simulation covers one or two replenishment cycles per series, so
+    fill rate, stock and cost mostly reflect the starting stock, not the policy: such figures are
+    flagged and withheld from tables (``format_inventory``).
+
+    Returns:
+        ``(meaningful, note)``; the note says why figures are withheld ('' when they are not).
+    """
+    if cycles == 0:
+        return False, (f"withheld: {n_origins} review origin(s) give no complete replenishment cycle; "
+                       "lengthen the test period (test_days) to at least 3 review periods")
+    if n_origins < MIN_ORIGINS:
+        return False, (f"withheld: only {n_origins} review origin(s) (at least {MIN_ORIGINS} needed); the "
+                       "figures would mostly show the starting stock, not the policy")
+    return True, ""
 
 
 def service_curve_for(fc: Forecasts, panel: DemandPanel, args, levels) -> pd.DataFrame:

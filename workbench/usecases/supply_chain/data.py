@@ -42,7 +42,7 @@ STATIC_COLUMNS = (
 # German federal-state codes accepted by holidays.Germany(subdiv=...).
 GERMAN_STATES = ("BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL", "SN", "ST", "TH")
 M5_START = "2011-01-29"  # d_1 in the M5 competition files (Makridakis et al. 2022)
-SUPPORTED_FREQS = {1: "D", 7: "W"}
+SUPPORTED_FREQS = {1: "D", 7: "W"}  # plus calendar months ("MS"/"ME"), detected in _check_frequency
 _MAX_LISTED = 5
 
 
@@ -62,39 +62,27 @@ def _rows(idx) -> str:
     return shown + (f" (and {len(idx) - _MAX_LISTED} more)" if len(idx) > _MAX_LISTED else "")
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (``,`` or ``;`` separated, UTF-8 with or without BOM) or Parquet file."""
+def read_table(path: str | Path, **options) -> pd.DataFrame:
+    """Read a CSV/TSV (separator, German decimal commas and TT.MM.JJJJ dates detected, UTF-8 or
+    cp1252, also .gz/.zip) or Parquet file with :func:`workbench.tabular.read_table`.
+
+    Args:
+        path: The demand file.
+        **options: ``sep``, ``decimal``, ``date_format``, ``encoding`` for ``workbench.tabular.read_table``.
+    """
+    from workbench.tabular import TableError
+    from workbench.tabular import read_table as read_any_table
+
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"demand file {path} does not exist")
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    if suffix in (".csv", ".txt", ".gz"):
-        if path.stat().st_size == 0 or not path.read_bytes()[:4096].strip():
-            raise DemandDataError(str(path), ["the file is empty: expected a header line (unique_id, ds, y, ...)"])
-        head = path.read_bytes()[:65536]
-        try:
-            head.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            if exc.start < len(head) - 4:  # not just a multi-byte character cut at the edge
-                raise DemandDataError(str(path), [f"not UTF-8 text (byte {exc.start}): save the file as "
-                                                  "CSV UTF-8"]) from None
-        # Sniff "," vs ";" (German Excel exports use ";") on the first lines only: the python
-        # engine's sep=None sniffs the whole first line, which is slow on very long lines.
-        import csv
-
-        try:
-            sep = csv.Sniffer().sniff(head.decode("utf-8-sig", errors="ignore")[:8192], delimiters=",;\t").delimiter
-        except csv.Error:
-            sep = ","
-        try:
-            return pd.read_csv(path, sep=sep, encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DemandDataError(str(path), [f"not UTF-8 text (byte {exc.start}): save the file as CSV UTF-8"]) from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise DemandDataError(str(path), [f"not a readable CSV: {exc}"]) from None
-    raise DemandDataError(str(path), [f"unsupported file type {suffix!r}: expected .csv or .parquet"])
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if not any(s in (".csv", ".tsv", ".txt", ".parquet", ".pq", ".gz", ".zip", ".bz2", ".xz") for s in suffixes):
+        raise DemandDataError(str(path), [f"unsupported file type {path.suffix.lower()!r}: expected .csv or .parquet"])
+    try:
+        return read_any_table(path, **{k: v for k, v in options.items() if v is not None})
+    except TableError as exc:
+        raise DemandDataError(str(path), [str(exc).removeprefix(f"{path}: ").removeprefix(f"{path}, ")]) from None
 
 
 def wide_to_long(df: pd.DataFrame, *, start: str = M5_START, source: str = "<frame>") -> pd.DataFrame:
@@ -243,7 +231,10 @@ def _check_covariates(df: pd.DataFrame) -> list[str]:
 
 
 def _check_frequency(df: pd.DataFrame) -> tuple[str, list[str]]:
-    """Infer the one frequency of all series (daily or weekly) and report gaps and mixtures."""
+    """Infer the one frequency of all series (daily, weekly or monthly) and report gaps and mixtures."""
+    monthly = _monthly_frequency(df)
+    if monthly is not None:
+        return monthly
     problems = []
     step = df.groupby("unique_id", sort=False)["ds"].diff().dt.total_seconds() / 86400.0
     # The most common step of each series is its frequency; other steps are gaps or mixtures.
@@ -258,7 +249,8 @@ def _check_frequency(df: pd.DataFrame) -> tuple[str, list[str]]:
         return "D", problems
     days = float(freqs.index[0])
     if days not in SUPPORTED_FREQS:
-        problems.append(f"column 'ds': frequency of {days:g} days is not supported; expected daily or weekly data")
+        problems.append(f"column 'ds': frequency of {days:g} days is not supported; expected daily, weekly or "
+                        "monthly data (monthly: every date the first or every date the last day of its month)")
         return "D", problems
     off = step.notna() & (step % days != 0)
     if off.any():
@@ -275,6 +267,30 @@ def _check_frequency(df: pd.DataFrame) -> tuple[str, list[str]]:
     return SUPPORTED_FREQS[int(days)], problems
 
 
+def _monthly_frequency(df: pd.DataFrame) -> tuple[str, list[str]] | None:
+    """``("MS"|"ME", problems)`` when every date is a month start (or every date a month end) and
+    steps are 28-31 days; ``None`` for other data (checked as daily/weekly)."""
+    ds = pd.DatetimeIndex(df["ds"])
+    if len(ds) < 2 or not (ds.normalize() == ds).all():
+        return None
+    step = df.groupby("unique_id", sort=False)["ds"].diff().dt.days
+    if step.dropna().empty or not step.dropna().between(28, 31).any():
+        return None
+    for freq, flag in (("MS", ds.is_month_start), ("ME", ds.is_month_end)):
+        if flag.all() and not (freq == "ME" and ds.is_month_start.all()):
+            months = ds.year * 12 + ds.month
+            gap = pd.Series(months, index=df.index).groupby(df["unique_id"], sort=False).diff()
+            problems = []
+            bad = np.flatnonzero((gap > 1).to_numpy())
+            if len(bad):
+                r = bad[0]
+                problems.append(f"gaps: {len(bad)} missing stretch(es) of months, first in series "
+                                f"{df['unique_id'].iloc[r]!r} before row {r + 1}; rows {_rows(bad)}; expected "
+                                "consecutive months (write 0 for months without demand)")
+            return freq, problems
+    return None
+
+
 def _fill_covariates(df: pd.DataFrame, freq: str) -> pd.DataFrame:
     """Add missing covariates: no promotion, constant price 1.0, holidays from the state column."""
     if "promo" not in df.columns:
@@ -288,6 +304,8 @@ def _fill_covariates(df: pd.DataFrame, freq: str) -> pd.DataFrame:
                 if state in GERMAN_STATES:
                     if freq == "D":
                         df.loc[idx, "holiday"] = holiday_flags(df.loc[idx, "ds"], state)
+                    elif freq in ("MS", "ME"):
+                        pass  # every month has a holiday somewhere in some years: no useful flag
                     else:  # weekly: 1 if any day of the week (ds .. ds+6) is a holiday
                         week = df.loc[idx, "ds"]
                         days = pd.DatetimeIndex(np.concatenate([week + pd.Timedelta(days=k) for k in range(7)]))
@@ -300,7 +318,8 @@ def _fill_covariates(df: pd.DataFrame, freq: str) -> pd.DataFrame:
 
 
 def read_demand(path: str | Path, *, format: str | None = None, columns: dict[str, str] | None = None,
-                start: str = M5_START, extra_static: tuple[str, ...] = ()) -> pd.DataFrame:
+                start: str = M5_START, extra_static: tuple[str, ...] = (),
+                table_options: dict | None = None) -> pd.DataFrame:
     """Read, convert and check a user's demand file.
 
     Args:
@@ -309,6 +328,8 @@ def read_demand(path: str | Path, *, format: str | None = None, columns: dict[st
         columns: Renames applied first, ``{"your column": "workbench column"}``.
         start: Date of ``d_1`` for M5-style wide files.
         extra_static: Further static columns to accept.
+        table_options: How to read a CSV (``sep``, ``decimal``, ``date_format``, ``encoding``;
+            ``workbench.tabular.table_options(config.data)``); ``None`` detects them.
 
     Returns:
         The validated long table (see :func:`validate_demand`).
@@ -318,7 +339,7 @@ def read_demand(path: str | Path, *, format: str | None = None, columns: dict[st
         DemandDataError: The content has problems (all listed, naming the file).
     """
     source = str(path)
-    df = read_table(path)
+    df = read_table(path, **(table_options or {}))
     if columns:
         unknown = [c for c in columns if c not in df.columns]
         if unknown:

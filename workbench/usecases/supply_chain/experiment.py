@@ -29,7 +29,7 @@ from workbench.usecases.supply_chain.backtest import (Forecasts, Split, attach_c
 from workbench.usecases.supply_chain.baselines import make_baseline
 from workbench.usecases.supply_chain.config import SupplyTaskArgs
 from workbench.usecases.supply_chain.data import read_demand, validate_demand
-from workbench.usecases.supply_chain.inventory import stock_for_service
+from workbench.usecases.supply_chain.inventory import stock_needed
 from workbench.usecases.supply_chain.model import DemandForecaster, base_model_id, pretrained_base
 from workbench.usecases.supply_chain.simulate import SimulationSpec, simulate_demand
 from workbench.usecases.supply_chain.windows import DemandPanel
@@ -45,7 +45,10 @@ def load_target_data(config: RunConfig) -> tuple[pd.DataFrame, str]:
     """
     args: SupplyTaskArgs = config.task
     if config.data.path:
-        df = read_demand(config.data.path, format=config.data.format, columns=config.data.columns or None)
+        from workbench.tabular import table_options
+
+        df = read_demand(config.data.path, format=config.data.format, columns=config.data.columns or None,
+                         table_options=table_options(config.data))
         _audit_load(config.data.path)
         return df, f"file {Path(config.data.path).name}"
     # New SKUs in a region the base never saw: another seed, only the target region's DCs.
@@ -105,8 +108,11 @@ def run_experiment(config: RunConfig) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
 
-    df, description = load_target_data(config)
-    df = _limit_series(df, config.data.max_rows)
+    from workbench.progress import stage
+
+    with stage("loading demand data"):
+        df, description = load_target_data(config)
+        df = _limit_series(df, config.data.max_rows)
     panel = DemandPanel.from_frame(df)
     split = Split.from_args(len(panel.dates), args)
     origins = split.test_origins(panel, args)
@@ -116,7 +122,8 @@ def run_experiment(config: RunConfig) -> dict:
     write_run_info(run_dir, config, fingerprint_frame(df), usecase="supply_chain", data=description)
 
     t0 = time.perf_counter()
-    base, base_info = pretrained_base(args)
+    with stage("pretraining (or loading the cached) demand base model"):
+        base, base_info = pretrained_base(args)
     timings["pretrain_or_load_s"] = time.perf_counter() - t0
 
     forecasts: dict[str, Forecasts] = {}
@@ -124,7 +131,8 @@ def run_experiment(config: RunConfig) -> dict:
     fit_info: dict[str, dict] = {}
     if config.eval.frozen_base:
         t0 = time.perf_counter()
-        forecasts["frozen_base"] = forecast_model(base, panel, origins, args, name="frozen_base")
+        with stage("backtesting the frozen base"):
+            forecasts["frozen_base"] = forecast_model(base, panel, origins, args, name="frozen_base")
         models["frozen_base"] = base
         timings["frozen_base_predict_s"] = time.perf_counter() - t0
 
@@ -134,11 +142,13 @@ def run_experiment(config: RunConfig) -> dict:
         t0 = time.perf_counter()
         est = DemandForecaster(task=args, lora=config.lora, train=config.train, mode=mode, base=base,
                                seed=config.run.seed)
-        est.fit(panel, train_end=split.train_end, val_end=split.val_end, run_dir=run_dir / f"fit_{role}")
+        with stage("LoRA training" if mode == "lora" else "full fine-tuning"):
+            est.fit(panel, train_end=split.train_end, val_end=split.val_end, run_dir=run_dir / f"fit_{role}")
         est.base_info_ = base_info  # the cached base this adapter belongs to
         timings[f"{role}_fit_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        forecasts[role] = est.predict(panel, origins=origins)
+        with stage(f"backtesting the {'adapter' if mode == 'lora' else 'fully fine-tuned model'}"):
+            forecasts[role] = est.predict(panel, origins=origins)
         forecasts[role].name = role
         models[role] = est.model_
         timings[f"{role}_predict_s"] = time.perf_counter() - t0
@@ -155,26 +165,31 @@ def run_experiment(config: RunConfig) -> dict:
             t0 = time.perf_counter()
             b = make_baseline(name, args.quantiles, args.horizon, args.season_length, args.min_history,
                               config.run.seed)
-            forecasts[name] = forecast_baseline(b, panel, origins, split)
+            with stage(f"baseline {name}"):
+                forecasts[name] = forecast_baseline(b, panel, origins, split)
             timings[f"{name}_s"] = time.perf_counter() - t0
 
-    metrics, by_segment, per_series = _roles_accuracy(forecasts, panel, args, split, segments)
+    with stage("scoring forecast accuracy"):
+        metrics, by_segment, per_series = _roles_accuracy(forecasts, panel, args, split, segments)
     baseline_role = "ets" if "ets" in forecasts else next((b for b in args.baselines if b in forecasts), None)
     if baseline_role is not None:
         metrics["baseline"] = dict(metrics[baseline_role], model=baseline_role)
 
     policy = args.inventory_policy()
-    inventory, curves, stock_at_target, uncalibrated = {}, {}, {}, {}
-    if args.calibrate_service:
-        # Raw quantiles first (for the record), then the conformal correction from the validation period.
-        for role, model in models.items():
-            uncalibrated[role] = simulate_portfolio(forecasts[role], panel, policy)[1]
-            attach_calibration(forecasts[role], model, panel, args, split)
-    for role, fc in forecasts.items():
-        _, inventory[role] = simulate_portfolio(fc, panel, policy)
-        curve = service_curve_for(fc, panel, args, args.service_levels)
-        curves[role] = curve.to_dict(orient="list")
-        stock_at_target[role] = stock_for_service(curve, args.service_level)
+    inventory, curves, stock_at_target, needed, uncalibrated = {}, {}, {}, {}, {}
+    with stage("inventory simulation"):
+        if args.calibrate_service:
+            # Raw quantiles first (for the record), then the conformal correction from the validation period.
+            for role, model in models.items():
+                uncalibrated[role] = simulate_portfolio(forecasts[role], panel, policy)[1]
+                attach_calibration(forecasts[role], model, panel, args, split)
+        for role, fc in forecasts.items():
+            _, inventory[role] = simulate_portfolio(fc, panel, policy)
+            curve = service_curve_for(fc, panel, args, args.service_levels)
+            curves[role] = curve.to_dict(orient="list")
+            # The one decision function the widgets and the report show (inventory.stock_needed).
+            needed[role] = stock_needed(curve, args.service_level)
+            stock_at_target[role] = needed[role]["stock"]
     if baseline_role is not None:
         inventory["baseline"] = inventory[baseline_role]
 
@@ -203,6 +218,7 @@ def run_experiment(config: RunConfig) -> dict:
         "inventory": inventory,
         "service_curves": curves,
         "stock_at_target": stock_at_target,
+        "stock_needed": needed,
         "inventory_uncalibrated": uncalibrated,
         "calibration": {role: {"days": int(d), "correction_at_target": float(np.interp(args.service_level, *cal))}
                         for role, fc in forecasts.items() if fc.calibration for d, cal in fc.calibration.items()},
@@ -210,9 +226,20 @@ def run_experiment(config: RunConfig) -> dict:
         "fit": fit_info,
         "timings": timings | {"total_s": time.perf_counter() - t_start},
         "task": dataclasses.asdict(args),
+        "smoke": _smoke_run(config),
     }
+    from workbench.usecases.supply_chain.widgets import wql_verdict
+
+    result["verdict"] = wql_verdict(result)["text"]
     atomic_write_json(run_dir / "results.json", result)
     return result
+
+
+def _smoke_run(config: RunConfig) -> bool:
+    """Whether this is a plumbing-only run (``WORKBENCH_SMOKE=1`` or a smoke-named run)."""
+    from workbench.report import smoke_on
+
+    return bool(smoke_on(None) or config.run.name.endswith("-smoke"))
 
 
 def _model_card(adapter_dir: Path, args, metrics: dict, inventory: dict, base_info: dict, data: str,

@@ -90,6 +90,7 @@ class InventoryResult:
     policy: InventoryPolicy = field(default_factory=InventoryPolicy)
     cycles_total: int = 0
     cycles_ok: int = 0
+    periods_per_year: float = 365.0  # 52.18 on weekly data: holding cost follows the data's period
 
     def summary(self) -> dict[str, float]:
         """Service, stock and cost figures over the evaluated days (after warm-up)."""
@@ -97,7 +98,7 @@ class InventoryResult:
         demand, served, lost, stock = self.demand[w], self.served[w], self.lost[w], self.on_hand[w]
         n = max(len(stock), 1)
         p = self.policy
-        holding = float(stock.sum()) * self.price * p.holding_rate / 365.0
+        holding = float(stock.sum()) * self.price * p.holding_rate / self.periods_per_year
         shortage = float(lost.sum()) * self.price * p.shortage_rate
         ordering = float((self.orders[w] > 0).sum()) * p.order_cost
         total_demand = float(demand.sum())
@@ -120,7 +121,7 @@ class InventoryResult:
 
 
 def simulate_inventory(demand, order_up_to, policy: InventoryPolicy, *, price: float = 1.0,
-                       initial_stock: float | None = None) -> InventoryResult:
+                       initial_stock: float | None = None, periods_per_year: float = 365.0) -> InventoryResult:
     """Run the (R, S) policy over a demand path.
 
     Args:
@@ -130,6 +131,8 @@ def simulate_inventory(demand, order_up_to, policy: InventoryPolicy, *, price: f
         policy: Lead time, review period and cost rates.
         price: Unit price for stock value and cost.
         initial_stock: Stock on hand at the start of day 0; default the first order-up-to level.
+        periods_per_year: Periods (array steps) per year, for the holding cost: 365 for daily,
+            365.25 / 7 for weekly data.
 
     Returns:
         The daily trajectory and counters; call ``.summary()`` for the figures.
@@ -172,7 +175,7 @@ def simulate_inventory(demand, order_up_to, policy: InventoryPolicy, *, price: f
         cycles_ok += int(lost[start:end].sum() == 0)
     return InventoryResult(demand=d, on_hand=on_hand, served=served, lost=lost, orders=orders,
                            order_up_to=s_levels, warmup=min(L, T), price=float(price), policy=policy,
-                           cycles_total=cycles_total, cycles_ok=cycles_ok)
+                           cycles_total=cycles_total, cycles_ok=cycles_ok, periods_per_year=float(periods_per_year))
 
 
 def quantile_at(values, taus, level: float) -> np.ndarray:
@@ -224,16 +227,49 @@ def service_curve(simulate_at, levels) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def stock_needed(curve, target: float, *, service: str = "cycle_service_level",
+                 stock: str = "avg_stock_value") -> dict:
+    """Stock needed to reach an achieved service level: the one function every widget and report uses.
+
+    The points of a service-stock curve (one per target level tried) are sorted by stock and made
+    monotone in service (more stock never lowers service in expectation; simulation noise can), then
+    the smallest stock at which the piecewise-linear curve reaches ``target`` is returned.
+
+    Args:
+        curve: DataFrame (or dict of lists) with the columns ``service`` and ``stock``.
+        target: The achieved service level to reach, e.g. 0.95.
+        service: Service column (``cycle_service_level`` or ``fill_rate``).
+        stock: Stock column (``avg_stock_value`` or ``avg_stock``).
+
+    Returns:
+        ``{"stock", "status", "text"}``. ``status`` is ``"interpolated"`` (target inside the range
+        achieved), ``"at_lowest"`` (every point tried is already at or above the target: ``stock``
+        is the lowest stock tried, an upper bound of what is needed, never NaN) or ``"not_reached"``
+        (no point reaches the target: ``stock`` is NaN and the text names the highest stock tried)
+        or ``"no_data"``.
+    """
+    c = pd.DataFrame(curve)
+    if c.empty or service not in c or stock not in c:
+        return {"stock": float("nan"), "status": "no_data", "text": "no service-stock curve to read from"}
+    c = c[[service, stock]].dropna().sort_values([stock, service])
+    if c.empty:
+        return {"stock": float("nan"), "status": "no_data", "text": "every point of the curve is undefined"}
+    svc = np.maximum.accumulate(c[service].to_numpy(float))
+    stk = c[stock].to_numpy(float)
+    if svc[0] >= target:
+        return {"stock": float(stk[0]), "status": "at_lowest",
+                "text": f"already reached at the lowest stock tried ({stk[0]:,.0f}); less may suffice"}
+    if svc[-1] < target:
+        return {"stock": float("nan"), "status": "not_reached",
+                "text": f"not reached: even the highest stock tried ({stk[-1]:,.0f}) achieves only {svc[-1]:.1%}"}
+    # First segment whose upper end reaches the target; interpolate inside it (flat parts skipped).
+    k = int(np.flatnonzero(svc >= target)[0])
+    lo_s, hi_s, lo_x, hi_x = svc[k - 1], svc[k], stk[k - 1], stk[k]
+    value = hi_x if hi_s == lo_s else lo_x + (target - lo_s) / (hi_s - lo_s) * (hi_x - lo_x)
+    return {"stock": float(value), "status": "interpolated", "text": f"{value:,.0f}"}
+
+
 def stock_for_service(curve: pd.DataFrame, target: float, *, service: str = "cycle_service_level",
                       stock: str = "avg_stock_value") -> float:
-    """Average stock needed to reach an achieved service level, interpolated along a curve.
-
-    The curve is made monotone in service first (a higher target never lowers the achieved level
-    in expectation; noise can). Returns NaN when ``target`` lies outside the achieved range.
-    """
-    c = curve.sort_values(stock)
-    svc = np.maximum.accumulate(c[service].to_numpy())
-    stk = c[stock].to_numpy()
-    if target < svc[0] or target > svc[-1]:
-        return float("nan")
-    return float(np.interp(target, svc, stk))
+    """The ``stock`` of :func:`stock_needed` (NaN only when the target is not reached)."""
+    return stock_needed(curve, target, service=service, stock=stock)["stock"]

@@ -126,7 +126,9 @@ class QuantileForecaster(nn.Module):
 def _base_key(args: SupplyTaskArgs) -> str:
     fields = arch_config(args) | {k: getattr(args, k) for k in (
         "pretrain_epochs", "pretrain_lr", "pretrain_batch_size", "pretrain_stride", "sim_skus", "sim_days",
-        "sim_seed", "source_regions", "min_history")}
+        "sim_seed", "source_regions", "min_history",
+        # Pretraining stops test_days + val_days before the end of the simulation: part of the key.
+        "test_days", "val_days")}
     fields["version"] = BASE_VERSION
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

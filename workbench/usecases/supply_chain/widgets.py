@@ -25,11 +25,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from workbench.usecases.supply_chain.windows import period_dates
 from workbench.widgets.figures import COLORS, LABELS, metrics_table
 
 EXTRA_COLORS = {"seasonal_naive": "#bcbd22", "ets": "#8c8c8c", "lightgbm": "#2ca02c", "baseline": "#8c8c8c"}
 EXTRA_LABELS = {"seasonal_naive": "Seasonal naive", "ets": "ETS (A,N,A)", "lightgbm": "LightGBM quantile",
                 "frozen_base": "Frozen base (zero-shot)"}
+
+
+METRIC_NAMES = {"wql": "weighted quantile loss (wQL)", "rmsse": "RMSSE", "mase": "MASE", "smape": "sMAPE",
+                "coverage": "coverage of the lowest-highest quantile interval"}
+# Coverage is not "lower is better": the best value is the interval's nominal level.
+METRIC_GOAL = {"wql": "lower is better", "rmsse": "lower is better", "mase": "lower is better",
+               "smape": "lower is better", "coverage": "closer to the interval's nominal level is better"}
 
 
 def color(role: str) -> str:
@@ -74,8 +82,7 @@ def fan_chart(panel, series: int, forecasts: Mapping[str, object], origin: int, 
             raise ValueError(f"{role} has no forecast for series {panel.ids[series]!r} at {dates[origin].date()}")
         q = fc.daily[hit[0]]                                            # (H, Q)
         H = q.shape[0]
-        step = dates[1] - dates[0] if len(dates) > 1 else pd.Timedelta(days=1)
-        x = [dates[0] + (origin + h) * step for h in range(H)]
+        x = list(period_dates(dates[0], origin + H, getattr(panel, "freq", "D"))[origin:])
         taus = list(fc.taus)
         c = color(role)
         lo, hi = 0, len(taus) - 1
@@ -94,8 +101,11 @@ def fan_chart(panel, series: int, forecasts: Mapping[str, object], origin: int, 
     fig.add_trace(go.Scatter(x=dates[origin:end], y=panel.y[series, origin:end], name="actual", mode="markers+lines",
                              line=dict(color=COLORS["truth"], dash="dot")))
     fig.add_vline(x=dates[origin], line_dash="dash", line_color="#999")
-    fig.update_layout(title=title or f"{panel.ids[series]}: forecast from {dates[origin].date()}",
-                      yaxis_title="units / day", margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h"))
+    unit = {"W": "week", "MS": "month", "ME": "month"}.get(getattr(panel, "freq", "D"), "day")
+    fig.update_layout(title=title or f"{panel.ids[series]}: forecast from {dates[origin]:%d.%m.%Y}",
+                      xaxis_title="Datum", yaxis_title=f"demand (units per {unit})", xaxis_tickformat="%d.%m.%Y",
+                      xaxis_hoverformat="%d.%m.%Y", autosize=True, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h"))
     return fig
 
 
@@ -116,7 +126,9 @@ def inventory_figure(result, dates=None, title: str = "Inventory simulation") ->
                                  marker=dict(symbol="x", size=10, color="#d62728")))
     s = result.summary()
     fig.update_layout(title=f"{title}: fill rate {s['fill_rate']:.1%}, cycle service {s['cycle_service_level']:.1%}, "
-                            f"avg stock {s['avg_stock']:.0f}, cost {s['cost']:.0f}",
+                            f"avg stock {s['avg_stock']:.0f} units, cost {s['cost']:.0f}",
+                      xaxis_title="Datum" if dates is not None else "period", yaxis_title="units",
+                      xaxis_tickformat="%d.%m.%Y" if dates is not None else None, autosize=True,
                       margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h"), barmode="overlay")
     return fig
 
@@ -142,8 +154,9 @@ def service_stock_figure(curves: Mapping[str, Mapping], target: float | None = N
     if target is not None:
         fig.add_hline(y=target, line_dash="dash", line_color="#999")
     fig.update_layout(title=f"Achieved {service.replace('_', ' ')} against average stock value (up-left is better)",
-                      xaxis_title="average stock value", yaxis_title=service.replace("_", " "),
-                      yaxis_tickformat=".0%", margin=dict(l=10, r=10, t=40, b=10))
+                      xaxis_title="average stock value (currency units, at unit price)",
+                      yaxis_title=f"achieved {service.replace('_', ' ')} (%)", yaxis_tickformat=".0%", autosize=True,
+                      margin=dict(l=10, r=10, t=40, b=10))
     return fig
 
 
@@ -157,8 +170,12 @@ def segment_figure(by_segment: Mapping[str, Mapping], column: str = "sbc_class",
         names = sorted(segs[key])
         fig.add_trace(go.Bar(x=names, y=[segs[key][n].get(metric) for n in names], name=label(role),
                              marker_color=color(role)))
-    fig.update_layout(barmode="group", title=f"{metric} by {column} (lower is better)", yaxis_title=metric,
+    names = METRIC_NAMES.get(metric, metric)
+    fig.update_layout(barmode="group", title=f"{names} by {column.replace('_', ' ')} ({METRIC_GOAL.get(metric, '')})",
+                      xaxis_title=column.replace("_", " "), yaxis_title=names, autosize=True,
                       margin=dict(l=10, r=10, t=40, b=10))
+    if metric == "coverage":
+        fig.update_yaxes(tickformat=".0%")
     return fig
 
 
@@ -205,46 +222,122 @@ def forecast_explorer(panel, forecasts: Mapping[str, object], *, history_days: i
     return w.VBox([w.HBox([sku, loc, org]), msg, fig])
 
 
-def service_level_panel(panel, forecasts: Mapping[str, object], task, *, series: int = 0):
-    """A service-level slider that re-runs the inventory simulation for every forecaster.
+def service_level_decision(panel, forecasts: Mapping[str, object], task, role: str, target: float,
+                           curves: Mapping[str, Mapping] | None = None) -> dict:
+    """Everything the service-level panel shows for one model and target, computed by the library.
 
-    Shows the stock curve of one series (for the first forecaster, usually the adapter) and a
-    portfolio table: fill rate, cycle service level, stock value, stock-outs and cost.
+    The panel and the tests call this one function, so the number on screen is the library's.
+
+    Args:
+        panel: The ``DemandPanel``.
+        forecasts: Role -> ``Forecasts``.
+        task: The ``SupplyTaskArgs`` (policy and the service levels of the curve).
+        role: The model whose decision is shown.
+        target: Target service level.
+        curves: Role -> precomputed service-stock curve (``result["service_curves"]``); computed
+            with :func:`~workbench.usecases.supply_chain.backtest.service_curve_for` when missing.
+
+    Returns:
+        ``{"role", "target", "inventory" (portfolio figures at the target, see ``simulate_portfolio``),
+        "stock_needed" (:func:`~workbench.usecases.supply_chain.inventory.stock_needed`), "curve"}``.
+    """
+    from workbench.usecases.supply_chain.backtest import service_curve_for, simulate_portfolio
+    from workbench.usecases.supply_chain.inventory import stock_needed
+
+    curve = (curves or {}).get(role)
+    if curve is None:
+        curve = service_curve_for(forecasts[role], panel, task, task.service_levels).to_dict(orient="list")
+    _, inv = simulate_portfolio(forecasts[role], panel, task.inventory_policy(float(target)))
+    return {"role": role, "target": float(target), "inventory": inv, "curve": curve,
+            "stock_needed": stock_needed(curve, float(target))}
+
+
+def _decision_html(d: dict) -> str:
+    inv, need = d["inventory"], d["stock_needed"]
+    text = f"Stock (value) to reach {d['target']:.0%} cycle service with {label(d['role'])}: <b>{need['text']}</b>"
+    if need["status"] == "interpolated":
+        text = f"Stock (value) to reach {d['target']:.0%} cycle service with {label(d['role'])}: <b>{need['stock']:,.0f}</b>"
+    if not inv.get("meaningful", True):
+        return f"{text}<br><span style='color:#b00020'>Inventory figures {escape_html(inv['note'])}</span>"
+    return (f"{text}<br>At a {d['target']:.0%} target: fill rate {inv['fill_rate']:.1%}, cycle service "
+            f"{inv['cycle_service_level']:.1%}, average stock value {inv['avg_stock_value']:,.0f}, "
+            f"cost {inv['cost']:,.0f}")
+
+
+def escape_html(text: str) -> str:
+    """Escape text for an HTML widget."""
+    import html
+
+    return html.escape(str(text))
+
+
+def service_level_panel(panel, forecasts: Mapping[str, object], task, *, series: int = 0,
+                        curves: Mapping[str, Mapping] | None = None, role: str | None = None):
+    """Target service level and model chooser: stock needed, inventory figures and one series' stock curve.
+
+    The model shown defaults to the adapter. Every number comes from :func:`service_level_decision`.
+
+    Args:
+        panel: The ``DemandPanel``.
+        forecasts: Role -> ``Forecasts``.
+        task: The ``SupplyTaskArgs``.
+        series: Series whose stock curve is drawn first.
+        curves: Precomputed service-stock curves (``result["service_curves"]``), else computed.
+        role: Model shown first (default ``adapter`` when present).
     """
     import ipywidgets as w
 
     from workbench.usecases.supply_chain.backtest import simulate_portfolio, simulate_series
 
+    roles = list(forecasts)
+    first = role if role in forecasts else ("adapter" if "adapter" in forecasts else roles[0])
     slider = w.FloatSlider(value=task.service_level, min=0.8, max=0.98, step=0.01, description="Service level",
-                           readout_format=".0%", continuous_update=False)
-    pick = w.Dropdown(options=[(panel.ids[s], int(s)) for s in np.unique(next(iter(forecasts.values())).origins[:, 0])],
-                      value=series if series in np.unique(next(iter(forecasts.values())).origins[:, 0]) else None,
-                      description="Series")
-    fig = go.FigureWidget()
+                           readout_format=".0%", continuous_update=False, layout=w.Layout(width="auto"))
+    model = w.Dropdown(options=[(label(r), r) for r in roles], value=first, description="Model",
+                       layout=w.Layout(width="auto"))
+    ids = np.unique(forecasts[first].origins[:, 0])
+    pick = w.Dropdown(options=[(str(panel.ids[s]), int(s)) for s in ids],
+                      value=int(series) if series in ids else int(ids[0]), description="Series",
+                      layout=w.Layout(width="auto"))
+    fig = go.FigureWidget(layout=dict(autosize=True))
+    decision = w.HTML()
     table = w.HTML()
-    first = next(iter(forecasts))
+    cache: dict = dict(curves or {})
+    box = w.VBox([w.HBox([slider, model, pick], layout=w.Layout(flex_flow="row wrap")), decision, fig, table],
+                 layout=w.Layout(width="100%"))
 
     def redraw(*_):
+        d = service_level_decision(panel, forecasts, task, model.value, slider.value, cache)
+        cache[model.value] = d["curve"]
+        box.decision_ = d  # the shown decision, for tests
+        decision.value = _decision_html(d)
         policy = task.inventory_policy(slider.value)
         rows = {}
-        for role, fc in forecasts.items():
-            _, tot = simulate_portfolio(fc, panel, policy)
-            rows[label(role)] = {k: tot[k] for k in ("fill_rate", "cycle_service_level", "avg_stock_value",
-                                                     "stockout_days", "cost")}
-        table.value = pd.DataFrame(rows).T.to_html(float_format=lambda v: f"{v:,.3f}")
-        if pick.value is not None:
-            res = simulate_series(forecasts[first], panel, int(pick.value), policy)
-            start = int(forecasts[first].origins[forecasts[first].origins[:, 0] == pick.value, 1].min())
-            new = inventory_figure(res, panel.dates[start:], title=f"{label(first)} at {slider.value:.0%}")
+        for r, fc in forecasts.items():
+            tot = d["inventory"] if r == model.value else simulate_portfolio(fc, panel, policy)[1]
+            rows[label(r)] = {"fill rate (%)": 100 * tot["fill_rate"],
+                              "cycle service (%)": 100 * tot["cycle_service_level"],
+                              "avg stock value": tot["avg_stock_value"], "stock-out periods": tot["stockout_days"],
+                              "cost": tot["cost"]}
+        if not d["inventory"].get("meaningful", True):
+            table.value = ""
+        else:
+            table.value = ("<div style='max-width:100%;overflow-x:auto'>"
+                           + pd.DataFrame(rows).T.round(1).to_html(float_format=lambda v: f"{v:,.1f}") + "</div>")
+        fc = forecasts[model.value]
+        if pick.value is not None and (fc.origins[:, 0] == pick.value).any():
+            res = simulate_series(fc, panel, int(pick.value), policy)
+            start = int(fc.origins[fc.origins[:, 0] == pick.value, 1].min())
+            new = inventory_figure(res, panel.dates[start:], title=f"{label(model.value)} at {slider.value:.0%}")
             with fig.batch_update():
                 fig.data = []
                 fig.add_traces(list(new.data))
                 fig.layout = new.layout
 
-    slider.observe(redraw, names="value")
-    pick.observe(redraw, names="value")
+    for c in (slider, model, pick):
+        c.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox([slider, pick]), fig, table])
+    return box
 
 
 def portfolio_view(result: dict):
@@ -277,42 +370,69 @@ def accuracy_frame(result: dict) -> pd.DataFrame:
     """Accuracy table: one row per forecaster."""
     keys = ["wql", "rmsse", "mase", "smape", "coverage"]
     m = {label(r): v for r, v in result["metrics"].items() if r != "baseline"}
-    return metrics_table(m, keys)[keys]
+    return metrics_table(m, keys)[keys].round(3)
 
 
 def inventory_frame(result: dict) -> pd.DataFrame:
-    """Inventory table at the target service level, plus the stock each needs to reach the target."""
+    """Inventory table at the target service level, plus the stock each needs to reach the target.
+
+    Figures that rest on too few review origins (``meaningful`` false) are withheld (left empty);
+    :func:`report_html` says why.
+    """
     rows = {}
+    needed = result.get("stock_needed", {})
     for role, inv in result["inventory"].items():
         if role == "baseline":
             continue
-        rows[label(role)] = {"fill_rate": inv.get("fill_rate"), "cycle_service_level": inv.get("cycle_service_level"),
-                             "avg_stock_value": inv.get("avg_stock_value"), "stockout_days": inv.get("stockout_days"),
-                             "cost": inv.get("cost"),
-                             "stock_value_at_target": result.get("stock_at_target", {}).get(role)}
+        ok = inv.get("meaningful", True)
+        need = needed.get(role) or {"stock": result.get("stock_at_target", {}).get(role), "text": ""}
+        pct = lambda k: round(100 * inv[k], 1) if ok and inv.get(k) is not None else None  # noqa: E731
+        rows[label(role)] = {"fill rate (%)": pct("fill_rate"), "cycle service (%)": pct("cycle_service_level"),
+                             "avg stock value": round(inv["avg_stock_value"]) if ok else None,
+                             "stock-out periods": inv.get("stockout_days") if ok else None,
+                             "cost": round(inv["cost"]) if ok else None,
+                             "stock value needed for target": need.get("text") or need.get("stock")}
     return pd.DataFrame(rows).T
+
+
+def wql_verdict(result: dict) -> dict:
+    """The honest verdict on the main metric (wQL, lower is better) over every forecaster run.
+
+    Returns:
+        :func:`workbench.metrics.verdict`'s dict (``text`` is the line notebooks and reports end with).
+    """
+    from workbench.metrics import verdict
+
+    scores = {r: m.get("wql") for r, m in result["metrics"].items() if r != "baseline"}
+    return verdict(scores, "wQL", lower_is_better=True, labels={r: label(r) for r in scores})
 
 
 def report_html(result: dict) -> str:
     """HTML fragment for the demo report."""
-    from workbench.report import escape, figure_html, table_html
+    from workbench.report import escape, figure_html, smoke_banner_html, table_html
 
     target = result["service_level"]
+    lo, hi = result["quantiles"][0], result["quantiles"][-1]
     parts = [
+        smoke_banner_html(result.get("smoke")),
         f"<p>Data: {escape(result['data'])}; {result['n_backtested']} series backtested from "
         f"{result['n_origins']} weekly origins over {escape(' to '.join(result['test_period']))} "
         f"({result['n_skipped_short_history']} series with too little history skipped). Quantiles "
         f"{escape(result['quantiles'])}. The baseline row of other use cases is "
         f"{escape(result['metrics'].get('baseline', {}).get('model', '-'))} here.</p>",
-        "<h3>Forecast accuracy (median for point metrics; wQL over all quantiles)</h3>",
+        "<h3>Forecast accuracy (mean forecast for MASE/RMSSE/sMAPE; wQL over all quantiles)</h3>",
         table_html(accuracy_frame(result)),
+        f"<p class='note'>coverage: share of actual values inside the {lo:.0%}-{hi:.0%} quantile interval "
+        f"(nominal {hi - lo:.0%}; closer to that is better, not lower).</p>",
         "<p class='note'>sMAPE counts 0/0 as 0 and is not meaningful on intermittent series; "
         "an all-zero forecast can win MASE there. Judge by wQL/RMSSE and by the decision below.</p>",
         f"<h3>Inventory: (R, S) policy at a {target:.0%} target cycle service level</h3>",
-        table_html(inventory_frame(result), float_format="{:,.3f}"),
-        "<p class='note'>stock_value_at_target: average stock value at which the forecaster's policy "
-        "achieves the target cycle service level, interpolated along its service-stock curve (NaN: the "
-        "target was not reached in the range tried).</p>",
+        table_html(inventory_frame(result)),
+        "<p class='note'>Stock value needed for target: average stock value at which the forecaster's policy "
+        "achieves the target cycle service level, read from its service-stock curve "
+        "(<code>inventory.stock_needed</code>).</p>",
+        *[f"<p class='note' style='color:#b00020'>{escape(label(r))}: inventory figures {escape(inv['note'])}.</p>"
+          for r, inv in result["inventory"].items() if r != "baseline" and not inv.get("meaningful", True)],
         figure_html(service_stock_figure(result["service_curves"], target), height=420),
     ]
     raw = result.get("inventory_uncalibrated") or {}
@@ -322,8 +442,9 @@ def report_html(result: dict) -> str:
             f"{result['inventory'][role]['cycle_service_level']:.1%} after "
             f"(correction {result['calibration'].get(role, {}).get('correction_at_target', float('nan')):+.2f} x scale)"
             for role in raw if role in result["inventory"])
-        parts.insert(5, "<p class='note'>Neural models' order-up-to levels are conformally corrected on the "
+        parts.insert(7, "<p class='note'>Neural models' order-up-to levels are conformally corrected on the "
                         f"validation weeks (never the test weeks). {items}.</p>")
     if result.get("by_segment"):
         parts.append(figure_html(segment_figure(result["by_segment"], "sbc_class", "wql"), height=380))
+    parts.append(f"<p class='verdict'><strong>{escape(wql_verdict(result)['text'])}</strong></p>")
     return "\n".join(parts)

@@ -48,7 +48,7 @@ class DemandPanel:
         price: ``(S, T)`` positive (forward/back-filled where the series has no row).
         holiday: ``(S, T)`` 0/1.
         static: One row per series (``unique_id`` and static columns), aligned with ``ids``.
-        freq: ``"D"`` or ``"W"``.
+        freq: ``"D"``, ``"W"``, ``"MS"`` (month start) or ``"ME"`` (month end).
     """
 
     ids: np.ndarray
@@ -65,8 +65,7 @@ class DemandPanel:
         """Build the panel from a validated long table (see ``data.validate_demand``)."""
         freq = df.attrs.get("freq", "D")
         ids = np.array(sorted(df["unique_id"].unique()))
-        step = pd.Timedelta(days=7 if freq == "W" else 1)
-        dates = pd.date_range(df["ds"].min(), df["ds"].max(), freq=step)
+        dates = pd.date_range(df["ds"].min(), df["ds"].max(), freq=period_offset(freq))
         row = pd.Index(ids).get_indexer(df["unique_id"])
         col = dates.get_indexer(df["ds"])
         if (col < 0).any():
@@ -109,6 +108,23 @@ class DemandPanel:
         out = out.merge(self.static, on="unique_id", how="left")
         out.attrs["freq"] = self.freq
         return out
+
+
+PERIODS_PER_YEAR = {"D": 365.0, "W": 365.25 / 7, "MS": 12.0, "ME": 12.0}
+
+
+def period_offset(freq: str) -> pd.DateOffset:
+    """One period of a panel frequency: a day, a week, or a calendar month (start ``MS`` or end ``ME``)."""
+    if freq == "MS":
+        return pd.offsets.MonthBegin(1)
+    if freq == "ME":
+        return pd.offsets.MonthEnd(1)
+    return pd.offsets.Day(7 if freq == "W" else 1)
+
+
+def period_dates(start, periods: int, freq: str) -> pd.DatetimeIndex:
+    """``periods`` consecutive period dates from ``start`` (a month offset keeps month starts/ends)."""
+    return pd.date_range(pd.Timestamp(start), periods=periods, freq=period_offset(freq))
 
 
 def calendar_features(dates: pd.DatetimeIndex) -> np.ndarray:
@@ -175,8 +191,8 @@ class ForecastWindows(Dataset):
         self._pre_hol = np.concatenate([self._hol[:, 1:], np.zeros((len(panel), 1))], axis=1)
         self._post = post_promo_flags(self._promo)
         # Calendar of the padded days too, extrapolated with the panel's frequency.
-        step = pd.Timedelta(days=7 if panel.freq == "W" else 1)
-        self._cal = calendar_features(pd.date_range(panel.dates[0] - pad * step, periods=T + pad + horizon, freq=step))
+        step = period_offset(panel.freq)
+        self._cal = calendar_features(period_dates(panel.dates[0] - pad * step, T + pad + horizon, panel.freq))
         self._pad = pad
 
     def __len__(self) -> int:

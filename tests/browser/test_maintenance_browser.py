@@ -1,0 +1,113 @@
+"""Notebook 03 (predictive maintenance) in JupyterLab 4, driven by headless Chromium, in smoke mode.
+
+Starts JupyterLab on a copy of ``notebooks/03_predictive_maintenance.ipynb`` (``tests/support/jlab.py``),
+runs *Run All Cells* as a user would and checks that
+
+* every code cell ran without an error and no output is wider than the notebook;
+* the notebook shows the smoke banner and ENDS with the verdict line;
+* the alarm panel shows exactly what the library computes in this test process on the same
+  predictions (the notebook writes the panel's validation predictions to
+  ``runs/notebook-maintenance/alarm_panel.json`` under the lab's temp root): the cheapest threshold
+  and its expected cost at start, after raising the missed-failure cost to 100 (issue 10: the text
+  kept the old cost), for a hand-typed threshold, and after pressing "cheapest threshold".
+
+Skips without Chromium/Playwright (fails instead with ``WORKBENCH_REQUIRE_SYSTEM_DEPS=1``).
+Run: ``WORKBENCH_REQUIRE_SYSTEM_DEPS=1 OMP_NUM_THREADS=1 .venv/bin/python -m pytest -m browser
+tests/browser/test_maintenance_browser.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import jlab
+import pytest
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = jlab.ROOT / "notebooks" / "03_predictive_maintenance.ipynb"
+NOTEBOOK_NAME = "predictive_maintenance.ipynb"
+UPDATE_TIMEOUT = jlab.UPDATE_TIMEOUT
+
+# The panel's summary line: "alarm when predicted RUL ≤ 76: ... expected cost 1.0 (0.25 per engine) ...".
+PANEL_TEXT_JS = """() => {
+    const el = [...document.querySelectorAll('.jp-OutputArea .widget-html-content')]
+        .find(e => e.innerText.includes('alarm when predicted RUL'));
+    return el ? el.innerText : null;
+}"""
+
+LAST_OUTPUT_JS = """() => {
+    const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+    const last = cells[cells.length - 1];
+    const outs = last ? last.querySelectorAll('.jp-OutputArea-output') : [];
+    return outs.length ? outs[outs.length - 1].innerText.trim() : '';
+}"""
+
+SHOWN = re.compile(r"alarm when predicted RUL ≤ ([-+0-9.e]+):.*?expected cost ([-0-9.]+)", re.S)
+
+
+def _shown(text: str | None) -> tuple[float, float]:
+    found = SHOWN.search(text or "")
+    assert found, f"the alarm panel's text is not readable: {text!r}"
+    return float(found.group(1)), float(found.group(2))
+
+
+def _wait_for_text(page, before: str | None):
+    page.wait_for_function(f"(b) => {{ const t = ({PANEL_TEXT_JS})(); return t !== null && t !== b; }}",
+                           arg=before, timeout=UPDATE_TIMEOUT * 1000, polling=250)
+    return page.evaluate(PANEL_TEXT_JS)
+
+
+def _type(page, label: str, value: float) -> None:
+    box = page.locator(".jp-OutputArea .widget-text", has=page.locator("label", has_text=label)).first
+    field = box.locator("input").first
+    field.scroll_into_view_if_needed()
+    field.fill(str(value))
+    field.press("Enter")
+
+
+def test_maintenance_notebook_runs_and_its_alarm_panel_matches_the_library(lab, artifacts, capsys):
+    from playwright.sync_api import Error as PlaywrightError
+
+    from workbench.usecases.maintenance.evaluation import alarm_cost, cheapest_alarm
+
+    timings = {}
+    seen = {}
+    with jlab.browser_page(artifacts) as (page, console_errors):
+        timings["open"] = jlab.open_notebook(page, lab, artifacts)
+        timings["run all"] = jlab.run_all(page, lab, artifacts)
+        overflow = jlab.overflowing_outputs(page)
+        banner = page.locator(".jp-OutputArea .smoke").count()
+        last_output = page.evaluate(LAST_OUTPUT_JS)
+        try:
+            page.wait_for_function(f"() => ({PANEL_TEXT_JS})() !== null", timeout=UPDATE_TIMEOUT * 1000)
+            seen["start"] = page.evaluate(PANEL_TEXT_JS)
+            _type(page, "cost of a missed failure", 100)
+            seen["missed=100"] = _wait_for_text(page, seen["start"])
+            _type(page, "alarm when predicted RUL", 7.5)
+            seen["typed"] = _wait_for_text(page, seen["missed=100"])
+            page.locator(".jp-OutputArea button", has_text="cheapest threshold").first.click()
+            seen["cheapest"] = _wait_for_text(page, seen["typed"])
+        except PlaywrightError as exc:
+            jlab.fail(page, artifacts, lab, f"the alarm panel did not respond: {exc}; seen {seen}; browser errors: "
+                                            f"{console_errors[-10:]}")
+        page.screenshot(path=str(artifacts / "maintenance_alarm_panel.png"), full_page=False)
+
+    with capsys.disabled():
+        print(f"\n[browser test] screenshots in {artifacts}; timings (s): "
+              + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+    assert overflow == [], f"outputs wider than the notebook: {overflow}"
+    assert banner >= 1, "smoke mode, but no smoke banner"
+    assert last_output.startswith("Summary: Best model on this data: "), last_output
+
+    data = json.loads((lab["work"] / "runs" / "notebook-maintenance" / "alarm_panel.json").read_text())
+    pred, truth = data["pred_rul"], data["true_rul"]
+    kw = {"horizon": data["horizon"], "cost_early": data["cost_early"]}
+    start = cheapest_alarm(pred, truth, cost_missed=data["cost_missed"], **kw)
+    assert _shown(seen["start"]) == (start["threshold"], round(start["cost"], 1)), seen["start"]
+    best100 = cheapest_alarm(pred, truth, cost_missed=100.0, **kw)
+    assert _shown(seen["missed=100"]) == (best100["threshold"], round(best100["cost"], 1)), seen["missed=100"]
+    typed = alarm_cost(pred, truth, 7.5, cost_missed=100.0, **kw)
+    assert _shown(seen["typed"]) == (7.5, round(typed["cost"], 1)), seen["typed"]
+    assert _shown(seen["cheapest"]) == (best100["threshold"], round(best100["cost"], 1)), seen["cheapest"]

@@ -1,0 +1,234 @@
+"""Using a saved clause adapter: honest evaluation on unseen rows, and predictions for a file.
+
+``workbench evaluate`` and ``workbench predict`` call these (through the use case's
+``evaluate_adapter`` and ``predict_file``). What makes evaluation honest:
+
+* ``run_experiment`` writes ``seen_texts.json`` into the adapter folder: the split that was
+  used, the training file's fingerprint and a short hash (sha256, first 16 hex digits) of every
+  training, validation and test text. The texts themselves are not stored.
+* :func:`evaluate_adapter` scores only rows the adapter did not see: a file with a ``split``
+  column is scored on its ``test`` rows; the training file itself on exactly the run's test rows;
+  any other file on every row whose text was not used in training or validation (a test-only
+  file: every row). The shipped sample is scored on its held-out template families.
+* An adapter whose labels do not match the data's labels (a "foreign" adapter, trained for
+  another label set) is an error when no label is shared and a warning when some are missing,
+  instead of a silent score of 0.0.
+
+Usage::
+
+    from workbench.usecases.legal_de.inference import evaluate_adapter, predict_file
+    evaluate_adapter(cfg, "runs/legal_de/adapter")      # {"accuracy", "macro_f1", ..., "scored_rows", "selection"}
+    predict_file(cfg, "runs/legal_de/adapter", "neu.csv", "neu.pred.csv")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from workbench.usecases.legal_de.data import DataError
+
+SEEN_FILE = "seen_texts.json"
+
+
+def text_hash(text: str) -> str:
+    """Short sha256 of a whitespace-stripped text (64 bits: collisions are negligible for clause sets)."""
+    return hashlib.sha256(str(text).strip().encode("utf-8")).hexdigest()[:16]
+
+
+def write_seen_texts(adapter_dir: str | Path, texts: Iterable[str], test_texts: Iterable[str] = (), **record) -> Path:
+    """Record the hashes of the texts an adapter was trained and validated on, its test texts and split.
+
+    Args:
+        adapter_dir: The adapter folder.
+        texts: Training and validation texts.
+        test_texts: The test texts of the run (evaluating the training file again scores exactly these).
+        **record: What else to store, e.g. ``split="random split, seed 0"``, ``data_fingerprint``.
+    """
+    from workbench.io import atomic_write_json
+
+    path = Path(adapter_dir) / SEEN_FILE
+    atomic_write_json(path, {**record, "hash": "sha256[:16] of the stripped text",
+                             "texts": sorted({text_hash(t) for t in texts}),
+                             "test_texts": sorted({text_hash(t) for t in test_texts})})
+    return path
+
+
+def check_adapter_dir(adapter_dir: str | Path) -> Path:
+    """The adapter folder as a path; a clear error when it is missing or is not a clause adapter.
+
+    Raises:
+        FileNotFoundError: ``adapter folder not found: <path>``, or the folder lacks the files of
+            a legal_de adapter (which ones is said).
+    """
+    path = Path(adapter_dir)
+    if not path.is_dir():
+        raise FileNotFoundError(f"adapter folder not found: {path} (give the adapter/ folder of a run, "
+                                "e.g. --adapter runs/legal_de/adapter)")
+    missing = [name for name in ("adapter_config.json", "label_map.json") if not (path / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{path} is not a legal_de adapter folder: {', '.join(missing)} missing "
+                                "(a run writes them into runs/<name>/adapter)")
+    return path
+
+
+def _seen(adapter_dir: Path) -> dict | None:
+    path = adapter_dir / SEEN_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def check_labels(adapter_labels: list[str], data_labels: Iterable[str], adapter_dir: Path, source: str) -> list[str]:
+    """Compare the adapter's label map with the labels of the data to score.
+
+    Returns:
+        The data labels the adapter does not know (scored as errors; a warning line says so).
+
+    Raises:
+        DataError: The adapter knows none of the data's labels (a foreign adapter).
+    """
+    from workbench.progress import emit
+
+    data_labels = sorted({str(x) for x in data_labels})
+    unknown = [x for x in data_labels if x not in adapter_labels]
+    if unknown and len(unknown) == len(data_labels):
+        raise DataError(f"the adapter {adapter_dir} was trained for the labels {adapter_labels}, but {source} has "
+                        f"the labels {data_labels}: none match, so every prediction would count as wrong. Use the "
+                        "adapter trained on this label set, or choose the right label column (--label-column)")
+    if unknown:
+        emit(f"warning: {source} has labels the adapter {adapter_dir} never learned: {unknown}; their rows are "
+             "scored as errors")
+    return unknown
+
+
+def select_unseen(frame: pd.DataFrame, seen: dict | None, fingerprint: str | None = None) -> tuple[pd.DataFrame, str]:
+    """The rows of a labelled frame to score, and a description of the choice.
+
+    Args:
+        frame: The labelled rows (``text``, ``label``, optional ``split``).
+        seen: The adapter's ``seen_texts.json`` (``None`` for adapters saved without it).
+        fingerprint: The file's fingerprint: when it is the training file's, exactly the run's
+            test rows are scored.
+    """
+    if "split" in frame.columns:
+        test = frame[frame["split"] == "test"]
+        if len(test):
+            return test.reset_index(drop=True), f"file split column: {len(test)} test rows"
+        if seen is None:
+            raise DataError("the file's split column has no test rows; mark the held-out rows with split=test")
+    if seen is None:
+        return frame.reset_index(drop=True), "every row (the adapter records no training texts)"
+    hashes = frame["text"].map(text_hash)
+    if fingerprint is not None and fingerprint == seen.get("data_fingerprint") and seen.get("test_texts"):
+        picked = frame[hashes.isin(set(seen["test_texts"]))].reset_index(drop=True)
+        return picked, f"test rows of the recorded split ({seen.get('split')}): {len(picked)} of {len(frame)} rows"
+    mask = hashes.isin(set(seen.get("texts", [])))
+    if mask.all():
+        raise DataError(f"every row of the file was used to train or validate this adapter ({seen.get('split')}); "
+                        "scoring them would overstate its quality. Evaluate on held-out rows")
+    picked = frame[~mask].reset_index(drop=True)
+    if mask.any():
+        return picked, (f"test rows of the recorded split ({seen.get('split')}): {len(picked)} scored, "
+                        f"{int(mask.sum())} training/validation rows skipped")
+    return picked, f"every row ({len(picked)}): none was used in training"
+
+
+def evaluate_adapter(config, adapter_dir: str | Path) -> dict:
+    """Score a saved adapter on rows it did not see (see the module docstring).
+
+    Args:
+        config: The run config; ``data.path`` empty means the shipped sample's held-out families.
+        adapter_dir: The adapter folder of a run.
+
+    Returns:
+        Accuracy, macro-F1, per-class report and confusion matrix, plus ``scored_rows`` and
+        ``selection`` (which rows were scored and why).
+
+    Raises:
+        FileNotFoundError: ``adapter folder not found: ...``.
+        DataError: The data cannot be read, or the adapter is foreign to its labels.
+    """
+    from workbench.progress import stage
+    from workbench.usecases.legal_de import _audit, _summary
+    from workbench.usecases.legal_de.data import load_labelled_text, prepare_data
+    from workbench.usecases.legal_de.model import LegalClauseClassifier
+
+    path = check_adapter_dir(adapter_dir)
+    seen = _seen(path)
+    with stage("legal_de: loading the data to score"):
+        if config.data.path:
+            cols = dict(config.data.columns or {})
+            frame = load_labelled_text(config.data.path, text_column=cols.get("text", "text"),
+                                       label_column=cols.get("label", "label"), format=config.data.format,
+                                       max_rows=config.data.max_rows, encoding=getattr(config.data, "encoding", None),
+                                       sep=getattr(config.data, "sep", None))
+            from workbench.io import fingerprint_file
+
+            fingerprint = fingerprint_file(config.data.path)
+            test, selection = select_unseen(frame, seen, fingerprint)
+            source = str(config.data.path)
+        else:
+            _, _, test, info = prepare_data(config)
+            selection, source, fingerprint = f"{info['split']}: {len(test)} test rows", info["source"], info["fingerprint"]
+    labels = json.loads((path / "label_map.json").read_text(encoding="utf-8"))["id2label"]
+    check_labels([labels[str(i)] for i in range(len(labels))], test["label"], path, source)
+    with stage("loading the adapter"):
+        clf = LegalClauseClassifier.load(path, base_model=config.model.base_model,
+                                         allow_download=config.model.allow_download)
+    metrics = _summary(clf.evaluate(test))  # prints its own progress line
+    metrics.update({"scored_rows": len(test), "selection": selection})
+    _audit("evaluate", inputs={"adapter": path}, data_fingerprint=fingerprint, selection=selection,
+           metrics={k: metrics[k] for k in ("accuracy", "macro_f1") if k in metrics})
+    return metrics
+
+
+def predict_file(config, adapter_dir: str | Path, input_path: str | Path, output_path: str | Path) -> str:
+    """Classify the texts of a file and write it back as CSV with prediction columns added.
+
+    Every input column is kept in its order (ids, dates, anything); ``prediction`` and one
+    ``p_<label>`` probability column per label are appended. The text column is
+    ``config.data.columns["text"]`` (default ``text``); a label column is not needed.
+
+    Raises:
+        FileNotFoundError: ``adapter folder not found: ...`` or the input file is missing.
+        DataError: The text column is missing or has empty texts, or the file already has a
+            column with one of the names to add.
+    """
+    from workbench.io import atomic_write_text
+    from workbench.progress import stage
+    from workbench.usecases.legal_de import _audit
+    from workbench.usecases.legal_de.data import read_table
+    from workbench.usecases.legal_de.model import LegalClauseClassifier
+
+    path = check_adapter_dir(adapter_dir)
+    column = (config.data.columns or {}).get("text", "text")
+    with stage(f"reading {input_path}"):
+        frame = read_table(Path(input_path), format=config.data.format, encoding=getattr(config.data, "encoding", None),
+                           sep=getattr(config.data, "sep", None))
+    if column not in frame.columns:
+        raise DataError(f"{input_path}: text column {column!r} not found; the file has columns "
+                        f"{list(map(str, frame.columns))} (choose it with --text-column NAME)")
+    texts = frame[column].fillna("").astype(str).str.strip()
+    empty = texts.eq("")
+    if empty.any():
+        raise DataError(f"{input_path}: column {column!r} has {int(empty.sum())} empty text(s), first at data row "
+                        f"{int(empty[empty].index[0]) + 1}")
+    clf = LegalClauseClassifier.load(path, base_model=config.model.base_model,
+                                     allow_download=config.model.allow_download)
+    added = ["prediction", *(f"p_{label}" for label in clf.labels_)]
+    clash = [c for c in added if c in frame.columns]
+    if clash:
+        raise DataError(f"{input_path}: the file already has the column(s) {clash} that predict adds; rename them")
+    with stage(f"predicting {len(frame)} rows"):
+        proba = clf.predict_proba(list(texts))
+    out = frame.copy()
+    out["prediction"] = [clf.labels_[i] for i in proba.argmax(1)]
+    for i, label in enumerate(clf.labels_):
+        out[f"p_{label}"] = proba[:, i].round(6)
+    atomic_write_text(output_path, out.to_csv(index=False))
+    _audit("predict", inputs={"adapter": path, "data": Path(input_path)},
+           outputs={"predictions": Path(output_path)}, rows=len(out))
+    return str(output_path)

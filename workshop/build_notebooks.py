@@ -1,0 +1,495 @@
+"""Write the workshop's exercise and solution notebooks from one source.
+
+Each notebook is written twice from the same cell list: ``exercises/NN_topic.ipynb`` with the
+gaps, ``solutions/NN_topic.ipynb`` with the gaps filled. Writing both from one list keeps them
+identical apart from the gaps (``tests/workshop/test_workshop_notebooks.py`` checks that on the
+committed files, so a hand edit to one side only is caught).
+
+A gap is a code cell tagged ``exercise`` whose code ends in ``raise NotImplementedError("Aufgabe
+N: ...")``; the solution's cell in the same place is tagged ``solution``. Everything the cells
+call is public library API: the notebooks teach decisions (which model, which rank, which alarm
+threshold, which stock), not programming, so they hold no functions or classes.
+
+Run after editing the cell lists::
+
+    .venv/bin/python workshop/build_notebooks.py
+
+It writes the notebooks without outputs, with the kernel spec the hub installs
+(``deploy/kernel/install_kernel.sh``: ``ki-werkbank``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+KERNELSPEC = {"name": "ki-werkbank", "display_name": "KI-Werkbank (Python 3)", "language": "python"}
+"""The kernel ``deploy/kernel/install_kernel.sh`` installs on the hub (and the image installs)."""
+
+GAP_TAG, SOLUTION_TAG = "exercise", "solution"
+
+PARAMS_SMOKE = 'import os\n\nSMOKE = os.environ.get("WORKBENCH_SMOKE", "0") == "1"   # CI: tiny data, 1-2 epochs\n'
+
+
+def md(text: str) -> tuple:
+    """A markdown cell, the same in exercise and solution."""
+    return ("markdown", text.strip())
+
+
+def code(src: str, tags: tuple[str, ...] = ()) -> tuple:
+    """A code cell, the same in exercise and solution (``tags``: e.g. nbval's ``parameters``)."""
+    return ("code", src.strip(), tags)
+
+
+def gap(number: int, task: str, prompt: str, solution: str) -> tuple:
+    """A gap: the exercise shows ``prompt`` and raises; the solution holds ``solution``."""
+    exercise = f"{prompt.strip()}\n\nraise NotImplementedError(\"Aufgabe {number}: {task}\")"
+    return ("gap", exercise, solution.strip())
+
+
+# ----------------------------------------------------------------------------- 01 legal text
+LEGAL = [
+    md("""
+# Übung 1 · Legal text: is the fine-tuned model worth it?
+
+A legal department wants contract clauses sorted by type (Haftung, Kündigung, Gewährleistung, ...).
+You will
+
+1. look at the labelled clauses,
+2. read the table of two cheap baselines and let the library name the better one (**Aufgabe 1**),
+3. choose the LoRA rank and the number of epochs (**Aufgabe 2**),
+4. decide, on clauses in wordings no model saw, whether the adapter beats the baselines (**Aufgabe 3**).
+
+Cells marked **Aufgabe** stop with `NotImplementedError` until you fill them in. The solution is in
+`workshop/solutions/01_legal_text.ipynb`.
+"""),
+    code(PARAMS_SMOKE + "SEED = 42", tags=("parameters",)),
+    code("""
+import tempfile
+from pathlib import Path
+
+from workbench.config import LoraArgs, TrainArgs
+from workbench.metrics import verdict
+from workbench.usecases.legal_de.baselines import TfidfBaseline
+from workbench.usecases.legal_de.data import load_generated_sample, split_frame, subsample
+from workbench.usecases.legal_de.model import FrozenBaseClassifier, LegalClauseClassifier
+from workbench.widgets.figures import metrics_table
+from workbench.widgets.panels import smoke_banner, summary
+
+LABELS = {"baseline": "TF-IDF", "frozen_base": "frozen MiniLM", "adapter": "LoRA adapter"}
+run_dir = Path(tempfile.mkdtemp(prefix="workshop-legal-"))
+smoke_banner()
+"""),
+    md("""
+## 1 · The clauses
+
+The sample is generated from templates; the test clauses come from template *families* no model
+trains on, so the test asks whether a model recognises a clause type in **new wording**.
+"""),
+    code("""
+clauses = load_generated_sample()
+train, val, test = split_frame(clauses)
+if SMOKE:
+    train, val, test = subsample(train, 96, SEED), subsample(val, 48, SEED), subsample(test, 48, SEED)
+print(f"train {len(train)}, validation {len(val)}, test {len(test)}")
+test[["label", "text"]].head(4)
+"""),
+    md("""
+## 2 · Two cheap baselines
+
+**TF-IDF** + logistic regression on word and character n-grams, and the **frozen** MiniLM with a
+linear head. Macro-F1 weighs every clause type equally (higher is better).
+"""),
+    code("""
+baseline = TfidfBaseline().fit(train)
+frozen = FrozenBaseClassifier(max_length=48 if SMOKE else 128).fit(train)
+scores = {"baseline": baseline.evaluate(test, labels=frozen.labels_), "frozen_base": frozen.evaluate(test)}
+metrics_table(scores, columns=["accuracy", "macro_f1", "train_seconds"])
+"""),
+    md("""
+**Aufgabe 1.** Which baseline is better on macro-F1? Do not eyeball it: `verdict(scores, metric_name,
+lower_is_better=..., labels=LABELS)` names the best model and treats differences under 1 % as a tie.
+Pass it `{role: macro-F1}` for the two baselines. Is a higher macro-F1 better or worse?
+"""),
+    gap(1, "verdict over the two baselines on macro-F1",
+        "# scores[role][\"macro_f1\"] holds each model's macro-F1.\n"
+        "# baseline_verdict = verdict({...}, \"macro-F1\", lower_is_better=..., labels=LABELS)",
+        """
+baseline_verdict = verdict({role: m["macro_f1"] for role, m in scores.items()}, "macro-F1",
+                           lower_is_better=False, labels=LABELS)
+print(baseline_verdict["text"])
+"""),
+    md("""
+## 3 · LoRA: rank and epochs
+
+LoRA trains two small matrices of **rank r** next to each linear layer of MiniLM; the base weights
+stay frozen. A higher rank trains more parameters (it can fit more, and overfit more); on a few
+hundred clauses ranks 4-16 are usual. **Epochs** are passes over the training clauses: too few and
+the adapter has not moved from the frozen model, too many and it memorises the training wordings.
+
+**Aufgabe 2.** Set `RANK` and `EPOCHS`. In smoke mode (CI) the notebook trains 2 epochs whatever you
+choose. After the run: how many parameters did LoRA train, against the 22 million of MiniLM?
+"""),
+    gap(2, "choose RANK and EPOCHS",
+        "# RANK = ...     # 4, 8 or 16\n# EPOCHS = ...   # 2 to 8",
+        """
+RANK = 8
+EPOCHS = 4
+"""),
+    code("""
+clf = LegalClauseClassifier(
+    lora=LoraArgs(r=RANK, alpha=2 * RANK, dropout=0.1, target_modules="all-linear"),
+    train=TrainArgs(max_epochs=2 if SMOKE else EPOCHS, lr=3e-3 if SMOKE else 1e-3, batch_size=16),
+    max_length=48 if SMOKE else 128, seed=SEED, run_dir=run_dir,
+)
+clf.fit(train, val, probe=frozen)   # the head starts from the frozen model's linear head
+print(clf.param_count_)
+"""),
+    code("""
+scores["adapter"] = clf.evaluate(test)
+metrics_table(scores, columns=["accuracy", "macro_f1", "train_seconds"])
+"""),
+    md("""
+## 4 · The decision
+
+**Aufgabe 3.** Let `verdict` compare all three models on macro-F1 and show the line with
+`summary(...)`. If the adapter only ties with TF-IDF, the verdict recommends TF-IDF: it is cheaper
+to run and to explain. What would you tell the legal department?
+"""),
+    gap(3, "verdict over all three models, shown with summary()",
+        "# final = verdict(...)\n# summary(final[\"text\"])",
+        """
+final = verdict({role: m["macro_f1"] for role, m in scores.items()}, "macro-F1", lower_is_better=False,
+                labels=LABELS)
+summary(final["text"])
+"""),
+]
+
+# ----------------------------------------------------------------------------- 02 maintenance
+MAINTENANCE = [
+    md("""
+# Übung 2 · Predictive maintenance: when should the alarm go off?
+
+A fleet of turbofan engines degrades towards failure. The workbench adapts a pretrained time-series
+base model with LoRA to this fleet and predicts each engine's **remaining useful life** (RUL, in
+cycles). You will
+
+1. find the sensors that show wear (**Aufgabe 1**),
+2. compare LoRA, the frozen base and LightGBM on held-out engines (**Aufgabe 2**),
+3. turn what a missed failure and an early replacement cost into an alarm threshold (**Aufgabe 3**).
+
+Cells marked **Aufgabe** stop with `NotImplementedError` until you fill them in.
+"""),
+    code(PARAMS_SMOKE + "HORIZON = 30     # an engine 'fails' if its true RUL is at most this many cycles\nSEED = 0",
+         tags=("parameters",)),
+    code("""
+import tempfile
+from pathlib import Path
+
+from workbench.metrics import verdict
+from workbench.usecases.maintenance import default_config
+from workbench.usecases.maintenance.baselines import WindowFeatureRUL
+from workbench.usecases.maintenance.data import add_train_rul, load_cmapss
+from workbench.usecases.maintenance.model import RULEstimator, pretrain_base, summarize_rul
+from workbench.usecases.maintenance.simulate import FleetSpec, simulate_fleet, write_cmapss
+from workbench.usecases.maintenance.widgets import cost_figure, sensor_traces_figure
+from workbench.widgets.figures import metrics_table
+from workbench.widgets.panels import smoke_banner, summary
+
+LABELS = {"baseline": "LightGBM", "frozen_base": "frozen base", "adapter": "LoRA adapter"}
+cfg = default_config(smoke=SMOKE)
+task = cfg.task
+work = Path(tempfile.mkdtemp(prefix="workshop-maintenance-"))   # data files, checkpoints
+smoke_banner()
+"""),
+    md("""
+## 1 · The fleet
+
+A simulated fleet (six operating regimes, two fault modes) in NASA's C-MAPSS file format, read back
+with the loader you would point at your own files (`load_cmapss("train_FD004.txt", ...)`). Each
+engine runs normally, then wears until it fails; 21 sensors (`s1` ... `s21`) record every cycle.
+"""),
+    code("""
+fleet = simulate_fleet(FleetSpec.preset("FD004", n_train=task.target_units, n_test=task.target_units, seed=SEED + 1))
+paths = write_cmapss(fleet, work / "data", "FD004")
+data = load_cmapss(paths["train"], paths["test"], paths["rul"])
+print(f"{data.train['unit'].nunique()} training engines, {data.test['unit'].nunique()} test engines")
+data.train.head()
+"""),
+    md("""
+**Aufgabe 1.** Plot engine 1's traces of a few sensors with `sensor_traces_figure(data.train, unit=1,
+sensors=[...])`. Which ones drift towards the end of its life, and which only jump between the
+operating regimes? Try `s2`, `s4`, `s9`, `s11`, `s14`, `s21` and a few others (`s1`, `s5`, `s10`).
+"""),
+    gap(1, "plot sensor traces of engine 1",
+        "# sensor_traces_figure(data.train, unit=1, sensors=[\"s2\", ...])",
+        """
+sensor_traces_figure(data.train, unit=1, sensors=["s2", "s4", "s9", "s11", "s14", "s21"])
+"""),
+    md("""
+## 2 · The base model and three predictors
+
+The base model is pretrained once on a broad simulated fleet and cached. LoRA adapts it to this
+fleet; the frozen base gets only a trained head; LightGBM learns from window features.
+"""),
+    code("""
+base = pretrain_base(task)
+common = dict(lora=cfg.lora, train=cfg.train, rul_cap=task.rul_cap, train_stride=task.train_stride, seed=SEED)
+adapter = RULEstimator(base.path, task.spec(), mode="lora", run_dir=work / "lora", **common)
+adapter.fit(data.train)
+frozen = RULEstimator(base.path, task.spec(), mode="frozen", run_dir=work / "frozen", **common)
+frozen.fit(data.train)
+train_units = data.train[data.train["unit"].isin(adapter.train_units_)]
+w_train = adapter.preprocessor_.windows(add_train_rul(train_units), "rul_capped")
+w_test = adapter.preprocessor_.windows(data.test, None, last_only=True)
+gbm = WindowFeatureRUL(n_estimators=task.baseline_estimators, seed=SEED).fit(w_train.X, w_train.y)
+"""),
+    md("""
+Each test engine is scored at its last observed cycle. **RMSE** is the typical error in cycles
+(lower is better); the NASA **score** punishes late predictions harder than early ones.
+"""),
+    code("""
+truth = data.test_rul.reindex(w_test.ids).to_numpy()
+predictions = {"baseline": gbm.predict(w_test.X), "frozen_base": frozen.predict_windows(w_test.X),
+               "adapter": adapter.predict_windows(w_test.X)}
+metrics = {role: summarize_rul(truth, pred, horizon=HORIZON) for role, pred in predictions.items()}
+metrics_table(metrics, ["rmse", "score", "mae"]).round(2)
+"""),
+    md("""
+**Aufgabe 2.** Which predictor is best on RMSE? Use `verdict({role: rmse}, "RMSE", lower_is_better=...,
+labels=LABELS)`. Mind the direction: RMSE is an error.
+"""),
+    gap(2, "verdict over the three predictors on RMSE",
+        "# metrics[role][\"rmse\"] holds each predictor's RMSE.\n"
+        "# rmse_verdict = verdict({...}, \"RMSE\", lower_is_better=..., labels=LABELS)",
+        """
+rmse_verdict = verdict({role: m["rmse"] for role, m in metrics.items()}, "RMSE", lower_is_better=True,
+                       labels=LABELS)
+print(rmse_verdict["text"])
+"""),
+    md("""
+## 3 · The alarm threshold
+
+An alarm fires when the predicted RUL drops to a threshold. Two mistakes cost money:
+
+* a **missed failure** (no alarm, the engine fails within 30 cycles): unplanned outage, secondary
+  damage, say **250 Tsd. €**;
+* an **early replacement** (alarm, the engine would have run on): parts and labour brought forward,
+  say **25 Tsd. €**.
+
+`summarize_rul(truth, predicted, horizon=..., cost_missed=..., cost_early=...)["alarm"]` tries every
+threshold on the test engines and returns the cheapest: `alarm_rul` (alarm when predicted RUL ≤ it),
+the counts `fn` (missed) and `fp` (early) and the total `cost`.
+
+**Aufgabe 3.** Set the two costs (in Tsd. €) and compute the alarm for the LoRA adapter's predictions.
+Then double the cost of a missed failure: does the threshold go up or down, and why?
+"""),
+    gap(3, "costs in Tsd. € and the cheapest alarm threshold for the adapter",
+        "# COST_MISSED = ...\n# COST_EARLY = ...\n"
+        "# alarm = summarize_rul(truth, predictions[\"adapter\"], horizon=HORIZON, ...)[\"alarm\"]",
+        """
+COST_MISSED = 250
+COST_EARLY = 25
+alarm = summarize_rul(truth, predictions["adapter"], horizon=HORIZON, cost_missed=COST_MISSED,
+                      cost_early=COST_EARLY)["alarm"]
+print(f"Alarm bei vorhergesagter Restlebensdauer ≤ {alarm['alarm_rul']:.0f} Zyklen. Übersehene Ausfälle: "
+      f"{alarm['fn']}, zu früh getauschte Triebwerke: {alarm['fp']}, Kosten: {alarm['cost']:.0f} Tsd. €")
+"""),
+    code("""
+cost_figure(predictions["adapter"], truth, horizon=HORIZON, cost_missed=COST_MISSED, cost_early=COST_EARLY,
+            chosen=alarm["alarm_rul"])
+"""),
+    md("""
+## 4 · The decision
+
+The alarm rule is only as good as the predictions behind it. The line below states which predictor
+this fleet should use.
+"""),
+    code("""
+summary(rmse_verdict["text"])
+"""),
+]
+
+# ----------------------------------------------------------------------------- 03 supply chain
+SUPPLY = [
+    md("""
+# Übung 3 · Supply chain: your own sales file, forecasts and the stock for a service level
+
+A planner for the distribution region **Ost** (DCs Leipzig and Berlin) exports the daily sales
+history from the ERP as an Excel CSV: semicolons, decimal commas, dates as `TT.MM.JJJJ`, German
+column names. You will
+
+1. read that file into the workbench's demand table (**Aufgabe 1**),
+2. compare the LoRA-adapted forecaster with the frozen base and two classical methods,
+3. read off how much stock each forecast needs for the target service level (**Aufgabe 2**),
+4. decide which forecaster to use (**Aufgabe 3**).
+
+Cells marked **Aufgabe** stop with `NotImplementedError` until you fill them in.
+"""),
+    code(PARAMS_SMOKE + "SERVICE_LEVEL = 0.95   # share of order cycles without a stock-out", tags=("parameters",)),
+    code("""
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.lora import count_parameters
+from workbench.metrics import verdict
+from workbench.tabular import read_table
+from workbench.usecases.supply_chain import default_config
+from workbench.usecases.supply_chain.backtest import (Split, evaluate, forecast_baseline, forecast_model,
+                                                      series_segments, service_curve_for)
+from workbench.usecases.supply_chain.baselines import ETSForecaster, SeasonalNaive
+from workbench.usecases.supply_chain.data import validate_demand
+from workbench.usecases.supply_chain.experiment import load_target_data
+from workbench.usecases.supply_chain.inventory import stock_for_service
+from workbench.usecases.supply_chain.model import DemandForecaster, pretrained_base
+from workbench.usecases.supply_chain.widgets import service_stock_figure
+from workbench.usecases.supply_chain.windows import DemandPanel
+from workbench.widgets.panels import smoke_banner, summary
+
+LABELS = {"frozen_base": "frozen base", "adapter": "LoRA adapter", "seasonal_naive": "seasonal naive",
+          "ets": "ETS"}
+cfg = default_config(smoke=SMOKE).with_overrides([f"task.service_level={SERVICE_LEVEL}", "task.full_finetune=false"])
+task = cfg.task
+smoke_banner()
+"""),
+    md("""
+## 1 · The ERP export
+
+The next cell stands in for your ERP: it writes the simulated region Ost as a German Excel CSV.
+With your own data you would skip it and point `path` at your file.
+"""),
+    code("""
+simulated, _ = load_target_data(cfg)
+german = {"unique_id": "Artikel", "ds": "Datum", "y": "Menge", "promo": "Aktion", "price": "Preis",
+          "holiday": "Feiertag", "dc": "Lager", "state": "Bundesland", "family": "Warengruppe"}
+path = Path(tempfile.mkdtemp(prefix="workshop-supply-")) / "absatz_ost.csv"
+simulated[list(german)].rename(columns=german).to_csv(path, sep=";", decimal=",", date_format="%d.%m.%Y",
+                                                       index=False, encoding="utf-8-sig")
+print(path.read_text(encoding="utf-8-sig")[:250])
+"""),
+    md("""
+**Aufgabe 1.** Read the file with `read_table(path)`: it detects the separator, the decimal comma and
+the `TT.MM.JJJJ` dates and says so in one line. Then rename the German columns to the workbench's
+names (`unique_id`, `ds`, `y`, `promo`, `price`, `holiday`, and the static columns `dc`, `state`,
+`family`) and check the table with
+`validate_demand(frame, source=path.name)`, which lists every problem with its row.
+"""),
+    gap(1, "read the German CSV, rename its columns and validate it",
+        "# raw = read_table(path)\n"
+        "# demand = validate_demand(raw.rename(columns={\"Artikel\": \"unique_id\", ...}), source=path.name)",
+        """
+raw = read_table(path)
+demand = validate_demand(raw.rename(columns={"Artikel": "unique_id", "Datum": "ds", "Menge": "y", "Aktion": "promo",
+                                             "Preis": "price", "Feiertag": "holiday", "Lager": "dc",
+                                             "Bundesland": "state", "Warengruppe": "family"}), source=path.name)
+print(f"{demand['unique_id'].nunique()} series, {demand['ds'].min():%d.%m.%Y} bis {demand['ds'].max():%d.%m.%Y}")
+demand.head()
+"""),
+    md("""
+## 2 · Forecasts, backtested
+
+The base model was pretrained on the regions Süd, West and Nord and is cached; LoRA adapts it to
+Ost. From every review day of the last weeks each forecaster sees only the demand before that day.
+**wQL** (weighted quantile loss) scores the whole forecast distribution: lower is better.
+"""),
+    code("""
+panel = DemandPanel.from_frame(demand)
+split = Split.from_args(len(panel.dates), task)
+base, _ = pretrained_base(task)
+adapter = DemandForecaster(task=task, lora=cfg.lora, train=cfg.train, mode="lora", base=base)
+adapter.fit(panel, train_end=split.train_end, val_end=split.val_end)
+print(count_parameters(adapter.model_))
+"""),
+    code("""
+origins = split.test_origins(panel, task)
+forecasts = {
+    "frozen_base": forecast_model(base, panel, origins, task, name="frozen_base"),
+    "adapter": adapter.predict(panel, origins=origins),
+    "seasonal_naive": forecast_baseline(SeasonalNaive(task.quantiles, task.horizon), panel, origins, split),
+    "ets": forecast_baseline(ETSForecaster(task.quantiles, task.horizon), panel, origins, split),
+}
+segments = series_segments(panel, split)
+accuracy = pd.DataFrame({role: evaluate(fc, panel, task, split, segments)[1]["overall"]
+                         for role, fc in forecasts.items()}).T
+accuracy[["wql", "rmsse", "coverage"]].round(3)
+"""),
+    md("""
+## 3 · Stock for the service level
+
+Every 7 days the planner orders up to the service-level quantile of demand over lead time plus
+review period. The curves show the achieved cycle service level against the average stock value
+each forecaster needs: a better forecast reaches the same service with less stock.
+"""),
+    code("""
+curves = {role: service_curve_for(fc, panel, task, task.service_levels) for role, fc in forecasts.items()}
+service_stock_figure(curves, target=SERVICE_LEVEL)
+"""),
+    md("""
+**Aufgabe 2.** `stock_for_service(curve, SERVICE_LEVEL)` reads the stock value needed for the target
+off one curve (NaN when a forecaster never reaches it). Build a table with one row per forecaster.
+Which one needs the least stock for 95 %? Try `SERVICE_LEVEL = 0.9`: how much stock does that save?
+"""),
+    gap(2, "stock value per forecaster for SERVICE_LEVEL",
+        "# stock = pd.Series({role: stock_for_service(...) for role, curve in curves.items()})",
+        """
+stock = pd.Series({role: stock_for_service(curve, SERVICE_LEVEL) for role, curve in curves.items()},
+                  name=f"stock value for {SERVICE_LEVEL:.0%} cycle service")
+stock.round(0)
+"""),
+    md("""
+## 4 · The decision
+
+**Aufgabe 3.** Let `verdict` name the best forecaster on wQL (`accuracy["wql"]`) and show the line with
+`summary(...)`. Does the forecaster with the best wQL also need the least stock?
+"""),
+    gap(3, "verdict over the four forecasters on wQL, shown with summary()",
+        "# final = verdict(accuracy[\"wql\"].to_dict(), \"wQL\", lower_is_better=..., labels=LABELS)\n"
+        "# summary(final[\"text\"])",
+        """
+final = verdict(accuracy["wql"].to_dict(), "wQL", lower_is_better=True, labels=LABELS)
+summary(final["text"])
+"""),
+]
+
+NOTEBOOKS = {"01_legal_text": LEGAL, "02_predictive_maintenance": MAINTENANCE, "03_supply_chain": SUPPLY}
+
+
+def build(cells: list[tuple], solution: bool) -> nbformat.NotebookNode:
+    """One notebook: the exercise (``solution=False``) or the solution."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": dict(KERNELSPEC),
+                   "language_info": {"name": "python", "version": "3.11"}}
+    for cell in cells:
+        if cell[0] == "markdown":
+            nb.cells.append(nbformat.v4.new_markdown_cell(cell[1]))
+        elif cell[0] == "code":
+            new = nbformat.v4.new_code_cell(cell[1])
+            if cell[2]:
+                new.metadata["tags"] = list(cell[2])
+            nb.cells.append(new)
+        else:  # a gap
+            new = nbformat.v4.new_code_cell(cell[2] if solution else cell[1])
+            new.metadata["tags"] = [SOLUTION_TAG if solution else GAP_TAG]
+            nb.cells.append(new)
+    for new in nb.cells:
+        new.pop("id", None)  # stable files: no random cell ids in the diff
+    nb.nbformat, nb.nbformat_minor = 4, 4
+    return nb
+
+
+def main() -> None:
+    """Write every exercise and solution notebook (outputs empty, kernel ``ki-werkbank``)."""
+    for name, cells in NOTEBOOKS.items():
+        for folder, solution in (("exercises", False), ("solutions", True)):
+            path = HERE / folder / f"{name}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(build(cells, solution), str(path))
+            print("wrote", path.relative_to(HERE.parent))
+
+
+if __name__ == "__main__":
+    main()
