@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install "$(TORCH)"
 	$(PY) -m pip install "$(TORCH)" -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name ki-werkbank --display-name "KI-Werkbank (Python 3)"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,13 +40,13 @@ demo-smoke: $(STAMP)
 # and make tiny matmuls ~100x slower.
 test: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile tests
-	WORKBENCH_SMOKE=1 $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
+	WORKBENCH_SMOKE=1 $(PY) -m pytest --nbval-lax --nbval-current-env notebooks workshop/solutions
 
 test-fast: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile tests
 
 test-notebooks: $(STAMP)
-	WORKBENCH_SMOKE=1 $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
+	WORKBENCH_SMOKE=1 $(PY) -m pytest --nbval-lax --nbval-current-env notebooks workshop/solutions
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -m slow tests
@@ -55,7 +56,7 @@ test-slow: $(STAMP)
 test-browser: $(STAMP)
 	PY=$(PY) bash .ci/install_system_deps.sh
 	WORKBENCH_REQUIRE_SYSTEM_DEPS=1 OMP_NUM_THREADS=1 timeout --signal=INT --kill-after=30 600 $(PY) -m pytest -m hub tests/deploy
-	WORKBENCH_REQUIRE_SYSTEM_DEPS=1 OMP_NUM_THREADS=1 timeout --signal=INT --kill-after=30 600 $(PY) -m pytest -m browser tests/browser
+	WORKBENCH_REQUIRE_SYSTEM_DEPS=1 OMP_NUM_THREADS=1 timeout --signal=INT --kill-after=30 900 $(PY) -m pytest -m browser tests/browser tests/workshop/test_workshop_browser.py
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
@@ -70,7 +71,7 @@ pii-eval: $(STAMP)
 	$(PY) -m workbench.governance.pii_eval
 
 strip-notebooks: $(STAMP)
-	$(VENV)/bin/nbstripout --drop-empty-cells --extra-keys "metadata.widgets cell.metadata.execution" notebooks/*.ipynb
+	$(VENV)/bin/nbstripout --drop-empty-cells --extra-keys "metadata.widgets cell.metadata.execution" notebooks/*.ipynb workshop/*/*.ipynb
 
 clean:
 	rm -rf runs .pytest_cache
