@@ -19,7 +19,7 @@ def test_defaults_are_valid():
 
 
 def test_all_problems_are_listed_at_once():
-    bad = SupplyTaskArgs(horizon=7, quantiles=[0.9, 0.1], val_days=3, baselines=["prophet"], target_region="Sued")
+    bad = SupplyTaskArgs(horizon=7, quantiles=[0.9, 0.1], val_days=3, baselines=["prophet"], target_region="Süd")
     problems = bad.problems()
     text = "\n".join(problems)
     for field in ("task.horizon", "task.quantiles", "task.val_days", "task.baselines", "task.target_region"):

@@ -14,8 +14,8 @@ def sim():
 
 
 def test_columns_and_reproducible():
-    a = simulate_demand(SimulationSpec(n_skus=3, n_days=100, regions=("Sued",), seed=7))
-    b = simulate_demand(SimulationSpec(n_skus=3, n_days=100, regions=("Sued",), seed=7))
+    a = simulate_demand(SimulationSpec(n_skus=3, n_days=100, regions=("Süd",), seed=7))
+    b = simulate_demand(SimulationSpec(n_skus=3, n_days=100, regions=("Süd",), seed=7))
     assert list(a.demand.columns) == ["unique_id", "ds", "y", "promo", "price", "holiday", "dc", "state", "region",
                                       "family", "sku"]
     pd.testing.assert_frame_equal(a.demand, b.demand)
@@ -27,7 +27,7 @@ def test_weekly_and_yearly_seasonality(sim):
     smooth = d[d["unique_id"].isin(sim.series.loc[sim.series.sbc_class == "smooth", "unique_id"])]
     by_dow = smooth.groupby(smooth["ds"].dt.dayofweek)["y"].mean()
     assert by_dow[6] < 0.5 * by_dow[[0, 1, 2, 3, 4]].mean()          # Sunday: DCs hardly deliver
-    drinks = smooth[smooth["family"] == "getraenke"]
+    drinks = smooth[smooth["family"] == "getränke"]
     by_month = drinks.groupby(drinks["ds"].dt.month)["y"].mean()
     assert by_month[[6, 7, 8]].mean() > 1.3 * by_month[[12, 1, 2]].mean()  # drinks peak in summer
     heating = smooth[smooth["family"] == "heizung"]

@@ -40,7 +40,7 @@ __all__ = ["NAME", "TITLE", "TaskArgs", "SupplyTaskArgs", "default_config", "run
 
 
 def default_config(smoke: bool = False) -> RunConfig:
-    """The default run: pretrain on regions Sued/West/Nord, adapt to the unseen region Ost.
+    """The default run: pretrain on regions Süd/West/Nord, adapt to the unseen region Ost.
 
     Args:
         smoke: Tiny settings (CI, ``make demo-smoke``, the notebook's smoke mode): 8 SKUs, 40
@@ -197,6 +197,6 @@ def register_cli(subparsers) -> None:
     p.add_argument("--out", required=True, help="output file (.csv or .parquet)")
     p.add_argument("--skus", type=int, default=40)
     p.add_argument("--days", type=int, default=730)
-    p.add_argument("--regions", nargs="*", help="regions (Sued West Nord Ost)")
+    p.add_argument("--regions", nargs="*", help="regions (Süd West Nord Ost)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_cmd_simulate)

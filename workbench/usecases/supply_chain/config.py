@@ -63,7 +63,7 @@ class SupplyTaskArgs:
     """Days of simulated history."""
     sim_seed: int = 0
     """Seed of the simulator."""
-    source_regions: list = field(default_factory=lambda: ["Sued", "West", "Nord"])
+    source_regions: list = field(default_factory=lambda: ["Süd", "West", "Nord"])
     """Regions the base model is pretrained on."""
     target_region: str = "Ost"
     """Region the adapter is trained for (simulated data; ignored for a user's file)."""

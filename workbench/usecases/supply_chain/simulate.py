@@ -34,8 +34,8 @@ import pandas as pd
 
 # Distribution centres: (id, federal state code as used by the ``holidays`` package, region).
 DC_CATALOGUE: tuple[tuple[str, str, str], ...] = (
-    ("DC-MUC", "BY", "Sued"),
-    ("DC-STR", "BW", "Sued"),
+    ("DC-MUC", "BY", "Süd"),
+    ("DC-STR", "BW", "Süd"),
     ("DC-DUS", "NW", "West"),
     ("DC-FRA", "HE", "West"),
     ("DC-HAM", "HH", "Nord"),
@@ -47,7 +47,7 @@ DC_CATALOGUE: tuple[tuple[str, str, str], ...] = (
 # Weekly profiles Monday..Sunday. DCs deliver to stores Monday to Saturday, so Sunday is low.
 # "Ost" is deliberately different (Monday and Saturday peaks) so adaptation has work to do.
 REGION_PROFILES: dict[str, dict] = {
-    "Sued": {"weekly": (1.05, 1.0, 0.95, 1.0, 1.1, 1.15, 0.3), "season_amp": 1.0, "phase": 0,
+    "Süd": {"weekly": (1.05, 1.0, 0.95, 1.0, 1.1, 1.15, 0.3), "season_amp": 1.0, "phase": 0,
              "elasticity": 1.0, "promo": 1.0},
     "West": {"weekly": (1.0, 0.95, 0.95, 1.0, 1.15, 1.2, 0.35), "season_amp": 0.9, "phase": -5,
              "elasticity": 1.0, "promo": 1.0},
@@ -60,8 +60,8 @@ REGION_PROFILES: dict[str, dict] = {
 # Product families: yearly peak (day of year), seasonal amplitude, price elasticity, promotion
 # uplift on top of the price effect, and the strength of the post-promotion dip (pantry loading).
 FAMILY_PROFILES: dict[str, dict] = {
-    "getraenke": {"peak": 195, "amp": 0.35, "elasticity": 1.4, "uplift": 0.4, "dip": 0.35},
-    "tiefkuehl": {"peak": 185, "amp": 0.25, "elasticity": 1.2, "uplift": 0.4, "dip": 0.25},
+    "getränke": {"peak": 195, "amp": 0.35, "elasticity": 1.4, "uplift": 0.4, "dip": 0.35},
+    "tiefkühl": {"peak": 185, "amp": 0.25, "elasticity": 1.2, "uplift": 0.4, "dip": 0.25},
     "drogerie": {"peak": 350, "amp": 0.20, "elasticity": 1.2, "uplift": 0.5, "dip": 0.30},
     "heizung": {"peak": 15, "amp": 0.40, "elasticity": 0.8, "uplift": 0.3, "dip": 0.10},
 }
@@ -93,8 +93,8 @@ class SimulationSpec:
     n_skus: int = 40
     n_days: int = 730
     start: str = "2023-01-02"
-    regions: tuple[str, ...] = ("Sued", "West", "Nord", "Ost")
-    families: tuple[str, ...] = ("getraenke", "tiefkuehl", "drogerie", "heizung")
+    regions: tuple[str, ...] = ("Süd", "West", "Nord", "Ost")
+    families: tuple[str, ...] = ("getränke", "tiefkühl", "drogerie", "heizung")
     class_mix: dict[str, float] = field(
         default_factory=lambda: {"smooth": 0.45, "erratic": 0.2, "intermittent": 0.2, "lumpy": 0.15}
     )
