@@ -61,11 +61,12 @@ LAB_SETTINGS = {
                                                                        "checkForUpdates": False},
 }
 
-# The status bar's kernel item reads "No Kernel | Initializing", "Python 3 (ipykernel) | Connecting",
-# "... | Unknown", then "... | Idle". (The toolbar's execution indicator says data-status="idle"
-# already before any kernel exists, so it cannot tell that the kernel is ready.)
+# The status bar's kernel item reads "No Kernel | Initializing", "KI-Werkbank (Python 3) | Connecting"
+# (or "Python 3 (ipykernel) | ..."), "... | Unknown", then "... | Idle". (The toolbar's execution
+# indicator says data-status="idle" already before any kernel exists, so it cannot tell that the
+# kernel is ready.)
 KERNEL_IDLE_JS = """() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]
-    .some(e => /\\(ipykernel\\) \\| Idle$/.test(e.textContent.trim()))"""
+    .some(e => /^(?!No Kernel).+ \\| Idle$/.test(e.textContent.trim()))"""
 
 PROMPTS_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
     .map(e => e.textContent.trim())"""

@@ -37,7 +37,7 @@ def test_solution_runs_in_jupyterlab_without_the_hub_kernel(tmp_path, artifacts)
     jlab.require_deps(SOLUTION)
     with jlab.lab_server(tmp_path / "lab", SOLUTION) as lab:
         with jlab.browser_page(artifacts) as (page, console_errors):
-            jlab.open_notebook(page, lab, artifacts)   # waits for "(ipykernel) | Idle": a kernel started
+            jlab.open_notebook(page, lab, artifacts)   # waits for "<kernel> | Idle": a kernel started
             jlab.run_all(page, lab, artifacts)          # every code cell ran, no error
             text = page.locator(".jp-Notebook").inner_text()
             page.screenshot(path=str(artifacts / "workshop-solution.png"), full_page=True)
