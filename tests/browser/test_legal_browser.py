@@ -43,13 +43,6 @@ FIGURE_JS = """() => {
             labels: gd.data.map(t => Array.from(t.y || [], String))};
 }"""
 
-LAST_OUTPUT_JS = """() => {
-    const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
-    const last = cells[cells.length - 1];
-    const outs = last ? last.querySelectorAll('.jp-OutputArea-output') : [];
-    return outs.length ? outs[outs.length - 1].innerText.trim() : '';
-}"""
-
 
 def _library_view(work):
     """What the notebook computed, recomputed here: the test clauses, the adapter and the verdict."""
@@ -73,13 +66,9 @@ def _library_view(work):
 def test_legal_notebook_runs_ends_with_the_verdict_and_its_explorer_matches_the_library(lab, artifacts, capsys):
     from playwright.sync_api import Error as PlaywrightError
 
-    timings = {}
     with jlab.browser_page(artifacts) as (page, console_errors):
-        timings["open"] = jlab.open_notebook(page, lab, artifacts)
-        timings["run all"] = jlab.run_all(page, lab, artifacts)
-        overflow = jlab.overflowing_outputs(page)
-        banner = page.locator(".jp-OutputArea .smoke").count()
-        last_output = page.evaluate(LAST_OUTPUT_JS)
+        shown = jlab.run_and_inspect(page, lab, artifacts)
+        timings = shown["timings"]
 
         select = page.locator(".jupyter-widget-tab .widget-dropdown select").first
         try:
@@ -117,14 +106,12 @@ def test_legal_notebook_runs_ends_with_the_verdict_and_its_explorer_matches_the_
         page.screenshot(path=str(artifacts / "legal_try_a_clause.png"), full_page=False)
 
     view = _library_view(lab["work"])
-    with capsys.disabled():
-        print(f"\n[browser test] screenshots in {artifacts}; timings (s): "
-              + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+    jlab.print_timings(capsys, artifacts, timings)
 
-    assert overflow == [], f"outputs wider than the notebook: {overflow}"
-    assert banner >= 1, "smoke mode, but no smoke banner"
+    assert shown["overflow"] == [], f"outputs wider than the notebook: {shown['overflow']}"
+    assert shown["banners"] >= 1, "smoke mode, but no smoke banner"
     # The notebook ends with the verdict line, and it is the library's verdict on the same data.
-    assert last_output == f"Summary: {view['verdict']}", (last_output, view["verdict"])
+    assert shown["last_output"] == f"Summary: {view['verdict']}", (shown["last_output"], view["verdict"])
     found = re.search(r"(\d+) of (\d+) test examples misclassified", misclassified)
     assert found, misclassified
     assert (int(found.group(1)), int(found.group(2))) == (view["errors"], len(view["test"])), misclassified

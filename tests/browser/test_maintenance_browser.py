@@ -37,13 +37,6 @@ PANEL_TEXT_JS = """() => {
     return el ? el.innerText : null;
 }"""
 
-LAST_OUTPUT_JS = """() => {
-    const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
-    const last = cells[cells.length - 1];
-    const outs = last ? last.querySelectorAll('.jp-OutputArea-output') : [];
-    return outs.length ? outs[outs.length - 1].innerText.trim() : '';
-}"""
-
 SHOWN = re.compile(r"alarm when predicted RUL ≤ ([-+0-9.e]+):.*?expected cost ([-0-9.]+)", re.S)
 
 
@@ -72,14 +65,10 @@ def test_maintenance_notebook_runs_and_its_alarm_panel_matches_the_library(lab, 
 
     from workbench.usecases.maintenance.evaluation import alarm_cost, cheapest_alarm
 
-    timings = {}
     seen = {}
     with jlab.browser_page(artifacts) as (page, console_errors):
-        timings["open"] = jlab.open_notebook(page, lab, artifacts)
-        timings["run all"] = jlab.run_all(page, lab, artifacts)
-        overflow = jlab.overflowing_outputs(page)
-        banner = page.locator(".jp-OutputArea .smoke").count()
-        last_output = page.evaluate(LAST_OUTPUT_JS)
+        shown = jlab.run_and_inspect(page, lab, artifacts)
+        timings = shown["timings"]
         try:
             page.wait_for_function(f"() => ({PANEL_TEXT_JS})() !== null", timeout=UPDATE_TIMEOUT * 1000)
             seen["start"] = page.evaluate(PANEL_TEXT_JS)
@@ -94,12 +83,10 @@ def test_maintenance_notebook_runs_and_its_alarm_panel_matches_the_library(lab, 
                                             f"{console_errors[-10:]}")
         page.screenshot(path=str(artifacts / "maintenance_alarm_panel.png"), full_page=False)
 
-    with capsys.disabled():
-        print(f"\n[browser test] screenshots in {artifacts}; timings (s): "
-              + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
-    assert overflow == [], f"outputs wider than the notebook: {overflow}"
-    assert banner >= 1, "smoke mode, but no smoke banner"
-    assert last_output.startswith("Summary: Best model on this data: "), last_output
+    jlab.print_timings(capsys, artifacts, timings)
+    assert shown["overflow"] == [], f"outputs wider than the notebook: {shown['overflow']}"
+    assert shown["banners"] >= 1, "smoke mode, but no smoke banner"
+    assert shown["last_output"].startswith("Summary: Best model on this data: "), shown["last_output"]
 
     data = json.loads((lab["work"] / "runs" / "notebook-maintenance" / "alarm_panel.json").read_text())
     pred, truth = data["pred_rul"], data["true_rul"]

@@ -37,13 +37,6 @@ PANEL_TEXT_JS = """() => {
     return el ? el.innerText : null;
 }"""
 
-LAST_OUTPUT_JS = """() => {
-    const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
-    const last = cells[cells.length - 1];
-    const outs = last ? last.querySelectorAll('.jp-OutputArea-output') : [];
-    return outs.length ? outs[outs.length - 1].innerText.trim() : '';
-}"""
-
 SHOWN = re.compile(r"Stock \(value\) to reach (\d+)% cycle service with (.+?): ([^\n]+)")
 
 
@@ -65,13 +58,10 @@ def test_supply_notebook_runs_and_its_service_panel_matches_the_library(lab, art
 
     from workbench.usecases.supply_chain.widgets import label
 
-    timings, seen = {}, {}
+    seen = {}
     with jlab.browser_page(artifacts) as (page, console_errors):
-        timings["open"] = jlab.open_notebook(page, lab, artifacts)
-        timings["run all"] = jlab.run_all(page, lab, artifacts)
-        overflow = jlab.overflowing_outputs(page)
-        banner = page.locator(".jp-OutputArea .smoke").count()
-        last_output = page.evaluate(LAST_OUTPUT_JS)
+        shown = jlab.run_and_inspect(page, lab, artifacts)
+        timings = shown["timings"]
         try:
             page.wait_for_function(f"() => ({PANEL_TEXT_JS})() !== null", timeout=UPDATE_TIMEOUT * 1000)
             seen["start"] = page.evaluate(PANEL_TEXT_JS)
@@ -85,12 +75,10 @@ def test_supply_notebook_runs_and_its_service_panel_matches_the_library(lab, art
                                             f"browser errors: {console_errors[-10:]}")
         page.screenshot(path=str(artifacts / "supply_service_panel.png"), full_page=False)
 
-    with capsys.disabled():
-        print(f"\n[browser test] screenshots in {artifacts}; timings (s): "
-              + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
-    assert overflow == [], f"outputs wider than the notebook: {overflow}"
-    assert banner >= 1, "smoke mode, but no smoke banner"
-    assert last_output.startswith("Summary: Best model on this data: "), last_output
+    jlab.print_timings(capsys, artifacts, timings)
+    assert shown["overflow"] == [], f"outputs wider than the notebook: {shown['overflow']}"
+    assert shown["banners"] >= 1, "smoke mode, but no smoke banner"
+    assert shown["last_output"].startswith("Summary: Best model on this data: "), shown["last_output"]
 
     data = json.loads((lab["work"] / "runs" / "notebook-supply" / "service_panel.json").read_text())
     curves, target = data["curves"], data["service_level"]

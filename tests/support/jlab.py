@@ -85,6 +85,14 @@ ERRORS_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-
                  || /Error displaying widget|Failed to (load|create) (model|view)/.test(e.textContent))
     .map(e => e.textContent.slice(-1500))"""
 
+# The text of the last output of the last code cell: where a notebook's verdict line must stand.
+LAST_OUTPUT_JS = """() => {
+    const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+    const last = cells[cells.length - 1];
+    const outs = last ? last.querySelectorAll('.jp-OutputArea-output') : [];
+    return outs.length ? outs[outs.length - 1].innerText.trim() : '';
+}"""
+
 # Every element inside a cell output whose right edge lies past the notebook's cells. JupyterLab's
 # output area scrolls sideways (overflow-x: auto), so such content is cut off behind a scroll bar:
 # exactly what a user must not see. Only content that a ``hidden``/``clip`` ancestor inside the
@@ -287,3 +295,22 @@ def run_all(page, lab: dict, artifacts: Path, timeout: float = RUN_TIMEOUT) -> f
 def overflowing_outputs(page) -> list[str]:
     """Outputs with content wider than the notebook's cells (empty when everything fits)."""
     return page.evaluate(OVERFLOW_JS)
+
+
+def run_and_inspect(page, lab: dict, artifacts: Path) -> dict:
+    """Open the notebook, *Run All*, then read what every curated notebook must show.
+
+    Returns:
+        ``{"timings": {"open": s, "run all": s}, "overflow": [...] (see :func:`overflowing_outputs`),
+        "banners": number of smoke banners shown, "last_output": text of the last output}``.
+    """
+    timings = {"open": open_notebook(page, lab, artifacts), "run all": run_all(page, lab, artifacts)}
+    return {"timings": timings, "overflow": overflowing_outputs(page),
+            "banners": page.locator(".jp-OutputArea .smoke").count(), "last_output": page.evaluate(LAST_OUTPUT_JS)}
+
+
+def print_timings(capsys, artifacts: Path, timings: dict) -> None:
+    """Show where the screenshots are and how long each step took, also under ``pytest -q``."""
+    with capsys.disabled():
+        print(f"\n[browser test] screenshots in {artifacts}; timings (s): "
+              + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
