@@ -12,6 +12,7 @@ Contract (``docs/architecture.md``): ``NAME``, ``TaskArgs``, ``default_config``,
 
     workbench supply pretrain [--smoke] [--force]
     workbench supply backtest --file sales.csv [--format long|wide] [--column their=ours ...]
+    workbench supply backtest --simulated m5 [--set task.target_skus=100]   # M5-shaped simulated set
     workbench supply simulate --out demand.parquet [--skus 40 --days 730 --regions Ost]
 
 Each prints one JSON object on its last line.
@@ -128,11 +129,17 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     cfg = _config(args)
-    over = [f"data.path={json.dumps(str(args.file))}"]
-    if args.format:
-        over.append(f"data.format={args.format}")
-    if not args.name:
-        over.append(f"run.name={json.dumps('supply-' + Path(args.file).stem)}")
+    if args.simulated:
+        # The simulator's set instead of a file (e.g. `--simulated m5`: 30,490 series x 1,941 days).
+        over = [f"task.sim_preset={args.simulated}"]
+        if not args.name:
+            over.append(f"run.name={json.dumps('supply-simulated-' + args.simulated)}")
+    else:
+        over = [f"data.path={json.dumps(str(args.file))}"]
+        if args.format:
+            over.append(f"data.format={args.format}")
+        if not args.name:
+            over.append(f"run.name={json.dumps('supply-' + Path(args.file).stem)}")
     cfg = cfg.with_overrides(over)
     if args.column:
         mapping = {}
@@ -188,7 +195,12 @@ def register_cli(subparsers) -> None:
     p.set_defaults(func=_cmd_pretrain)
     p = sub.add_parser("backtest", help="backtest a demand file: adapter vs frozen base vs baselines (JSON last line)")
     common(p)
-    p.add_argument("--file", required=True, help="CSV or Parquet, long (unique_id, ds, y, ...) or wide (d_1, d_2, ...)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--file", help="CSV or Parquet, long (unique_id, ds, y, ...) or wide (d_1, d_2, ...)")
+    src.add_argument("--simulated", choices=["default", "m5"],
+                     help="backtest the simulator's set instead of a file: 'default' (region Ost) or 'm5' "
+                          "(the M5 shape: 30,490 series x 1,941 days; fewer with --set task.target_skus=N, "
+                          "10 series per SKU)")
     p.add_argument("--format", choices=["long", "wide"], help="layout (default: detected)")
     p.add_argument("--column", action="append", default=[], metavar="THEIRS=OURS",
                    help="rename a column, e.g. --column datum=ds --column menge=y")

@@ -93,6 +93,23 @@ class Forecasts:
     scale: np.ndarray | None = None
     calibration: dict | None = None
 
+    def rows_of(self, series: int) -> np.ndarray:
+        """Row indices of one series' forecasts, in their order.
+
+        The grouping is computed once per ``Forecasts`` (a sort), so looking up every series costs
+        O(n log n) in all; a boolean mask per series cost O(series x n), quadratic in the panel size.
+        """
+        groups = getattr(self, "_groups", None)
+        if groups is None or groups[0] is not self.origins:
+            order = np.argsort(self.origins[:, 0], kind="stable")
+            keys, first = np.unique(self.origins[order, 0], return_index=True)
+            bounds = dict(zip(keys.tolist(), zip(first.tolist(), np.r_[first[1:], len(order)].tolist())))
+            groups = (self.origins, order, bounds)
+            self._groups = groups
+        _, order, bounds = groups
+        lo, hi = bounds.get(int(series), (0, 0))
+        return order[lo:hi]
+
     def frame(self, panel: DemandPanel) -> pd.DataFrame:
         """Long table ``unique_id, origin, ds, q<tau>...`` of the daily quantiles (for export/plots)."""
         n, H, Q = self.daily.shape
@@ -221,7 +238,7 @@ def evaluate(fc: Forecasts, panel: DemandPanel, args, split: Split,
     y = actuals(panel, fc.origins, args.horizon)
     rows = []
     for s in np.unique(fc.origins[:, 0]):
-        sel = fc.origins[:, 0] == s
+        sel = fc.rows_of(s)
         m = series_metrics(y[sel], fc.daily[sel], fc.taus, panel.y[s, : split.val_end], season=1)
         rows.append({"unique_id": panel.ids[s], **m})
     per_series = pd.DataFrame(rows)
@@ -238,7 +255,7 @@ def order_levels(fc: Forecasts, policy: InventoryPolicy, panel: DemandPanel, ser
     Levels are non-negative and, where the series' demand is whole numbers, rounded to whole units.
     """
     levels = np.full(len(panel.dates), np.nan)
-    sel = fc.origins[:, 0] == series
+    sel = fc.rows_of(series)
     s_values = order_up_to_from_forecasts(fc.cumulative[sel], fc.taus, policy)
     cal = (fc.calibration or {}).get(policy.protection_days)
     if cal is not None and fc.scale is not None:
@@ -254,7 +271,7 @@ def order_levels(fc: Forecasts, policy: InventoryPolicy, panel: DemandPanel, ser
 
 def simulate_series(fc: Forecasts, panel: DemandPanel, series: int, policy: InventoryPolicy):
     """Inventory simulation of one series over the test period; returns an ``InventoryResult``."""
-    sel = fc.origins[:, 0] == series
+    sel = fc.rows_of(series)
     first, last = int(fc.origins[sel, 1].min()), int(fc.origins[sel, 1].max())
     # Run until the last order's cycle is complete (its arrival at last + L plus R periods): ending
     # at last + R cut every cycle short, so one origin gave zero cycles and a cycle service of 0.0.

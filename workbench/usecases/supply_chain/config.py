@@ -67,6 +67,17 @@ class SupplyTaskArgs:
     """Regions the base model is pretrained on."""
     target_region: str = "Ost"
     """Region the adapter is trained for (simulated data; ignored for a user's file)."""
+    sim_preset: str = "default"
+    """Shape of the simulated target set when no file is given: ``default`` (``target_region``,
+    ``sim_skus`` SKUs, ``sim_days`` days) or ``m5`` (the M5 competition's shape: 10 DCs in five
+    regions, 3,049 SKUs, 1,941 days, 30,490 series; simulated straight into dense float32 arrays)."""
+    target_skus: int | None = None
+    """SKUs of the simulated target set (``None``: ``sim_skus``, or 3,049 for ``m5``); with ``m5``
+    every SKU is stocked at 10 DCs, so 100 SKUs give 1,000 series."""
+    max_train_windows: int | None = None
+    """Train the adapter on at most this many (series, origin) windows, drawn at random (seeded)
+    from all eligible ones; ``None`` takes all. At M5 size there are ~50 million windows with
+    ``window_stride`` 1: a sample keeps one epoch at a bounded cost while windows stay lazy."""
     # --- adaptation and backtest
     window_stride: int = 1
     """Days between training origins when adapting (1 = every day)."""
@@ -135,6 +146,12 @@ class SupplyTaskArgs:
             p.append(f"{prefix}.val_days: must be >= horizon ({self.horizon}), got {self.val_days}")
         if self.test_days < self.horizon:
             p.append(f"{prefix}.test_days: must be >= horizon ({self.horizon}), got {self.test_days}")
+        if self.sim_preset not in ("default", "m5"):
+            p.append(f"{prefix}.sim_preset: must be 'default' or 'm5', got {self.sim_preset!r}")
+        if self.target_skus is not None and int(self.target_skus) < 1:
+            p.append(f"{prefix}.target_skus: must be >= 1 or null, got {self.target_skus}")
+        if self.max_train_windows is not None and int(self.max_train_windows) < 1:
+            p.append(f"{prefix}.max_train_windows: must be >= 1 or null, got {self.max_train_windows}")
         if self.sim_days < self.context_length + self.horizon + self.val_days + self.test_days:
             p.append(f"{prefix}.sim_days: must be >= context_length + horizon + val_days + test_days "
                      f"({self.context_length + self.horizon + self.val_days + self.test_days}), got {self.sim_days}")

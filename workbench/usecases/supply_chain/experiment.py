@@ -31,7 +31,7 @@ from workbench.usecases.supply_chain.config import SupplyTaskArgs
 from workbench.usecases.supply_chain.data import read_demand, validate_demand
 from workbench.usecases.supply_chain.inventory import stock_needed
 from workbench.usecases.supply_chain.model import DemandForecaster, base_model_id, pretrained_base
-from workbench.usecases.supply_chain.simulate import SimulationSpec, simulate_demand
+from workbench.usecases.supply_chain.simulate import M5_SHAPE, SimulationSpec, simulate_demand, simulate_panel
 from workbench.usecases.supply_chain.windows import DemandPanel
 
 HEADLINE = ("wql", "rmsse", "mase", "smape", "coverage")
@@ -52,9 +52,41 @@ def load_target_data(config: RunConfig) -> tuple[pd.DataFrame, str]:
         _audit_load(config.data.path)
         return df, f"file {Path(config.data.path).name}"
     # New SKUs in a region the base never saw: another seed, only the target region's DCs.
-    sim = simulate_demand(SimulationSpec(n_skus=args.sim_skus, n_days=args.sim_days, seed=args.sim_seed + 1,
-                                         regions=(args.target_region,)))
+    sim = simulate_demand(SimulationSpec(n_skus=args.target_skus or args.sim_skus, n_days=args.sim_days,
+                                         seed=args.sim_seed + 1, regions=(args.target_region,)))
     return validate_demand(sim.demand, source="simulator"), f"simulated region {args.target_region}"
+
+
+def load_target_panel(config: RunConfig) -> tuple[DemandPanel, str, str]:
+    """The data to adapt to as a dense panel, with its description and content fingerprint.
+
+    The M5-shaped simulated set (``task.sim_preset: m5``) is simulated straight into float32
+    arrays: its long table would be 59 million rows (several GB with string ids), the panel is
+    0.95 GB at full size.
+    """
+    from workbench.io import fingerprint_frame
+
+    args: SupplyTaskArgs = config.task
+    if not config.data.path and args.sim_preset == "m5":
+        spec = SimulationSpec.m5(n_skus=args.target_skus or M5_SHAPE["n_skus"], seed=args.sim_seed + 1)
+        panel, _ = simulate_panel(spec)
+        return (panel, f"simulated M5-shaped set ({len(panel):,} series x {len(panel.dates):,} days)",
+                fingerprint_panel(panel))
+    df, description = load_target_data(config)
+    df = _limit_series(df, config.data.max_rows)
+    return DemandPanel.from_frame(df), description, fingerprint_frame(df)
+
+
+def fingerprint_panel(panel: DemandPanel) -> str:
+    """Content fingerprint of a panel: ids, calendar and the four value arrays."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    digest.update("\0".join(map(str, panel.ids)).encode())
+    digest.update(f"{panel.dates[0]}|{len(panel.dates)}|{panel.freq}".encode())
+    for a in (panel.y, panel.promo, panel.price, panel.holiday):
+        digest.update(np.ascontiguousarray(a).tobytes())
+    return "sha256:" + digest.hexdigest()
 
 
 def _audit_load(path) -> None:
@@ -100,7 +132,7 @@ def run_experiment(config: RunConfig) -> dict:
         "service_curves": {...}, "stock_at_target": {...}, "run_dir", "timings", ...}``. The
         ``baseline`` role is the exponential-smoothing model (or the first baseline run).
     """
-    from workbench.io import atomic_write_json, fingerprint_frame, write_run_info
+    from workbench.io import atomic_write_json, write_run_info
 
     t_start = time.perf_counter()
     args: SupplyTaskArgs = config.task if config.task is not None else SupplyTaskArgs()
@@ -111,15 +143,13 @@ def run_experiment(config: RunConfig) -> dict:
     from workbench.progress import stage
 
     with stage("loading demand data"):
-        df, description = load_target_data(config)
-        df = _limit_series(df, config.data.max_rows)
-    panel = DemandPanel.from_frame(df)
+        panel, description, data_fingerprint = load_target_panel(config)
     split = Split.from_args(len(panel.dates), args)
     origins = split.test_origins(panel, args)
     if len(origins) == 0:
         raise ValueError("no series has enough history before the test period to be backtested")
     segments = series_segments(panel, split)
-    write_run_info(run_dir, config, fingerprint_frame(df), usecase="supply_chain", data=description)
+    write_run_info(run_dir, config, data_fingerprint, usecase="supply_chain", data=description)
 
     t0 = time.perf_counter()
     with stage("pretraining (or loading the cached) demand base model"):
@@ -197,7 +227,7 @@ def run_experiment(config: RunConfig) -> dict:
     if adapter_est is not None:
         adapter_dir = run_dir / "adapter"
         adapter_est.save(adapter_dir)
-        _model_card(adapter_dir, args, metrics, inventory, base_info, description, fingerprint_frame(df))
+        _model_card(adapter_dir, args, metrics, inventory, base_info, description, data_fingerprint)
 
     per_series.to_csv(run_dir / "per_series.csv", index=False)
     result = {

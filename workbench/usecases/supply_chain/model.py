@@ -317,7 +317,8 @@ class DemandForecaster:
         from workbench.lora import apply_lora
         from workbench.training import fit, make_loader
         from workbench.usecases.supply_chain.task import QuantileTask
-        from workbench.usecases.supply_chain.windows import ForecastWindows, batch_identity, training_origins
+        from workbench.usecases.supply_chain.windows import (ForecastWindows, batch_identity, sample_origins,
+                                                             training_origins)
 
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
@@ -334,6 +335,7 @@ class DemandForecaster:
             self.model_ = base.eval()
             return self
         model = clone_model(base)
+        torch.manual_seed(self.seed)  # LoRA's A matrices (and a fresh head) start from the seed, not from chance
         if self.mode == "lora":
             lora = self.lora or LoraArgs(r=8, alpha=16, dropout=0.0)
             if lora.target_modules is None:
@@ -346,6 +348,7 @@ class DemandForecaster:
                               stride=args.window_stride, min_history=args.min_history)
         va = training_origins(panel, context=args.context_length, horizon=args.horizon, first=train_end,
                               last=val_end, stride=7, min_history=args.min_history)
+        tr = sample_origins(tr, args.max_train_windows, seed=self.seed)
         if len(tr) == 0:
             raise ValueError(f"no training windows: the series need at least {args.min_history} observed days "
                              f"plus a horizon of {args.horizon} days before the validation period")

@@ -42,6 +42,10 @@ DC_CATALOGUE: tuple[tuple[str, str, str], ...] = (
     ("DC-HAN", "NI", "Nord"),
     ("DC-LEI", "SN", "Ost"),
     ("DC-BER", "BE", "Ost"),
+    # "Mitte" is only in the M5-shaped preset (10 DCs like M5's 10 stores); the default regions
+    # leave it out, so the default simulation is unchanged.
+    ("DC-KAS", "HE", "Mitte"),
+    ("DC-ERF", "TH", "Mitte"),
 )
 
 # Weekly profiles Monday..Sunday. DCs deliver to stores Monday to Saturday, so Sunday is low.
@@ -55,7 +59,14 @@ REGION_PROFILES: dict[str, dict] = {
              "elasticity": 0.9, "promo": 0.9},
     "Ost": {"weekly": (1.3, 0.9, 0.85, 0.9, 1.0, 1.35, 0.3), "season_amp": 1.25, "phase": 20,
             "elasticity": 1.25, "promo": 1.4},
+    "Mitte": {"weekly": (1.1, 1.0, 0.9, 0.95, 1.1, 1.2, 0.35), "season_amp": 0.95, "phase": 5,
+              "elasticity": 1.1, "promo": 1.1},
 }
+
+M5_SHAPE = {"n_skus": 3049, "n_days": 1941, "start": "2011-01-29",
+            "regions": ("Süd", "West", "Nord", "Ost", "Mitte")}
+"""The M5 competition's shape (Makridakis et al. 2022): 3,049 items x 10 stores = 30,490 daily
+series over 1,941 days. Here: 3,049 SKUs x 10 DCs, with prices, promotions and holidays."""
 
 # Product families: yearly peak (day of year), seasonal amplitude, price elasticity, promotion
 # uplift on top of the price effect, and the strength of the post-promotion dip (pantry loading).
@@ -102,6 +113,11 @@ class SimulationSpec:
     disruptions_per_year: float = 0.5
     promo_every_days: float = 45.0
     seed: int = 0
+
+    @classmethod
+    def m5(cls, **overrides) -> "SimulationSpec":
+        """The M5 shape (:data:`M5_SHAPE`: 30,490 series x 1,941 days); ``overrides`` change any field."""
+        return cls(**{**M5_SHAPE, **overrides})
 
     def problems(self, prefix: str = "simulation") -> list[str]:
         """Return every problem of this spec, each naming its field."""
@@ -221,19 +237,13 @@ def _sizes(rng: np.random.Generator, klass: str, mean: np.ndarray) -> np.ndarray
     return np.maximum(1, np.round(mean * rng.lognormal(-0.5, 1.0, size=len(mean))))
 
 
-def simulate_demand(spec: SimulationSpec | None = None) -> Simulation:
-    """Simulate daily demand for ``spec.n_skus`` SKUs at every DC of ``spec.regions``.
+def _series(spec: SimulationSpec):
+    """Yield every simulated series in a fixed order: ``(dates, series_row, arrays)``.
 
-    Args:
-        spec: What to simulate; the defaults give 40 SKUs x 8 DCs x 2 years.
-
-    Returns:
-        A :class:`Simulation` with the long demand table and the per-series parameters.
-
-    Raises:
-        ValueError: The spec has problems (all of them are listed).
+    One generator feeds both :func:`simulate_demand` (a long table) and :func:`simulate_panel`
+    (dense arrays, for M5-sized sets), so the two give the same numbers for the same spec: the
+    random draws happen in the same order whichever output is built.
     """
-    spec = spec or SimulationSpec()
     problems = spec.problems()
     if problems:
         raise ValueError("invalid simulation spec:\n  " + "\n  ".join(problems))
@@ -274,7 +284,6 @@ def simulate_demand(spec: SimulationSpec | None = None) -> Simulation:
         for region in spec.regions:
             promo_cal[(sku["sku"], region)] = _promo_calendar(rng, spec.n_days, spec.promo_every_days)
 
-    frames, series_rows = [], []
     for dc, state, region in dcs:
         rp = REGION_PROFILES[region]
         weekly = np.asarray(rp["weekly"])[dow]
@@ -314,23 +323,42 @@ def simulate_demand(spec: SimulationSpec | None = None) -> Simulation:
                 t0 = int(rng.integers(0, spec.n_days))
                 disrupted[t0 : t0 + int(rng.integers(3, 15))] = True
             y = np.where(disrupted, np.floor(y * 0.1), y)
-            keep = slice(sku["launch"], None)
-            uid = f"{dc}/{sku['sku']}"
-            frames.append(pd.DataFrame({
-                "unique_id": uid,
-                "ds": dates[keep],
-                "y": y[keep].astype(float),
-                "promo": promo[keep],
-                "price": price[keep],
-                "holiday": hol[keep],
-            }))
-            series_rows.append({
-                "unique_id": uid, "dc": dc, "state": state, "region": region,
+            launch = sku["launch"]
+            row = {
+                "unique_id": f"{dc}/{sku['sku']}", "dc": dc, "state": state, "region": region,
                 "family": sku["family"], "sku": sku["sku"], "sbc_class": klass,
-                "launch": dates[sku["launch"]] if sku["launch"] else pd.NaT,
-                "disruption_days": int(disrupted[keep].sum()), "base_level": sku["base"],
+                "launch": dates[launch] if launch else pd.NaT,
+                "disruption_days": int(disrupted[launch:].sum()), "base_level": sku["base"],
                 "ref_price": sku["ref_price"],
-            })
+            }
+            yield dates, row, {"launch": launch, "y": y, "promo": promo, "price": price, "holiday": hol}
+
+
+def simulate_demand(spec: SimulationSpec | None = None) -> Simulation:
+    """Simulate daily demand for ``spec.n_skus`` SKUs at every DC of ``spec.regions``.
+
+    Args:
+        spec: What to simulate; the defaults give 40 SKUs x 8 DCs x 2 years.
+
+    Returns:
+        A :class:`Simulation` with the long demand table and the per-series parameters.
+
+    Raises:
+        ValueError: The spec has problems (all of them are listed).
+    """
+    spec = spec or SimulationSpec()
+    frames, series_rows = [], []
+    for dates, row, a in _series(spec):
+        keep = slice(a["launch"], None)
+        frames.append(pd.DataFrame({
+            "unique_id": row["unique_id"],
+            "ds": dates[keep],
+            "y": a["y"][keep].astype(float),
+            "promo": a["promo"][keep],
+            "price": a["price"][keep],
+            "holiday": a["holiday"][keep],
+        }))
+        series_rows.append(row)
     series = pd.DataFrame(series_rows)
     demand = pd.concat(frames, ignore_index=True)
     static = series[["unique_id", "dc", "state", "region", "family", "sku"]]
@@ -338,6 +366,46 @@ def simulate_demand(spec: SimulationSpec | None = None) -> Simulation:
     demand["promo"] = demand["promo"].astype("int8")
     demand["holiday"] = demand["holiday"].astype("int8")
     return Simulation(demand=demand, series=series)
+
+
+def simulate_panel(spec: SimulationSpec | None = None, *, dtype=np.float32):
+    """Simulate straight into a dense :class:`~workbench.usecases.supply_chain.windows.DemandPanel`.
+
+    For large sets (the M5 shape: 30,490 series x 1,941 days) the long table of
+    :func:`simulate_demand` costs several GB (59 million rows with string ids); the panel holds
+    four ``(S, T)`` arrays of ``dtype`` (float32: 0.95 GB at M5 size) and a small static table.
+    Values are the same as :func:`simulate_demand`'s for the same spec (prices to float32
+    precision); days before a launch are NaN (no row), as in the long table.
+
+    Returns:
+        ``(panel, series)``: the panel and the per-series parameter table.
+    """
+    from workbench.usecases.supply_chain.windows import DemandPanel
+
+    spec = spec or SimulationSpec()
+    n = spec.n_skus * sum(1 for d in DC_CATALOGUE if d[2] in spec.regions)
+    shape = (n, spec.n_days)
+    y = np.empty(shape, dtype=dtype)
+    promo = np.empty(shape, dtype=dtype)
+    price = np.empty(shape, dtype=dtype)
+    holiday = np.empty(shape, dtype=dtype)
+    rows, dates = [], None
+    for i, (dates, row, a) in enumerate(_series(spec)):
+        y[i], promo[i], price[i], holiday[i] = a["y"], a["promo"], a["price"], a["holiday"]
+        if a["launch"]:  # no rows before the launch: as DemandPanel.from_frame fills a long table
+            launch = a["launch"]
+            y[i, :launch] = np.nan
+            promo[i, :launch] = holiday[i, :launch] = 0
+            price[i, :launch] = a["price"][launch]
+        rows.append(row)
+    series = pd.DataFrame(rows)
+    order = np.argsort(series["unique_id"].to_numpy(), kind="stable")  # DemandPanel.from_frame sorts ids
+    if not np.array_equal(order, np.arange(n)):
+        y, promo, price, holiday = y[order], promo[order], price[order], holiday[order]
+        series = series.iloc[order].reset_index(drop=True)
+    static = series[["unique_id", "dc", "state", "region", "family", "sku"]].reset_index(drop=True)
+    panel = DemandPanel(series["unique_id"].to_numpy(), dates, y, promo, price, holiday, static, "D")
+    return panel, series
 
 
 def classify_sbc(y: np.ndarray) -> tuple[str, float, float]:

@@ -142,7 +142,8 @@ def post_promo_flags(promo: np.ndarray, days: int = 7) -> np.ndarray:
         promo: 0/1 array ``(S, T)``.
         days: Length of the after-dip window.
     """
-    promo = np.asarray(promo, dtype=float)
+    promo = np.asarray(promo)
+    promo = promo if promo.dtype in (np.float32, np.float64) else promo.astype(float)
     out = np.zeros_like(promo)
     since_end = np.full(promo.shape[0], np.inf)  # days since the last promotion ended
     for t in range(1, promo.shape[1]):
@@ -188,8 +189,9 @@ class ForecastWindows(Dataset):
         self._promo = padded(panel.promo, 0.0)
         self._price = np.pad(panel.price, ((0, 0), (pad, horizon)), mode="edge")
         self._hol = padded(panel.holiday, 0.0)
-        self._pre_hol = np.concatenate([self._hol[:, 1:], np.zeros((len(panel), 1))], axis=1)
-        self._post = post_promo_flags(self._promo)
+        # Same dtype as the panel: a float32 panel (M5 size) keeps every padded copy at half size.
+        self._pre_hol = np.concatenate([self._hol[:, 1:], np.zeros((len(panel), 1), self._hol.dtype)], axis=1)
+        self._post = post_promo_flags(self._promo).astype(self._promo.dtype, copy=False)
         # Calendar of the padded days too, extrapolated with the panel's frequency.
         step = period_offset(panel.freq)
         self._cal = calendar_features(period_dates(panel.dates[0] - pad * step, T + pad + horizon, panel.freq))
@@ -271,16 +273,36 @@ def training_origins(panel: DemandPanel, *, context: int, horizon: int, first: i
     Returns:
         ``(n, 2)`` array of (series index, origin index).
     """
-    obs = ~np.isnan(panel.y)
-    cum = np.concatenate([np.zeros((len(panel), 1)), np.cumsum(obs, axis=1)], axis=1)
     starts = np.arange(last - horizon, max(first, 0) - 1, -stride)[::-1]
     starts = starts[starts >= 0]
     if len(starts) == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    ctx_obs = cum[:, starts] - cum[:, np.maximum(starts - context, 0)]
-    tgt_obs = cum[:, starts + horizon] - cum[:, starts]
-    s, k = np.nonzero((ctx_obs >= min_history) & (tgt_obs > 0))
-    return np.column_stack([s, starts[k]]).astype(np.int64)
+    parts = []
+    # Blocks of series bound the temporaries ((block, T) counts instead of (S, T) float64: 0.5 GB
+    # each at M5 size with stride 1); the result is the same as one pass over all series.
+    for lo in range(0, len(panel), ORIGIN_BLOCK):
+        obs = ~np.isnan(panel.y[lo:lo + ORIGIN_BLOCK])
+        cum = np.concatenate([np.zeros((len(obs), 1), np.int32), np.cumsum(obs, axis=1, dtype=np.int32)], axis=1)
+        ctx_obs = cum[:, starts] - cum[:, np.maximum(starts - context, 0)]
+        tgt_obs = cum[:, starts + horizon] - cum[:, starts]
+        s, k = np.nonzero((ctx_obs >= min_history) & (tgt_obs > 0))
+        parts.append(np.column_stack([s + lo, starts[k]]).astype(np.int64))
+    return np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
+
+
+ORIGIN_BLOCK = 2048
+"""Series per block in :func:`training_origins`."""
+
+
+def sample_origins(origins: np.ndarray, max_windows: int | None, seed: int = 0) -> np.ndarray:
+    """At most ``max_windows`` rows of ``origins``, drawn without replacement (seeded), in their order.
+
+    ``None`` or a count at least ``len(origins)`` returns ``origins`` unchanged.
+    """
+    if max_windows is None or len(origins) <= max_windows:
+        return origins
+    keep = np.sort(np.random.default_rng(seed).choice(len(origins), int(max_windows), replace=False))
+    return origins[keep]
 
 
 def collate(items: list[dict]) -> dict[str, torch.Tensor]:
