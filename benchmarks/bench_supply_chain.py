@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     from workbench.usecases.supply_chain.backtest import Split, forecast_model
     from workbench.usecases.supply_chain.experiment import load_target_data
     from workbench.usecases.supply_chain.model import DemandForecaster
-    from workbench.usecases.supply_chain.windows import DemandPanel
+    from workbench.windows import DemandPanel
 
     out_dir = args.output_dir or tempfile.mkdtemp(prefix="bench-supply-")
     cfg = default_config(smoke=args.smoke).with_overrides(

@@ -347,7 +347,7 @@ from workbench.usecases.supply_chain.experiment import load_target_data
 from workbench.usecases.supply_chain.inventory import stock_for_service
 from workbench.usecases.supply_chain.model import DemandForecaster, pretrained_base
 from workbench.usecases.supply_chain.widgets import service_stock_figure
-from workbench.usecases.supply_chain.windows import DemandPanel
+from workbench.windows import DemandPanel
 from workbench.widgets.panels import smoke_banner, summary
 
 LABELS = {"frozen_base": "frozen base", "adapter": "LoRA adapter", "seasonal_naive": "seasonal naive",

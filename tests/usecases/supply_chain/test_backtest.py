@@ -10,7 +10,7 @@ from workbench.usecases.supply_chain.backtest import (Split, evaluate, forecast_
                                                       simulate_portfolio)
 from workbench.usecases.supply_chain.baselines import ETSForecaster, LightGBMQuantile, SeasonalNaive
 from workbench.usecases.supply_chain.model import QuantileForecaster, arch_config
-from workbench.usecases.supply_chain.windows import DemandPanel, ForecastWindows, training_origins
+from workbench.windows import DemandPanel, ForecastWindows, training_origins
 
 
 @pytest.fixture()

@@ -152,7 +152,7 @@ def test_monthly_data_is_accepted_and_backtested(freq):
     from workbench.usecases.supply_chain.backtest import Split, forecast_baseline, simulate_portfolio
     from workbench.usecases.supply_chain.baselines import SeasonalNaive
     from workbench.usecases.supply_chain.config import SupplyTaskArgs
-    from workbench.usecases.supply_chain.windows import DemandPanel
+    from workbench.windows import DemandPanel
 
     rng = np.random.default_rng(0)
     dates = pd.date_range("2019-01-01", periods=48, freq=freq)

@@ -8,7 +8,7 @@ from workbench.lora import AdapterMismatchError, merge_adapter
 from workbench.usecases.supply_chain.model import (DemandForecaster, QuantileForecaster, arch_config,
                                                    pretrained_base)
 from workbench.usecases.supply_chain.task import QuantileTask, pinball
-from workbench.usecases.supply_chain.windows import DemandPanel
+from workbench.windows import DemandPanel
 
 
 def test_forward_shapes_and_monotone_quantiles(tiny_task):

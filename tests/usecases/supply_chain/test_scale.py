@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from workbench.usecases.supply_chain import baselines as bl
-from workbench.usecases.supply_chain import windows as win
+from workbench import windows as win
 from workbench.usecases.supply_chain.backtest import Forecasts
 from workbench.usecases.supply_chain.data import validate_demand
 from workbench.usecases.supply_chain.simulate import M5_SHAPE, SimulationSpec, simulate_demand, simulate_panel
-from workbench.usecases.supply_chain.windows import DemandPanel, ForecastWindows, sample_origins, training_origins
+from workbench.windows import DemandPanel, ForecastWindows, sample_origins, training_origins
 
 
 @pytest.fixture(scope="module")

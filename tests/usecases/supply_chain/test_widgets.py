@@ -8,7 +8,7 @@ from workbench.usecases.supply_chain.baselines import ETSForecaster, SeasonalNai
 from workbench.usecases.supply_chain.widgets import (fan_chart, forecast_explorer, inventory_figure,
                                                      portfolio_view, segment_figure, service_level_panel,
                                                      service_level_decision, service_stock_figure)
-from workbench.usecases.supply_chain.windows import DemandPanel
+from workbench.windows import DemandPanel
 
 
 @pytest.fixture(scope="module")

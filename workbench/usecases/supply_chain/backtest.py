@@ -29,9 +29,9 @@ import torch
 
 from workbench.usecases.supply_chain.inventory import (InventoryPolicy, order_up_to_from_forecasts,
                                                        simulate_inventory)
-from workbench.usecases.supply_chain.metrics import series_metrics, summarize
+from workbench.forecast_metrics import series_metrics, summarize
 from workbench.usecases.supply_chain.simulate import classify_sbc
-from workbench.usecases.supply_chain.windows import PERIODS_PER_YEAR, DemandPanel, ForecastWindows, period_dates
+from workbench.windows import PERIODS_PER_YEAR, DemandPanel, ForecastWindows, period_dates
 
 
 @dataclass

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.usecases.supply_chain.windows import DemandPanel, ForecastWindows
+from workbench.windows import DemandPanel, ForecastWindows
 
 
 PARALLEL_MIN_ORIGINS = 20_000
@@ -291,14 +291,14 @@ class LightGBMQuantile:
         """Train on origins whose targets lie before ``fit_end``."""
         import lightgbm as lgb
 
-        from workbench.usecases.supply_chain.windows import training_origins
+        from workbench.windows import training_origins
 
         orig = training_origins(panel, context=self.context, horizon=self.horizon, first=0, last=fit_end,
                                 stride=self.stride, min_history=self.min_history)
         if len(orig) * self.horizon > 20 * self.max_rows:
             # Huge panels (M5 size: millions of origins): sample origins before building features,
             # which hold H x 21 floats per origin; rows are subsampled to max_rows below anyway.
-            from workbench.usecases.supply_chain.windows import sample_origins
+            from workbench.windows import sample_origins
 
             orig = sample_origins(orig, 4 * self.max_rows // self.horizon + 1, seed=self.seed)
         X, y, mask, _ = self._features(panel, orig)

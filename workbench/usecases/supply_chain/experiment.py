@@ -32,7 +32,7 @@ from workbench.usecases.supply_chain.data import read_demand, validate_demand
 from workbench.usecases.supply_chain.inventory import stock_needed
 from workbench.usecases.supply_chain.model import DemandForecaster, base_model_id, pretrained_base
 from workbench.usecases.supply_chain.simulate import M5_SHAPE, SimulationSpec, simulate_demand, simulate_panel
-from workbench.usecases.supply_chain.windows import DemandPanel
+from workbench.windows import DemandPanel
 
 HEADLINE = ("wql", "rmsse", "mase", "smape", "coverage")
 

@@ -50,7 +50,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from workbench.usecases.supply_chain.config import SupplyTaskArgs
-from workbench.usecases.supply_chain.windows import FUTURE_FEATURES, PAST_CHANNELS
+from workbench.windows import FUTURE_FEATURES, PAST_CHANNELS
 
 # Architecture fields of SupplyTaskArgs that define the module's shapes.
 ARCH_FIELDS = ("context_length", "horizon", "quantiles", "patch_length", "patch_stride", "d_model", "num_layers",
@@ -183,7 +183,7 @@ def pretrained_base(args: SupplyTaskArgs, *, force: bool = False, progress_bar: 
     from workbench.training import fit, make_loader
     from workbench.usecases.supply_chain.simulate import SimulationSpec, simulate_demand
     from workbench.usecases.supply_chain.task import QuantileTask
-    from workbench.usecases.supply_chain.windows import DemandPanel, ForecastWindows, batch_identity, training_origins
+    from workbench.windows import DemandPanel, ForecastWindows, batch_identity, training_origins
 
     path = models_cache_dir() / f"supply-base-{_base_key(args)}"
     if path.is_dir() and (path / "info.json").is_file() and not force:
@@ -290,7 +290,7 @@ class DemandForecaster:
     @staticmethod
     def _panel(data):
         from workbench.usecases.supply_chain.data import validate_demand
-        from workbench.usecases.supply_chain.windows import DemandPanel
+        from workbench.windows import DemandPanel
 
         if isinstance(data, DemandPanel):
             return data
@@ -317,7 +317,7 @@ class DemandForecaster:
         from workbench.lora import apply_lora
         from workbench.training import fit, make_loader
         from workbench.usecases.supply_chain.task import QuantileTask
-        from workbench.usecases.supply_chain.windows import (ForecastWindows, batch_identity, sample_origins,
+        from workbench.windows import (ForecastWindows, batch_identity, sample_origins,
                                                              training_origins)
 
         if self.mode not in MODES:

@@ -83,7 +83,7 @@ def predict_file(config: RunConfig, adapter_dir, input_path, output_path) -> str
     from workbench.progress import stage
     from workbench.tabular import table_options
     from workbench.usecases.supply_chain.data import read_demand
-    from workbench.usecases.supply_chain.windows import DemandPanel, period_dates
+    from workbench.windows import DemandPanel, period_dates
 
     est = _load(adapter_dir)
     with stage("loading demand data"):

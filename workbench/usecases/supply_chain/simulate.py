@@ -369,7 +369,7 @@ def simulate_demand(spec: SimulationSpec | None = None) -> Simulation:
 
 
 def simulate_panel(spec: SimulationSpec | None = None, *, dtype=np.float32):
-    """Simulate straight into a dense :class:`~workbench.usecases.supply_chain.windows.DemandPanel`.
+    """Simulate straight into a dense :class:`~workbench.windows.DemandPanel`.
 
     For large sets (the M5 shape: 30,490 series x 1,941 days) the long table of
     :func:`simulate_demand` costs several GB (59 million rows with string ids); the panel holds
@@ -380,7 +380,7 @@ def simulate_panel(spec: SimulationSpec | None = None, *, dtype=np.float32):
     Returns:
         ``(panel, series)``: the panel and the per-series parameter table.
     """
-    from workbench.usecases.supply_chain.windows import DemandPanel
+    from workbench.windows import DemandPanel
 
     spec = spec or SimulationSpec()
     n = spec.n_skus * sum(1 for d in DC_CATALOGUE if d[2] in spec.regions)

@@ -1,7 +1,7 @@
 """The training task of the supply-chain forecaster: pinball loss on daily and cumulative quantiles.
 
 ``workbench.training.fit`` takes a *task* object (see docs/architecture.md); this one turns a
-batch of :class:`~workbench.usecases.supply_chain.windows.ForecastWindows` items into the
+batch of :class:`~workbench.windows.ForecastWindows` items into the
 quantile loss. Two outputs are trained together:
 
 * daily quantiles ``q_tau(y_{o+h})`` for h = 0..H-1 (the fan chart and the accuracy metrics),

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from workbench.usecases.supply_chain.windows import period_dates
+from workbench.windows import period_dates
 from workbench.widgets.figures import COLORS, LABELS, metrics_table
 
 EXTRA_COLORS = {"seasonal_naive": "#bcbd22", "ets": "#8c8c8c", "lightgbm": "#2ca02c", "baseline": "#8c8c8c"}

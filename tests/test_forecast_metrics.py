@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.usecases.supply_chain.metrics import (coverage, mase, pinball_loss, rmsse, series_metrics, smape,
-                                                     summarize, weighted_quantile_loss)
+from workbench.forecast_metrics import (coverage, mase, pinball_loss, rmsse, series_metrics, smape, summarize,
+                                        weighted_quantile_loss)
 
 
 def test_pinball_by_hand():
@@ -70,7 +70,7 @@ def test_series_metrics_and_summary():
 
 def test_mean_from_quantiles_against_sampling():
     """The mean of a piecewise-linear quantile function, checked by sampling tau uniformly."""
-    from workbench.usecases.supply_chain.metrics import mean_from_quantiles
+    from workbench.forecast_metrics import mean_from_quantiles
 
     rng = np.random.default_rng(5)
     taus = [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98]

@@ -1,12 +1,14 @@
-"""From a long demand table to model inputs: a dense panel, forecast windows and covariates.
+"""Forecast windows with known future covariates: a dense panel, lazily cut windows, origins.
 
-``workbench.timeseries.sliding_windows`` cuts windows whose target is the *last* step (the
-maintenance use case's remaining-life regression). Forecasting needs more: a context of C past
-days, a horizon of H future days with their *known* covariates (promotions, prices, holidays,
-calendar), and targets that lie strictly after the context. This module holds that piece.
+Core, beside :mod:`workbench.timeseries`: ``timeseries.sliding_windows`` cuts windows whose target
+is the *last* step (the maintenance use case's remaining-life regression). Forecasting needs
+more: a context of C past periods, a horizon of H future periods with their *known* covariates
+(promotions, prices, holidays, calendar), and targets that lie strictly after the context. The
+supply-chain use case builds on it; nothing here reads a file or knows a use case.
 
-# candidate for workbench/timeseries.py: DemandPanel + ForecastWindows are generic forecasting
-# windows with known future covariates (nothing here is demand-specific except the column names).
+Windows are never materialised: :class:`ForecastWindows` holds the panel's arrays once (float32
+at M5 size) and cuts a batch of windows by fancy indexing when the loader asks for it, and
+:func:`training_origins` works through the series in blocks.
 
 Leakage rule (darts: "make it hard to leak future data"): a window for origin ``o`` (the first
 forecast day) reads ``y`` only on days ``o-C .. o-1``. Future covariates are read on days

@@ -1,4 +1,7 @@
-"""Forecast-accuracy metrics for quantile demand forecasts: pure numpy functions.
+"""Forecast-accuracy metrics for quantile forecasts: pure numpy functions (core).
+
+Written for demand (the supply-chain use case scores with them) but free of any use case: every
+quantile forecaster of the workbench can be scored with the same wQL, pinball and coverage.
 
 Point metrics (MASE, RMSSE, sMAPE) use the **mean** forecast, read from the quantiles by
 :func:`mean_from_quantiles`, not the median: on intermittent demand the median is about 0 on most
@@ -28,7 +31,7 @@ wQL / RMSSE and by the inventory decision (see ``inventory.py``).
 
 Usage::
 
-    from workbench.usecases.supply_chain.metrics import pinball_loss, weighted_quantile_loss
+    from workbench.forecast_metrics import pinball_loss, weighted_quantile_loss
     pinball_loss([3, 0], [2, 1], 0.9)            # (0.9*1 + 0.1*1)/2 = 0.5
 """
 
