@@ -136,6 +136,20 @@ def smape(y, f) -> float:
     return float(np.nanmean(terms))
 
 
+def interval_coverage(y, quantiles, taus, level: float = 0.8) -> float:
+    """Coverage of the central ``level`` interval, e.g. 0.1-0.9 for 80 %; NaN if those levels are absent.
+
+    Unlike :func:`coverage` of the outermost quantiles, the nominal level is known, so a value can
+    be read as "too narrow" (below ``level``) or "too wide" (above).
+    """
+    taus = [round(float(t), 6) for t in taus]
+    lo, hi = round((1 - level) / 2, 6), round((1 + level) / 2, 6)
+    if lo not in taus or hi not in taus:
+        return float("nan")
+    q = np.asarray(quantiles, float)
+    return coverage(y, q[..., taus.index(lo)], q[..., taus.index(hi)])
+
+
 def series_metrics(y, quantiles, taus, history, season: int = 1) -> dict[str, float]:
     """All metrics of one series' forecasts.
 
@@ -147,7 +161,8 @@ def series_metrics(y, quantiles, taus, history, season: int = 1) -> dict[str, fl
         season: Lag of the naive scale.
 
     Returns:
-        ``mase, rmsse, smape`` (of the mean forecast), ``wql``, ``coverage`` (count scale),
+        ``mase, rmsse, smape`` (of the mean forecast), ``wql``, ``coverage`` (count scale, outermost
+        quantiles), ``coverage_80`` (count scale, 0.1-0.9 interval when those levels are forecast),
         ``pinball_<tau>...`` and ``volume`` (sum of actuals).
     """
     taus = list(taus)
@@ -161,6 +176,7 @@ def series_metrics(y, quantiles, taus, history, season: int = 1) -> dict[str, fl
         "smape": smape(y, point),
         "wql": weighted_quantile_loss(y, quantiles, taus),
         "coverage": coverage(y, counted[..., 0], counted[..., -1]),
+        "coverage_80": interval_coverage(y, counted, taus, 0.8),
         "volume": float(np.nansum(y)),
     }
     for k, t in enumerate(taus):
@@ -193,6 +209,8 @@ def summarize(per_series: pd.DataFrame, taus, segment_cols: tuple[str, ...] = ()
             "smape": float(np.nanmean(g["smape"])),
             "wql": float(np.nansum(g["wql"].fillna(0) * vol) / w) if w > 0 else float("nan"),
             "coverage": float(np.nanmean(g["coverage"])),
+            "coverage_80": (float(np.nanmean(g["coverage_80"])) if "coverage_80" in g and g["coverage_80"].notna().any()
+                            else float("nan")),
             "n_unscaled": int(g["mase"].isna().sum()),
         }
         for t in taus:

@@ -61,9 +61,13 @@ def test_lora_fit_save_load_merge_round_trip(tiny_task, tiny_base, tiny_demand, 
     again = DemandForecaster.load(tmp_path / "adapter")
     np.testing.assert_allclose(again.predict(tiny_demand).daily, fc.daily, rtol=1e-5, atol=1e-5)
     merged = merge_adapter(again.model_)
-    from workbench.usecases.supply_chain.backtest import forecast_model
+    from workbench.usecases.supply_chain.backtest import forecast_model, shift_quantiles
 
-    np.testing.assert_allclose(forecast_model(merged, panel, fc.origins, tiny_task).daily, fc.daily,
+    # The saved forecaster keeps its conformal quantile shifts (task.calibrate_quantiles) ...
+    assert again.quantile_shift_ == est.quantile_shift_ and len(est.quantile_shift_) == len(tiny_task.quantiles)
+    raw = forecast_model(merged, panel, fc.origins, tiny_task)
+    # ... and the merged model gives the same forecasts once they are applied.
+    np.testing.assert_allclose(shift_quantiles(raw.daily, raw.scale, est.quantile_shift_), fc.daily,
                                rtol=1e-4, atol=1e-4)
     other = QuantileForecaster(arch_config(tiny_task))
     with pytest.raises(AdapterMismatchError):

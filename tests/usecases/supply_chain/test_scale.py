@@ -127,3 +127,37 @@ def test_m5_preset_runs_through_the_experiment_config():
     with pytest.raises(ConfigError) as exc:                             # both problems named at once
         default_config(smoke=True).with_overrides(["task.sim_preset=m6", "task.max_train_windows=0"])
     assert "task.sim_preset" in str(exc.value) and "task.max_train_windows" in str(exc.value)
+
+
+def test_nanquantile_columns_equals_numpy():
+    import warnings
+
+    rng = np.random.default_rng(0)
+    taus = [0.05, 0.1, 0.5, 0.9, 0.98]
+    for _ in range(200):
+        a = rng.normal(size=(int(rng.integers(1, 40)), int(rng.integers(1, 20))))
+        a[rng.random(a.shape) < rng.random() * 0.9] = np.nan
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)                # all-NaN columns
+            expected = np.nanquantile(a, taus, axis=0)
+        assert np.allclose(bl.nanquantile_columns(a, taus), expected, equal_nan=True)
+
+
+def test_quantile_shift_makes_too_narrow_quantiles_cover(spec):
+    from workbench.usecases.supply_chain.backtest import actuals, quantile_shift, shift_quantiles
+
+    panel, _ = simulate_panel(spec)
+    origins = training_origins(panel, context=28, horizon=14, first=150, last=290, stride=1, min_history=7)
+    y = actuals(panel, origins, 14)
+    scale = np.maximum(np.nanmean(np.where(np.isnan(y), 0, y), axis=1), 0.1)
+    taus = [0.1, 0.5, 0.9]
+    center = np.nan_to_num(y).mean(axis=1)[:, None, None]                  # a point guess, near-zero spread
+    narrow = np.broadcast_to(center, (len(origins), 14, 1)) + np.array([-0.01, 0.0, 0.01])
+    fc = Forecasts("m", origins, taus, narrow.astype(np.float32), narrow.astype(np.float32), scale)
+    half = len(origins) // 2                                               # fit on one half, check the other
+    fit = Forecasts("m", origins[::2], taus, fc.daily[::2], fc.cumulative[::2], scale[::2])
+    shifted = shift_quantiles(fc.daily[1::2], scale[1::2], quantile_shift(fit, panel))
+    ok = ~np.isnan(y[1::2])
+    before = np.mean((y[1::2] >= narrow[1::2, :, 0])[ok] & (y[1::2] <= narrow[1::2, :, 2])[ok])
+    after = np.mean((y[1::2] >= shifted[..., 0])[ok] & (y[1::2] <= shifted[..., 2])[ok])
+    assert half > 50 and before < 0.5 and 0.7 <= after <= 0.9

@@ -65,6 +65,31 @@ def predict_in_chunks(predict_chunk, panel: DemandPanel, origins: np.ndarray,
     return daily, cum
 
 
+def nanquantile_columns(a: np.ndarray, taus) -> np.ndarray:
+    """``np.nanquantile(a, taus, axis=0)`` (linear method) for a 2-D array, vectorised.
+
+    numpy's ``nanquantile`` along an axis of an array that holds NaN falls back to a Python loop
+    over the columns; called for every (series, origin) of a backtest it was most of the
+    baselines' time (81 s of a 1,000-series backtest). Sorting once puts NaN last; each column's
+    quantile then interpolates between its ``floor`` and ``ceil`` order statistics among the ``n``
+    non-NaN values, exactly as numpy does. All-NaN columns give NaN.
+
+    Returns:
+        ``(len(taus), a.shape[1])``.
+    """
+    a = np.sort(np.asarray(a, dtype=float), axis=0)                       # NaN sort to the end
+    n = (~np.isnan(a)).sum(axis=0)                                        # (H,)
+    pos = np.asarray(taus, float)[:, None] * np.maximum(n - 1, 0)[None, :]  # (Q, H)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, np.maximum(n - 1, 0)[None, :])
+    cols = np.arange(a.shape[1])[None, :]
+    frac = pos - lo
+    out = a[lo, cols] * (1 - frac) + a[hi, cols] * frac
+    # numpy: where the upper neighbour is not used (frac 0) the result is the lower one exactly.
+    out = np.where(frac == 0, a[lo, cols], out)
+    return np.where(n[None, :] > 0, out, np.nan)
+
+
 def _residual_quantiles(point_fn, y: np.ndarray, o: int, horizon: int, taus, lookback: int) -> tuple[np.ndarray, np.ndarray]:
     """Daily and cumulative quantiles from a point forecast plus empirical in-sample errors.
 
@@ -87,12 +112,8 @@ def _residual_quantiles(point_fn, y: np.ndarray, o: int, horizon: int, taus, loo
         err = actual - fits
         cum_err = np.cumsum(err, axis=1)                                  # NaN propagates: partial sums dropped
         with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                qd = np.nanquantile(err, taus, axis=0).T                  # (H, Q)
-                qc = np.nanquantile(cum_err, taus, axis=0).T
+            qd = nanquantile_columns(err, taus).T                         # (H, Q)
+            qc = nanquantile_columns(cum_err, taus).T
         qd, qc = np.nan_to_num(qd), np.nan_to_num(qc)
     else:  # too little history: a degenerate (point) forecast
         qd = qc = np.zeros((horizon, len(taus)))

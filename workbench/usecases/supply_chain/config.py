@@ -112,6 +112,11 @@ class SupplyTaskArgs:
     pooled over all series) it over-shot, 97.7 % cycle service for a 95 % target at a third more
     stock, while the raw cumulative quantiles achieved 94.0 %. Worth trying with a longer
     validation period or when the raw service level misses the target by more than 2 points."""
+    calibrate_quantiles: bool = True
+    """Shift each daily quantile of the adapted models by a conformal correction measured on the
+    validation period (``backtest.quantile_shift``), so that intervals cover their nominal level
+    on the user's data. The frozen base stays as it is (zero-shot); baselines take their
+    intervals from their own in-sample errors already."""
     service_levels: list = field(default_factory=lambda: [0.8, 0.85, 0.9, 0.95, 0.98])
     """Targets for the service-versus-stock curve."""
 

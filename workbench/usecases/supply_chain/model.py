@@ -254,6 +254,10 @@ def remove_dir(path: str | Path) -> None:
 MODES = ("lora", "full", "frozen")
 
 
+CALIBRATION_WINDOWS = 50_000
+"""Validation windows (at most, drawn at random) for the conformal quantile shifts."""
+
+
 class DemandForecaster:
     """Scikit-learn-like demand forecaster: a pretrained base, adapted with LoRA (or fully, or not).
 
@@ -266,7 +270,8 @@ class DemandForecaster:
         base: A base :class:`QuantileForecaster`; ``None`` takes the cached pretrained one.
         seed: Seed of the adaptation.
 
-    Fitted attributes: ``model_``, ``history_``, ``fit_result_``, ``base_info_``, ``n_train_windows_``.
+    Fitted attributes: ``model_``, ``history_``, ``fit_result_``, ``base_info_``, ``n_train_windows_``,
+    ``quantile_shift_`` (conformal per-level shifts from the validation period, or ``None``).
     """
 
     def __init__(self, task: SupplyTaskArgs | None = None, lora=None, train=None, mode: str = "lora",
@@ -331,6 +336,7 @@ class DemandForecaster:
         self.n_train_windows_ = 0
         self.history_ = pd.DataFrame()
         self.fit_result_ = None
+        self.quantile_shift_ = None
         if self.mode == "frozen":
             self.model_ = base.eval()
             return self
@@ -370,7 +376,24 @@ class DemandForecaster:
         self.history_ = self.fit_result_.history
         self.model_ = model.eval()
         self.n_train_windows_ = int(len(tr))
+        self.quantile_shift_ = None
+        if args.calibrate_quantiles:
+            self.quantile_shift_ = self._quantile_shift(panel, train_end, val_end)
         return self
+
+    def _quantile_shift(self, panel, train_end: int, val_end: int):
+        """Conformal per-level shifts from origins whose whole horizon lies in ``[train_end, val_end)``."""
+        from workbench.usecases.supply_chain.backtest import forecast_model, quantile_shift
+        from workbench.windows import sample_origins, training_origins
+
+        args = self._args()
+        va = training_origins(panel, context=args.context_length, horizon=args.horizon, first=train_end,
+                              last=val_end, stride=1, min_history=args.min_history)
+        va = sample_origins(va, CALIBRATION_WINDOWS, seed=self.seed)
+        if len(va) == 0:
+            return None
+        fc_val = forecast_model(self.model_, panel, va, args, name="validation")
+        return [float(x) for x in quantile_shift(fc_val, panel)]
 
     # -- predict
     def _check_fitted(self) -> None:
@@ -393,11 +416,17 @@ class DemandForecaster:
         """
         from workbench.usecases.supply_chain.backtest import forecast_model
 
+        from workbench.usecases.supply_chain.backtest import shift_quantiles
+
         self._check_fitted()
         panel = self._panel(data)
         if origins is None:
             origins = np.column_stack([np.arange(len(panel)), np.full(len(panel), len(panel.dates))])
-        return forecast_model(self.model_, panel, origins, self._args(), name=self.mode)
+        fc = forecast_model(self.model_, panel, origins, self._args(), name=self.mode)
+        shift = getattr(self, "quantile_shift_", None)
+        if shift is not None and len(fc.origins):
+            fc.daily = shift_quantiles(fc.daily, fc.scale, shift)
+        return fc
 
     def evaluate(self, data) -> dict:
         """Rolling-origin backtest of this (fitted) model on the last ``test_days`` of ``data``.
@@ -424,7 +453,8 @@ class DemandForecaster:
 
         self._check_fitted()
         path = Path(path)
-        meta = {"mode": self.mode, "task": dataclasses.asdict(self._args())}
+        meta = {"mode": self.mode, "task": dataclasses.asdict(self._args()),
+                "quantile_shift": getattr(self, "quantile_shift_", None)}
         if self.mode == "lora":
             save_adapter(self.model_, path, base_model_id=base_model_id(self.base_info_)
                          if "path" in self.base_info_ and self.base_info_["path"] != "in-memory" else "in-memory",
@@ -446,6 +476,7 @@ class DemandForecaster:
         meta = json.loads(meta_path.read_text())
         task = SupplyTaskArgs(**meta["task"])
         est = cls(task=task, mode=meta["mode"], base=base)
+        est.quantile_shift_ = meta.get("quantile_shift")
         if meta["mode"] == "lora":
             b, est.base_info_ = est._base()
             est.model_ = load_adapter(clone_model(b), path).eval()
