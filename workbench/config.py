@@ -20,6 +20,7 @@ import dataclasses
 import math
 import types
 import typing
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -254,11 +255,11 @@ class TrainArgs(_Section):
     """DataLoader worker processes."""
     group_by_length: bool = True
     """Batch samples of similar length together (less padding, faster on text)."""
-    compile: bool = False
-    """Compile with ``torch.compile``, one transformer block at a time (see ``training.compile_model``).
-
-    Off by default: compiling costs tens of seconds up front, which pays off on GPU runs of a few
-    minutes and more, not on short notebook runs or on CPU."""
+    compile: bool | str = "auto"
+    """``auto``, ``true`` or ``false``: ``torch.compile`` one transformer block at a time
+    (``training.compile_model``). ``auto`` compiles on a CUDA GPU when the run has enough steps to win
+    back the compile time (about 300 steps on the 1.1B Llama benchmark), never on CPU/MPS, where compiling
+    costs more than it saves (``training_speed.decide_compile``, ``benchmarks/bench_compile.py``)."""
     logger: str = "csv"
     """``csv`` (always available), ``tensorboard`` or ``mlflow`` (when installed), or ``none``."""
     progress_bar: bool = True
@@ -289,6 +290,8 @@ class TrainArgs(_Section):
             out.append(f"early_stopping_patience: must be positive or null, got {self.early_stopping_patience}")
         if self.num_workers < 0:
             out.append(f"num_workers: must be >= 0, got {self.num_workers}")
+        if not isinstance(self.compile, bool) and self.compile != "auto":
+            out.append(f"compile: must be true, false or 'auto', got {self.compile!r}")
         return out
 
 
@@ -429,7 +432,18 @@ class RunConfig:
     def with_overrides(self, overrides: list[str] | tuple) -> "RunConfig":
         """Return a new validated config with ``section.field=value`` overrides applied."""
         task_cls = type(self.task) if dataclasses.is_dataclass(self.task) else None
-        return RunConfig.from_dict(apply_overrides(self.to_dict(), overrides), task_cls=task_cls)
+        renamed = []
+        for item in overrides or ():
+            key, sep, raw = item.partition("=")
+            section, _, name = key.strip().partition(".")
+            obj = getattr(self, section, None) if section else None
+            aliases = getattr(type(obj), "ALIASES", {}) if dataclasses.is_dataclass(obj) else {}
+            if name in aliases:  # an old setting name: the override sets the renamed field
+                warnings.warn(f"{section}.{name} is renamed to {section}.{aliases[name]}; the old name still "
+                              "works for now", FutureWarning, stacklevel=2)
+                item = f"{section}.{aliases[name]}{sep}{raw}"
+            renamed.append(item)
+        return RunConfig.from_dict(apply_overrides(self.to_dict(), renamed), task_cls=task_cls)
 
 
 def _build_section(section_cls: type, values: Any, name: str, problems: list[str]) -> Any:
@@ -441,6 +455,15 @@ def _build_section(section_cls: type, values: Any, name: str, problems: list[str
         problems.append(f"{name}: expected a mapping of fields, got {values!r}")
         return section_cls()
     names = {f.name for f in dataclasses.fields(section_cls)}
+    aliases = getattr(section_cls, "ALIASES", {})  # renamed settings still accepted: old -> new name
+    for old in [k for k in values if k in aliases]:
+        new = aliases[old]
+        if new in values:
+            problems.append(f"{name}.{old}: renamed to {name}.{new}; give only {name}.{new}")
+            continue
+        warnings.warn(f"{name}.{old} is renamed to {name}.{new}; the old name still works for now",
+                      FutureWarning, stacklevel=3)
+        values = {(new if k == old else k): v for k, v in values.items()}
     unknown = sorted(set(values) - names)
     for key in unknown:
         problems.append(f"{name}.{key}: unknown field (expected one of {', '.join(sorted(names))})")

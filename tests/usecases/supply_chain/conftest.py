@@ -10,7 +10,7 @@ from workbench.usecases.supply_chain.config import SupplyTaskArgs
 def tiny_args(**over) -> SupplyTaskArgs:
     """Settings small enough for a few seconds of CPU per fit."""
     base = dict(context_length=28, horizon=14, patch_length=7, patch_stride=7, d_model=8, num_layers=1, num_heads=2,
-                ffn_dim=16, head_hidden=16, covariate_dim=8, sim_skus=4, sim_days=150, val_days=14, test_days=28,
+                ffn_dim=16, head_hidden=16, covariate_dim=8, sim_skus=4, sim_days=150, val_periods=14, test_periods=28,
                 pretrain_epochs=1, pretrain_batch_size=128, pretrain_stride=7, window_stride=4, min_history=7,
                 baselines=["seasonal_naive", "ets"], service_levels=[0.8, 0.95], full_finetune=False)
     base.update(over)

@@ -19,10 +19,10 @@ def test_defaults_are_valid():
 
 
 def test_all_problems_are_listed_at_once():
-    bad = SupplyTaskArgs(horizon=7, quantiles=[0.9, 0.1], val_days=3, baselines=["prophet"], target_region="Süd")
+    bad = SupplyTaskArgs(horizon=7, quantiles=[0.9, 0.1], val_periods=3, baselines=["prophet"], target_region="Süd")
     problems = bad.problems()
     text = "\n".join(problems)
-    for field in ("task.horizon", "task.quantiles", "task.val_days", "task.baselines", "task.target_region"):
+    for field in ("task.horizon", "task.quantiles", "task.val_periods", "task.baselines", "task.target_region"):
         assert field in text, field
     with pytest.raises(ConfigError):
         RunConfig.from_dict({"task": {"service_level": 0.999}}, task_cls=SupplyTaskArgs)
@@ -32,3 +32,20 @@ def test_all_problems_are_listed_at_once():
 def test_shipped_configs_load(name):
     cfg = RunConfig.from_yaml(ROOT / "configs" / "supply_chain" / name, task_cls=SupplyTaskArgs)
     assert cfg.run.usecase == "supply_chain" and isinstance(cfg.task, SupplyTaskArgs)
+
+
+def test_old_day_names_are_accepted_with_a_note_and_not_twice():
+    import warnings
+
+    from workbench.usecases.supply_chain import default_config
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cfg = default_config(smoke=True).with_overrides(["task.val_days=21", "task.test_days=35"])
+    assert (cfg.task.val_periods, cfg.task.test_periods) == (21, 35)
+    assert any("renamed to task.val_periods" in str(w.message) for w in caught)
+    # A YAML file that gives both names is ambiguous: refused, naming both.
+    with pytest.raises(ConfigError, match="give only task.test_periods"):
+        RunConfig.from_dict({"task": {"test_days": 35, "test_periods": 35}}, task_cls=SupplyTaskArgs)
+    with pytest.warns(FutureWarning, match="task.val_days is renamed"):
+        assert RunConfig.from_dict({"task": {"val_days": 28}}, task_cls=SupplyTaskArgs).task.val_periods == 28

@@ -162,7 +162,7 @@ def test_monthly_data_is_accepted_and_backtested(freq):
     assert out.attrs["freq"] == freq and (out["holiday"] == 0).all()
     panel = DemandPanel.from_frame(out)
     assert len(panel.dates) == 48 and panel.dates[1] == dates[1]
-    task = SupplyTaskArgs(horizon=4, lead_time=1, review_period=1, test_days=6, val_days=3, min_history=12)
+    task = SupplyTaskArgs(horizon=4, lead_time=1, review_period=1, test_periods=6, val_periods=3, min_history=12)
     split = Split.from_args(len(panel.dates), task)
     fc = forecast_baseline(SeasonalNaive(task.quantiles, task.horizon), panel, split.test_origins(panel, task), split)
     frame = fc.frame(panel)

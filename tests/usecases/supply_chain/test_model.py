@@ -94,12 +94,12 @@ def test_full_and_frozen_modes(tiny_task, tiny_base, tiny_demand, tmp_path):
 
 
 def test_base_cache_key_follows_the_split_settings(tiny_task):
-    """Issue 12: pretraining stops test_days + val_days before the end, so both belong in the key."""
+    """Issue 12: pretraining stops test_periods + val_periods before the end, so both belong in the key."""
     import dataclasses
 
     from workbench.usecases.supply_chain.model import _base_key
 
     key = _base_key(tiny_task)
-    assert _base_key(dataclasses.replace(tiny_task, test_days=tiny_task.test_days + 7)) != key
-    assert _base_key(dataclasses.replace(tiny_task, val_days=tiny_task.val_days + 7)) != key
+    assert _base_key(dataclasses.replace(tiny_task, test_periods=tiny_task.test_periods + 7)) != key
+    assert _base_key(dataclasses.replace(tiny_task, val_periods=tiny_task.val_periods + 7)) != key
     assert _base_key(dataclasses.replace(tiny_task, service_level=0.9)) == key   # not a pretraining setting

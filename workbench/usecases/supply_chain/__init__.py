@@ -51,7 +51,7 @@ def default_config(smoke: bool = False) -> RunConfig:
             LightGBM 0.216, frozen base 0.239).
     """
     if smoke:
-        task = SupplyTaskArgs(context_length=56, horizon=14, val_days=14, test_days=28, sim_skus=8, sim_days=280,
+        task = SupplyTaskArgs(context_length=56, horizon=14, val_periods=14, test_periods=28, sim_skus=8, sim_days=280,
                               pretrain_epochs=3, pretrain_stride=7, window_stride=3, d_model=16, ffn_dim=32,
                               head_hidden=32, covariate_dim=16, full_finetune=True,
                               baselines=["seasonal_naive", "ets"], service_levels=[0.8, 0.9, 0.95, 0.98])
@@ -201,7 +201,8 @@ def register_cli(subparsers) -> None:
                      help="backtest the simulator's set instead of a file: 'default' (region Ost) or 'm5' "
                           "(the M5 shape: 30,490 series x 1,941 days; fewer with --set task.target_skus=N, "
                           "10 series per SKU)")
-    p.add_argument("--format", choices=["long", "wide"], help="layout (default: detected)")
+    p.add_argument("--format", choices=["long", "wide", "transactions"],
+                   help="layout (default: detected; transactions = invoice lines in the UCI Online Retail layout)")
     p.add_argument("--column", action="append", default=[], metavar="THEIRS=OURS",
                    help="rename a column, e.g. --column datum=ds --column menge=y")
     p.set_defaults(func=_cmd_backtest)

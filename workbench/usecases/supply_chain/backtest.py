@@ -44,13 +44,13 @@ class Split:
 
     @classmethod
     def from_args(cls, T: int, args) -> "Split":
-        """Split the last ``test_days`` for testing and the ``val_days`` before for validation."""
-        val_end = T - args.test_days
-        train_end = val_end - args.val_days
+        """Split the last ``test_periods`` for testing and the ``val_periods`` before for validation."""
+        val_end = T - args.test_periods
+        train_end = val_end - args.val_periods
         if train_end < args.min_history + args.horizon:
             # Periods, not days: on weekly or monthly data every setting counts the data's periods.
-            raise ValueError(f"history of {T} periods is too short: need at least test_days ({args.test_days}) + "
-                             f"val_days ({args.val_days}) + horizon ({args.horizon}) + min_history "
+            raise ValueError(f"history of {T} periods is too short: need at least test_periods ({args.test_periods}) + "
+                             f"val_periods ({args.val_periods}) + horizon ({args.horizon}) + min_history "
                              f"({args.min_history}) periods (days on daily data, weeks on weekly, months on "
                              "monthly data)")
         return cls(train_end, val_end, T)
@@ -368,7 +368,7 @@ def inventory_reliability(n_origins: int, cycles: int) -> tuple[bool, str]:
     """
     if cycles == 0:
         return False, (f"withheld: {n_origins} review origin(s) give no complete replenishment cycle; "
-                       "lengthen the test period (test_days) to at least 3 review periods")
+                       "lengthen the test period (test_periods) to at least 3 review periods")
     if n_origins < MIN_ORIGINS:
         return False, (f"withheld: only {n_origins} review origin(s) (at least {MIN_ORIGINS} needed); the "
                        "figures would mostly show the starting stock, not the policy")

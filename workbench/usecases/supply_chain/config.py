@@ -13,26 +13,35 @@ or build it in Python (notebooks). ``problems(prefix)`` lists every invalid fiel
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 @dataclass
 class SupplyTaskArgs:
-    """Forecast, backtest, inventory and simulation settings."""
+    """Forecast, backtest, inventory and simulation settings.
+
+    Every length counts **periods** of the data: days on daily data, weeks on weekly data, months
+    on monthly data (the defaults are for daily data). Only the simulator's ``sim_days`` are days.
+    """
+
+    ALIASES: ClassVar[dict[str, str]] = {"val_days": "val_periods", "test_days": "test_periods"}
+    """Old setting names still accepted (with a deprecation note): they counted periods, not days."""
 
     # --- forecast shape
     context_length: int = 112
-    """Days of history the model sees (16 weeks)."""
+    """Periods of history the model sees (112 days = 16 weeks on daily data)."""
     horizon: int = 28
-    """Days forecast from each origin (4 weeks); must cover lead_time + review_period."""
+    """Periods forecast from each origin (28 days on daily data); must cover lead_time + review_period."""
     quantiles: list = field(default_factory=lambda: [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98])
     """Quantile levels forecast (ascending, must include 0.5 and should bracket the service levels)."""
     season_length: int = 7
-    """Season of the seasonal-naive baseline and the ETS model (7 = weekly for daily data)."""
+    """Season in periods of the seasonal-naive baseline and the ETS model (7 for daily data with a
+    weekly cycle, 52 for weekly data with a yearly one, 12 for monthly)."""
     # --- backbone and head
     patch_length: int = 14
-    """PatchTST patch length in days (two weeks per token)."""
+    """PatchTST patch length in periods (two weeks per token on daily data)."""
     patch_stride: int = 14
-    """PatchTST patch stride in days (= patch_length: non-overlapping patches, half the cost of
+    """PatchTST patch stride in periods (= patch_length: non-overlapping patches, half the cost of
     stride 7 on CPU, measured 0.7 s vs 3.1 s per 256-window step on a shared 2-core machine)."""
     d_model: int = 32
     """PatchTST hidden size."""
@@ -80,13 +89,13 @@ class SupplyTaskArgs:
     ``window_stride`` 1: a sample keeps one epoch at a bounded cost while windows stay lazy."""
     # --- adaptation and backtest
     window_stride: int = 1
-    """Days between training origins when adapting (1 = every day)."""
+    """Periods between training origins when adapting (1 = every period)."""
     min_history: int = 14
-    """Minimum observed days before an origin (shorter series are reported, not forecast)."""
-    val_days: int = 42
-    """Days before the test period used for validation (>= horizon)."""
-    test_days: int = 91
-    """Days at the end held out for the rolling-origin backtest (>= horizon)."""
+    """Minimum observed periods before an origin (shorter series are reported, not forecast)."""
+    val_periods: int = 42
+    """Periods before the test period used for validation (>= horizon; formerly ``val_days``)."""
+    test_periods: int = 91
+    """Periods at the end held out for the rolling-origin backtest (>= horizon; formerly ``test_days``)."""
     full_finetune: bool = True
     """Also fine-tune all weights of a copy of the base, for comparison with LoRA."""
     baselines: list = field(default_factory=lambda: ["seasonal_naive", "ets", "lightgbm"])
@@ -97,9 +106,9 @@ class SupplyTaskArgs:
     service_level: float = 0.95
     """Target cycle service level of the (R, S) policy."""
     lead_time: int = 3
-    """Replenishment lead time in days."""
+    """Replenishment lead time in periods."""
     review_period: int = 7
-    """Days between orders."""
+    """Periods between orders."""
     holding_rate: float = 0.25
     """Holding cost per year as a share of the unit price."""
     shortage_rate: float = 0.5
@@ -147,19 +156,19 @@ class SupplyTaskArgs:
         if self.lead_time + self.review_period > self.horizon:
             p.append(f"{prefix}.horizon: must cover lead_time + review_period = "
                      f"{self.lead_time + self.review_period} days, got {self.horizon}")
-        if self.val_days < self.horizon:
-            p.append(f"{prefix}.val_days: must be >= horizon ({self.horizon}), got {self.val_days}")
-        if self.test_days < self.horizon:
-            p.append(f"{prefix}.test_days: must be >= horizon ({self.horizon}), got {self.test_days}")
+        if self.val_periods < self.horizon:
+            p.append(f"{prefix}.val_periods: must be >= horizon ({self.horizon}), got {self.val_periods}")
+        if self.test_periods < self.horizon:
+            p.append(f"{prefix}.test_periods: must be >= horizon ({self.horizon}), got {self.test_periods}")
         if self.sim_preset not in ("default", "m5"):
             p.append(f"{prefix}.sim_preset: must be 'default' or 'm5', got {self.sim_preset!r}")
         if self.target_skus is not None and int(self.target_skus) < 1:
             p.append(f"{prefix}.target_skus: must be >= 1 or null, got {self.target_skus}")
         if self.max_train_windows is not None and int(self.max_train_windows) < 1:
             p.append(f"{prefix}.max_train_windows: must be >= 1 or null, got {self.max_train_windows}")
-        if self.sim_days < self.context_length + self.horizon + self.val_days + self.test_days:
-            p.append(f"{prefix}.sim_days: must be >= context_length + horizon + val_days + test_days "
-                     f"({self.context_length + self.horizon + self.val_days + self.test_days}), got {self.sim_days}")
+        if self.sim_days < self.context_length + self.horizon + self.val_periods + self.test_periods:
+            p.append(f"{prefix}.sim_days: must be >= context_length + horizon + val_periods + test_periods "
+                     f"({self.context_length + self.horizon + self.val_periods + self.test_periods}), got {self.sim_days}")
         bad = [b for b in self.baselines if b not in ("seasonal_naive", "ets", "lightgbm")]
         if bad:
             p.append(f"{prefix}.baselines: unknown {bad}; expected seasonal_naive, ets, lightgbm")

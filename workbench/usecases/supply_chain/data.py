@@ -133,7 +133,8 @@ def wide_to_long(df: pd.DataFrame, *, start: str = M5_START, source: str = "<fra
     return long[["unique_id", "ds", "y", *keep]]
 
 
-def validate_demand(df: pd.DataFrame, *, source: str = "<frame>", extra_static: tuple[str, ...] = ()) -> pd.DataFrame:
+def validate_demand(df: pd.DataFrame, *, source: str = "<frame>", extra_static: tuple[str, ...] = (),
+                    allow_gaps: bool = False) -> pd.DataFrame:
     """Check a long demand table and return a clean copy with all covariates present.
 
     Checks (all problems are collected before raising): required and unknown columns, dates
@@ -144,6 +145,8 @@ def validate_demand(df: pd.DataFrame, *, source: str = "<frame>", extra_static: 
         df: Long table (see the module docstring).
         source: File name for error messages.
         extra_static: Further static columns to accept beyond :data:`STATIC_COLUMNS`.
+        allow_gaps: Accept missing periods inside a series (days the business was closed); they
+            become missing values in the panel. Off by default: a gap in a sales file is usually an error.
 
     Returns:
         A copy sorted by ``unique_id, ds`` with ``y`` as float, ``promo``/``holiday`` as int8
@@ -205,7 +208,7 @@ def validate_demand(df: pd.DataFrame, *, source: str = "<frame>", extra_static: 
         raise DemandDataError(source, problems)
 
     out = out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
-    freq, freq_problems = _check_frequency(out)
+    freq, freq_problems = _check_frequency(out, allow_gaps=allow_gaps)
     if freq_problems:
         raise DemandDataError(source, freq_problems)
     out = _fill_covariates(out, freq)
@@ -230,8 +233,11 @@ def _check_covariates(df: pd.DataFrame) -> list[str]:
     return problems
 
 
-def _check_frequency(df: pd.DataFrame) -> tuple[str, list[str]]:
-    """Infer the one frequency of all series (daily, weekly or monthly) and report gaps and mixtures."""
+def _check_frequency(df: pd.DataFrame, *, allow_gaps: bool = False) -> tuple[str, list[str]]:
+    """Infer the one frequency of all series (daily, weekly or monthly) and report gaps and mixtures.
+
+    ``allow_gaps``: missing periods are days the business was closed (transaction exports), kept
+    as missing values in the panel instead of being refused."""
     monthly = _monthly_frequency(df)
     if monthly is not None:
         return monthly
@@ -258,7 +264,7 @@ def _check_frequency(df: pd.DataFrame) -> tuple[str, list[str]]:
         problems.append(f"mixed frequencies within series {df['unique_id'].iloc[rows[0]]!r}: steps of "
                         f"{step.iloc[rows[0]]:g} days at rows {_rows(rows)}; expected every {days:g} day(s)")
     gap = step.notna() & (step > days) & (step % days == 0)
-    if gap.any():
+    if gap.any() and not allow_gaps:
         rows = np.flatnonzero(gap.to_numpy())
         r = rows[0]
         problems.append(f"gaps: {len(rows)} missing stretch(es), first in series {df['unique_id'].iloc[r]!r} before "
@@ -346,12 +352,79 @@ def read_demand(path: str | Path, *, format: str | None = None, columns: dict[st
             raise DemandDataError(source, [f"columns mapping names {unknown}, which are not in the file "
                                            f"(file has {list(map(str, df.columns))[:12]})"])
         df = df.rename(columns=columns)
-    if format not in (None, "long", "wide"):
-        raise DemandDataError(source, [f"format {format!r} is unknown; expected 'long' or 'wide'"])
+    if format not in (None, "long", "wide", "transactions"):
+        raise DemandDataError(source, [f"format {format!r} is unknown; expected 'long', 'wide' or 'transactions'"])
     is_wide = any(re.fullmatch(r"d_\d+|\d{4}-\d{2}-\d{2}", str(c)) for c in df.columns)
-    if format == "wide" or (format is None and is_wide):
+    if format == "transactions" or (format is None and set(TRANSACTION_COLUMNS) <= set(map(str, df.columns))):
+        df = transactions_to_long(df, source=source)
+        # Days the shop sold nothing at all are closed days: missing, not zero demand.
+        return validate_demand(df, source=source, extra_static=extra_static, allow_gaps=True)
+    elif format == "wide" or (format is None and is_wide):
         df = wide_to_long(df, start=start, source=source)
     return validate_demand(df, source=source, extra_static=extra_static)
+
+
+TRANSACTION_COLUMNS = ("InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice")
+"""Columns of a transaction export in the UCI Online Retail layout (one line per invoice line)."""
+
+
+def transactions_to_long(df: pd.DataFrame, *, source: str = "<frame>") -> pd.DataFrame:
+    """Daily demand per stock code from invoice lines (UCI Online Retail layout).
+
+    Demand is what customers bought: sales lines only (quantity > 0, unit price > 0, an invoice
+    number not starting with ``C``, and a stock code starting with five digits, which leaves out
+    postage, manual entries, bank charges and similar non-product codes). Cancellations and
+    returns are counted apart (``attrs["cancelled_lines"]``), not subtracted: a return is not
+    negative demand on its day. A code's series runs from its first sale to the last day of the
+    file, with 0 on trading days without a sale; days on which the shop sold nothing at all
+    (Saturdays, the Christmas break) get no row, so they count as missing, not as zero demand.
+    The price is the quantity-weighted mean unit price of the day, carried forward on days
+    without sales.
+
+    Raises:
+        DemandDataError: Columns missing, or quantities/prices/dates that do not parse (naming rows).
+    """
+    missing = [c for c in TRANSACTION_COLUMNS if c not in df.columns]
+    if missing:
+        raise DemandDataError(source, [f"transactions need the columns {list(TRANSACTION_COLUMNS)}; missing {missing}"])
+    problems = []
+    qty = pd.to_numeric(df["Quantity"], errors="coerce")
+    price = pd.to_numeric(df["UnitPrice"], errors="coerce")
+    when = pd.to_datetime(df["InvoiceDate"], errors="coerce")
+    for name, col in (("Quantity", qty), ("UnitPrice", price), ("InvoiceDate", when)):
+        bad = col.isna() & df[name].notna()
+        if bad.any():
+            problems.append(f"column {name!r}: {int(bad.sum())} value(s) do not parse, first at rows "
+                            f"{_rows(np.flatnonzero(bad.to_numpy()))} (expected "
+                            f"{'a date like 2011-12-09 12:50:00' if name == 'InvoiceDate' else 'a number'})")
+    if problems:
+        raise DemandDataError(source, problems)
+    invoice = df["InvoiceNo"].astype(str)
+    code = df["StockCode"].astype(str).str.strip()
+    cancelled = invoice.str.startswith("C") | (qty < 0)
+    sale = ~cancelled & (qty > 0) & (price > 0) & code.str.match(r"^\d{5}")
+    if not sale.any():
+        raise DemandDataError(source, ["no sales lines (positive quantity, positive price, a stock code starting "
+                                       "with five digits, an invoice number not starting with 'C')"])
+    lines = pd.DataFrame({"unique_id": code[sale], "ds": when[sale].dt.normalize(), "y": qty[sale].astype(float),
+                          "value": (qty * price)[sale]})
+    daily = lines.groupby(["unique_id", "ds"], sort=True).agg(y=("y", "sum"), value=("value", "sum")).reset_index()
+    daily["price"] = daily["value"] / daily["y"]
+    trading = pd.DatetimeIndex(sorted(daily["ds"].unique()))
+    first = daily.groupby("unique_id")["ds"].min()
+    # Every trading day from each code's first sale on (vectorised: one row per code and trading day).
+    start_pos = trading.get_indexer(first.to_numpy())
+    counts = len(trading) - start_pos
+    ids = np.repeat(first.index.to_numpy(), counts)
+    pos = np.concatenate([np.arange(p, len(trading)) for p in start_pos])
+    grid = pd.DataFrame({"unique_id": ids, "ds": trading[pos]})
+    out = grid.merge(daily[["unique_id", "ds", "y", "price"]], on=["unique_id", "ds"], how="left")
+    out["y"] = out["y"].fillna(0.0)
+    out["price"] = out.groupby("unique_id", sort=False)["price"].ffill()
+    out = out.reset_index(drop=True)
+    out.attrs["cancelled_lines"] = int(cancelled.sum())
+    out.attrs["non_product_lines"] = int((~cancelled & ~code.str.match(r"^\d{5}")).sum())
+    return out
 
 
 def static_table(df: pd.DataFrame) -> pd.DataFrame:

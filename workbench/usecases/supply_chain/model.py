@@ -127,8 +127,8 @@ def _base_key(args: SupplyTaskArgs) -> str:
     fields = arch_config(args) | {k: getattr(args, k) for k in (
         "pretrain_epochs", "pretrain_lr", "pretrain_batch_size", "pretrain_stride", "sim_skus", "sim_days",
         "sim_seed", "source_regions", "min_history",
-        # Pretraining stops test_days + val_days before the end of the simulation: part of the key.
-        "test_days", "val_days")}
+        # Pretraining stops test_periods + val_periods before the end of the simulation: part of the key.
+        "test_periods", "val_periods")}
     fields["version"] = BASE_VERSION
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -198,11 +198,11 @@ def pretrained_base(args: SupplyTaskArgs, *, force: bool = False, progress_bar: 
     T = len(panel.dates)
     # Pretrain on the same history span an adapter would train on (the last val+test days of the
     # simulation are kept for the base's own validation and never used for training).
-    train_end = T - args.test_days - args.val_days
+    train_end = T - args.test_periods - args.val_periods
     tr = training_origins(panel, context=args.context_length, horizon=args.horizon, first=0, last=train_end,
                           stride=args.pretrain_stride, min_history=args.min_history)
     va = training_origins(panel, context=args.context_length, horizon=args.horizon, first=train_end,
-                          last=T - args.test_days, stride=7, min_history=args.min_history)
+                          last=T - args.test_periods, stride=7, min_history=args.min_history)
     torch.manual_seed(args.sim_seed)
     model = QuantileForecaster(arch_config(args))
     task = QuantileTask(args.quantiles)
@@ -311,7 +311,7 @@ class DemandForecaster:
 
         Args:
             data: Long demand table (validated or not) or a ``DemandPanel``.
-            train_end: Day index where training targets end (default ``val_end - task.val_days``).
+            train_end: Day index where training targets end (default ``val_end - task.val_periods``).
             val_end: Day index where validation targets end (default: the last day).
             run_dir: Where checkpoints and ``metrics.csv`` go (default: a temporary directory).
 
@@ -332,7 +332,7 @@ class DemandForecaster:
         base, self.base_info_ = self._base()
         T = len(panel.dates)
         val_end = T if val_end is None else val_end
-        train_end = val_end - args.val_days if train_end is None else train_end
+        train_end = val_end - args.val_periods if train_end is None else train_end
         self.n_train_windows_ = 0
         self.history_ = pd.DataFrame()
         self.fit_result_ = None
@@ -429,7 +429,7 @@ class DemandForecaster:
         return fc
 
     def evaluate(self, data) -> dict:
-        """Rolling-origin backtest of this (fitted) model on the last ``test_days`` of ``data``.
+        """Rolling-origin backtest of this (fitted) model on the last ``test_periods`` of ``data``.
 
         Returns:
             ``{"accuracy": summary, "inventory": portfolio figures at the target service level}``.
@@ -474,7 +474,7 @@ class DemandForecaster:
         if not meta_path.is_file():
             raise FileNotFoundError(f"{path} is not a saved supply-chain forecaster (no supply_forecaster.json)")
         meta = json.loads(meta_path.read_text())
-        task = SupplyTaskArgs(**meta["task"])
+        task = SupplyTaskArgs(**{SupplyTaskArgs.ALIASES.get(k, k): v for k, v in meta["task"].items()})
         est = cls(task=task, mode=meta["mode"], base=base)
         est.quantile_shift_ = meta.get("quantile_shift")
         if meta["mode"] == "lora":
