@@ -115,6 +115,22 @@ def _summary(result: dict) -> dict:
     return out
 
 
+COVARIATES_HELP = """\
+columns of a long file (one row per series and period):
+  unique_id, ds, y            required (y: demand >= 0, 0 for no demand)
+  promo, price, holiday       known future covariates (0/1, > 0, 0/1); missing ones are filled
+  event_name_1, event_type_1, event_name_2, event_type_2
+                              M5 events: any named event marks the holiday channel
+  snap, snap_CA, snap_TX ...  SNAP days (per state_id): mark the promotion channel
+  dc, state, region, family, sku, item_id, dept_id, cat_id, store_id, state_id, ...
+                              static columns (segments in the report; state: German holidays)
+wide files (M5: id, item_id, ..., d_1, d_2, ...) take --calendar and --prices for the covariates;
+transaction files (UCI Online Retail: InvoiceNo, StockCode, Quantity, InvoiceDate, UnitPrice)
+are summed per stock code and day. All lengths (--set task.horizon=..., task.test_periods=...)
+count the data's periods: days, weeks or months.
+"""
+
+
 def _cmd_pretrain(args: argparse.Namespace) -> int:
     from workbench.usecases.supply_chain.model import pretrained_base
 
@@ -140,6 +156,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             over.append(f"data.format={args.format}")
         if not args.name:
             over.append(f"run.name={json.dumps('supply-' + Path(args.file).stem)}")
+    for flag, field_name in (("calendar", "calendar"), ("prices", "prices"), ("leading_zeros", "leading_zeros")):
+        if getattr(args, flag, None):
+            over.append(f"task.{field_name}={json.dumps(str(getattr(args, flag)))}")
     cfg = cfg.with_overrides(over)
     if args.column:
         mapping = {}
@@ -193,7 +212,11 @@ def register_cli(subparsers) -> None:
     common(p)
     p.add_argument("--force", action="store_true", help="retrain even if cached")
     p.set_defaults(func=_cmd_pretrain)
-    p = sub.add_parser("backtest", help="backtest a demand file: adapter vs frozen base vs baselines (JSON last line)")
+    p = sub.add_parser(
+        "backtest", help="backtest a demand file: adapter vs frozen base vs baselines (JSON last line)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Backtest a demand file: adapter vs frozen base vs baselines, then inventory.",
+        epilog=COVARIATES_HELP)
     common(p)
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--file", help="CSV or Parquet, long (unique_id, ds, y, ...) or wide (d_1, d_2, ...)")
@@ -205,6 +228,10 @@ def register_cli(subparsers) -> None:
                    help="layout (default: detected; transactions = invoice lines in the UCI Online Retail layout)")
     p.add_argument("--column", action="append", default=[], metavar="THEIRS=OURS",
                    help="rename a column, e.g. --column datum=ds --column menge=y")
+    p.add_argument("--calendar", metavar="FILE", help="M5-style calendar (date or d, event_*, snap_*, wm_yr_wk)")
+    p.add_argument("--prices", metavar="FILE", help="M5-style prices (store_id, item_id, wm_yr_wk, sell_price)")
+    p.add_argument("--leading-zeros", choices=["demand", "missing"],
+                   help="zeros before a series' first sale: real zero demand (default) or not listed yet")
     p.set_defaults(func=_cmd_backtest)
     p = sub.add_parser("simulate", help="write simulated demand (long format) to CSV or Parquet")
     p.add_argument("--out", required=True, help="output file (.csv or .parquet)")

@@ -76,6 +76,14 @@ class SupplyTaskArgs:
     """Regions the base model is pretrained on."""
     target_region: str = "Ost"
     """Region the adapter is trained for (simulated data; ignored for a user's file)."""
+    calendar: str | None = None
+    """M5-style calendar file joined by day (events -> holiday channel, ``snap_*`` -> promotion
+    channel, ``wm_yr_wk`` for prices); ``None``: covariates come from the demand file only."""
+    prices: str | None = None
+    """M5-style weekly price file (``store_id, item_id, wm_yr_wk, sell_price``) joined as ``price``."""
+    leading_zeros: str = "demand"
+    """``demand``: zeros before a series' first sale are zero demand; ``missing``: the item was not
+    listed yet, so those periods are dropped (M5 wide files list every item from day 1)."""
     sim_preset: str = "default"
     """Shape of the simulated target set when no file is given: ``default`` (``target_region``,
     ``sim_skus`` SKUs, ``sim_days`` days) or ``m5`` (the M5 competition's shape: 10 DCs in five
@@ -160,6 +168,8 @@ class SupplyTaskArgs:
             p.append(f"{prefix}.val_periods: must be >= horizon ({self.horizon}), got {self.val_periods}")
         if self.test_periods < self.horizon:
             p.append(f"{prefix}.test_periods: must be >= horizon ({self.horizon}), got {self.test_periods}")
+        if self.leading_zeros not in ("demand", "missing"):
+            p.append(f"{prefix}.leading_zeros: must be 'demand' or 'missing', got {self.leading_zeros!r}")
         if self.sim_preset not in ("default", "m5"):
             p.append(f"{prefix}.sim_preset: must be 'default' or 'm5', got {self.sim_preset!r}")
         if self.target_skus is not None and int(self.target_skus) < 1:

@@ -18,6 +18,14 @@ Usage::
     df = read_demand("sales_train_validation.csv", format="wide")      # M5 layout, d_1 = 2011-01-29
     df = read_demand("export.csv", columns={"artikel": "unique_id", "datum": "ds", "menge": "y"})
 
+Known demand drivers in the M5 layout are folded into the two known-in-advance channels the
+models read: **events** (``event_name_1``, ``event_type_1``, ``event_name_2``, ``event_type_2``:
+any named event that day) mark the ``holiday`` channel (days with unusual demand, known ahead),
+and **SNAP** days (``snap``, or ``snap_CA``/``snap_TX``/... picked by the series' ``state_id``)
+mark the ``promo`` channel (days of extra buying power, known ahead). M5's separate calendar and
+price files join with ``calendar=`` and ``prices=`` (:func:`join_calendar`, :func:`join_prices`);
+``leading_zeros="missing"`` treats the zeros before a series' first sale as "not yet listed".
+
 Every check raises :class:`DemandDataError` (a ``ValueError``) that lists all problems found,
 each naming the file, the column, the first offending rows and the expected form.
 """
@@ -42,6 +50,8 @@ STATIC_COLUMNS = (
 # German federal-state codes accepted by holidays.Germany(subdiv=...).
 GERMAN_STATES = ("BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL", "SN", "ST", "TH")
 M5_START = "2011-01-29"  # d_1 in the M5 competition files (Makridakis et al. 2022)
+EVENT_COLUMNS = ("event_name_1", "event_type_1", "event_name_2", "event_type_2")
+SNAP_COLUMN = re.compile(r"snap(_[A-Za-z]{2})?")
 SUPPORTED_FREQS = {1: "D", 7: "W"}  # plus calendar months ("MS"/"ME"), detected in _check_frequency
 _MAX_LISTED = 5
 
@@ -160,6 +170,8 @@ def validate_demand(df: pd.DataFrame, *, source: str = "<frame>", extra_static: 
     if missing:
         problems.append(f"missing required column(s) {missing}; expected columns unique_id, ds, y "
                         f"(rename yours with columns={{'your_name': 'y', ...}})")
+    df, driver_problems = _fold_drivers(df, source)
+    problems += driver_problems
     allowed = set(REQUIRED) | set(COVARIATES) | set(STATIC_COLUMNS) | set(extra_static)
     unknown = [str(c) for c in df.columns if c not in allowed]
     if unknown:
@@ -325,7 +337,8 @@ def _fill_covariates(df: pd.DataFrame, freq: str) -> pd.DataFrame:
 
 def read_demand(path: str | Path, *, format: str | None = None, columns: dict[str, str] | None = None,
                 start: str = M5_START, extra_static: tuple[str, ...] = (),
-                table_options: dict | None = None) -> pd.DataFrame:
+                table_options: dict | None = None, calendar: str | Path | None = None,
+                prices: str | Path | None = None, leading_zeros: str = "demand") -> pd.DataFrame:
     """Read, convert and check a user's demand file.
 
     Args:
@@ -336,6 +349,12 @@ def read_demand(path: str | Path, *, format: str | None = None, columns: dict[st
         extra_static: Further static columns to accept.
         table_options: How to read a CSV (``sep``, ``decimal``, ``date_format``, ``encoding``;
             ``workbench.tabular.table_options(config.data)``); ``None`` detects them.
+        calendar: M5-style calendar file (``date`` or ``d``, events, ``snap_*``, ``wm_yr_wk``) to join by day.
+        prices: M5-style price file (``store_id, item_id, wm_yr_wk, sell_price``) to join by store,
+            item and week (needs ``calendar`` for ``wm_yr_wk`` unless the data has it).
+        leading_zeros: ``"demand"`` (zeros before a series' first sale are real zero demand) or
+            ``"missing"`` (the item was not listed yet: those periods are dropped, so they count as
+            missing, not as zero demand).
 
     Returns:
         The validated long table (see :func:`validate_demand`).
@@ -361,7 +380,125 @@ def read_demand(path: str | Path, *, format: str | None = None, columns: dict[st
         return validate_demand(df, source=source, extra_static=extra_static, allow_gaps=True)
     elif format == "wide" or (format is None and is_wide):
         df = wide_to_long(df, start=start, source=source)
+    if calendar is not None:
+        df = join_calendar(df, calendar, start=start, source=source)
+    if prices is not None:
+        df = join_prices(df, prices, source=source)
+    if leading_zeros not in ("demand", "missing"):
+        raise DemandDataError(source, [f"leading_zeros {leading_zeros!r} is unknown; expected 'demand' or 'missing'"])
+    if leading_zeros == "missing":
+        df = drop_leading_zeros(df)
     return validate_demand(df, source=source, extra_static=extra_static)
+
+
+def drop_leading_zeros(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop each series' rows before its first non-zero demand (pre-launch periods become missing)."""
+    y = pd.to_numeric(df["y"], errors="coerce").fillna(0)
+    started = (y > 0).groupby(df["unique_id"], sort=False).cummax()
+    out = df[started.to_numpy()].reset_index(drop=True)
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def join_calendar(df: pd.DataFrame, calendar: str | Path, *, start: str = M5_START,
+                  source: str = "<frame>") -> pd.DataFrame:
+    """Join an M5-style calendar file by day: events, ``snap_*`` and ``wm_yr_wk`` columns.
+
+    The calendar needs a ``date`` column (or M5's ``d`` = ``d_1, d_2, ...`` counted from ``start``).
+    Only the columns the workbench uses are joined (events, SNAP flags, ``wm_yr_wk`` for prices).
+    """
+    cal = read_table(calendar)
+    where = str(calendar)
+    if "date" in cal.columns:
+        cal["ds"] = pd.to_datetime(cal["date"], errors="coerce")
+    elif "d" in cal.columns:
+        cal["ds"] = pd.Timestamp(start) + pd.to_timedelta(cal["d"].astype(str).str.slice(2).astype(int) - 1, unit="D")
+    else:
+        raise DemandDataError(where, ["calendar: needs a 'date' column (or M5's 'd' column: d_1, d_2, ...)"])
+    bad = np.flatnonzero(cal["ds"].isna().to_numpy())
+    if len(bad):
+        raise DemandDataError(where, [f"calendar column 'date': {len(bad)} value(s) are not dates, rows {_rows(bad)}"])
+    use = [c for c in cal.columns if c in EVENT_COLUMNS or SNAP_COLUMN.fullmatch(str(c)) or c == "wm_yr_wk"]
+    if not use:
+        raise DemandDataError(where, [f"calendar: none of the columns it is joined for ({list(EVENT_COLUMNS)}, "
+                                      "snap_XX, wm_yr_wk) are in the file"])
+    dup = np.flatnonzero(cal["ds"].duplicated().to_numpy())
+    if len(dup):
+        raise DemandDataError(where, [f"calendar: {len(dup)} repeated date(s), rows {_rows(dup)}; expected one row per day"])
+    out = df.drop(columns=[c for c in use if c in df.columns]).merge(cal[["ds", *use]], on="ds", how="left")
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def join_prices(df: pd.DataFrame, prices: str | Path, *, source: str = "<frame>") -> pd.DataFrame:
+    """Join an M5-style weekly price file (``store_id, item_id, wm_yr_wk, sell_price``) as ``price``.
+
+    Weeks without a price (before an item is listed) take the series' nearest known price, so
+    the price ratio the models read stays defined; such periods usually carry no demand anyway.
+    """
+    pr = read_table(prices)
+    where = str(prices)
+    need = ["store_id", "item_id", "wm_yr_wk", "sell_price"]
+    missing = [c for c in need if c not in pr.columns]
+    if missing:
+        raise DemandDataError(where, [f"prices: missing column(s) {missing}; expected {need}"])
+    missing = [c for c in ("store_id", "item_id", "wm_yr_wk") if c not in df.columns]
+    if missing:
+        raise DemandDataError(source, [f"joining prices needs the column(s) {missing} in the demand data "
+                                       "(give calendar= for wm_yr_wk; M5 wide files have store_id and item_id)"])
+    out = df.drop(columns=["price"], errors="ignore").merge(
+        pr[need].rename(columns={"sell_price": "price"}), on=["store_id", "item_id", "wm_yr_wk"], how="left")
+    out["price"] = out.groupby("unique_id", sort=False)["price"].transform(lambda p: p.bfill().ffill())
+    if out["price"].isna().any():
+        ids = out.loc[out["price"].isna(), "unique_id"].unique()
+        raise DemandDataError(where, [f"prices: no price at all for {len(ids)} series, e.g. {list(ids[:3])}"])
+    out = out.drop(columns=["wm_yr_wk"])
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def _fold_drivers(df: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[str]]:
+    """Events -> ``holiday`` channel, SNAP -> ``promo`` channel (see the module docstring)."""
+    problems = []
+    events = [c for c in df.columns if c in EVENT_COLUMNS]
+    snaps = [c for c in df.columns if SNAP_COLUMN.fullmatch(str(c))]
+    if "wm_yr_wk" in df.columns:
+        df = df.drop(columns=["wm_yr_wk"])
+    if not events and not snaps:
+        return df, problems
+    df = df.copy()
+    if events:
+        named = np.zeros(len(df), dtype=bool)
+        for c in events:
+            v = df[c]
+            named |= (v.notna() & (v.astype(str).str.strip() != "") & (v.astype(str) != "nan")).to_numpy()
+        old = pd.to_numeric(df["holiday"], errors="coerce").fillna(0).to_numpy() if "holiday" in df.columns else 0
+        df["holiday"] = np.maximum(old, named.astype(int))
+        df = df.drop(columns=events)
+    if snaps:
+        if "snap" in df.columns:
+            flag = pd.to_numeric(df["snap"], errors="coerce")
+        elif len(snaps) == 1:
+            flag = pd.to_numeric(df[snaps[0]], errors="coerce")
+        elif "state_id" in df.columns:
+            col = "snap_" + df["state_id"].astype(str)
+            unknown = sorted(set(col) - set(snaps))
+            if unknown:
+                problems.append(f"snap: no column {unknown[:3]} for the state_id values of some series; have {snaps}")
+                flag = pd.Series(0, index=df.index)
+            else:
+                values = df[snaps].apply(pd.to_numeric, errors="coerce").to_numpy()
+                flag = pd.Series(values[np.arange(len(df)), pd.Index(snaps).get_indexer(col)], index=df.index)
+        else:
+            problems.append(f"snap: several SNAP columns {snaps} but no state_id column to pick each series' own")
+            flag = pd.Series(0, index=df.index)
+        bad = np.flatnonzero(~flag.isin([0, 1]).to_numpy())
+        if len(bad):
+            problems.append(f"snap: {len(bad)} value(s) not 0/1, rows {_rows(bad)}; expected 0 or 1")
+        old = pd.to_numeric(df["promo"], errors="coerce").fillna(0).to_numpy() if "promo" in df.columns else 0
+        df["promo"] = np.maximum(old, flag.fillna(0).to_numpy().astype(int))
+        df = df.drop(columns=snaps)
+    return df, problems
 
 
 TRANSACTION_COLUMNS = ("InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice")

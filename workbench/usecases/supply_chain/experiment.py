@@ -48,7 +48,8 @@ def load_target_data(config: RunConfig) -> tuple[pd.DataFrame, str]:
         from workbench.tabular import table_options
 
         df = read_demand(config.data.path, format=config.data.format, columns=config.data.columns or None,
-                         table_options=table_options(config.data))
+                         table_options=table_options(config.data), calendar=args.calendar, prices=args.prices,
+                         leading_zeros=args.leading_zeros)
         _audit_load(config.data.path)
         return df, f"file {Path(config.data.path).name}"
     # New SKUs in a region the base never saw: another seed, only the target region's DCs.
