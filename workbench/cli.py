@@ -65,6 +65,9 @@ _TABLE_FLAGS = (("sep", "data.sep"), ("decimal", "data.decimal"), ("date_format"
 # CLI_OPTIONS; the rest are refused (flag given) or reported (field set by --set or --config).
 DATA_OPTIONS: dict[str, tuple[str, str | None]] = {
     "data": ("--data", "data.path"),
+    "train": ("--train", "data.train"),
+    "val": ("--val", "data.val"),
+    "test": ("--test", "data.test"),
     "text_column": ("--text-column", None),
     "label_column": ("--label-column", None),
     "column": ("--column", None),
@@ -115,6 +118,10 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--smoke", action="store_true", help="tiny and fast settings (CI, first try)")
     g = p.add_argument_group("your data (each use case takes the ones it uses; others are refused)")
     g.add_argument("--data", metavar="FILE", help="your own data file (CSV, TSV, JSONL, Parquet; also .gz/.zip)")
+    g.add_argument("--train", metavar="FILE", help="your own training file; with --val/--test a split used as given "
+                                                   "(instead of --data; a 'split' column in --data works too)")
+    g.add_argument("--val", metavar="FILE", help="your own validation file (with --train)")
+    g.add_argument("--test", metavar="FILE", help="your own test file (with --train), read once, to score")
     g.add_argument("--text-column", metavar="NAME", help="text column of your file, e.g. --text-column Klausel (legal_de)")
     g.add_argument("--label-column", metavar="NAME", help="label column of your file, e.g. --label-column Typ (legal_de)")
     g.add_argument("--column", action="append", default=[], metavar="THEIRS=OURS",
@@ -237,6 +244,9 @@ def load_config(args: argparse.Namespace, verb: str = "train") -> tuple[Any, Run
     overrides = list(args.overrides)
     if args.data:
         overrides.append(f"data.path={json.dumps(str(args.data))}")
+    for part in ("train", "val", "test"):
+        if getattr(args, part, None):
+            overrides.append(f"data.{part}={json.dumps(str(getattr(args, part)))}")
     columns = {}
     if args.text_column:
         columns["text"] = args.text_column
@@ -267,8 +277,13 @@ def load_config(args: argparse.Namespace, verb: str = "train") -> tuple[Any, Run
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from workbench.distributed import is_rank_zero, outputs_on_rank_zero
+
     uc, cfg = load_config(args, "train")
-    result = uc.run_experiment(cfg)
+    with outputs_on_rank_zero(cfg):  # under torchrun every rank trains; only rank 0 writes (workbench.distributed)
+        result = uc.run_experiment(cfg)
+    if not is_rank_zero():
+        return 0
     print(f"outputs: {result.get('run_dir', cfg.run_dir())}", file=sys.stderr)
     print_json_line({"usecase": uc.NAME, **{k: v for k, v in result.items() if k in ("metrics", "run_dir")}})
     return 0

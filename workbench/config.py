@@ -151,9 +151,25 @@ class DataArgs(_Section):
     """Form of the date columns, e.g. ``%d.%m.%Y`` (13.01.2024); ``None`` detects ``TT.MM.JJJJ`` and ISO."""
     encoding: str | None = None
     """Text encoding of the file; ``None`` tries UTF-8 (with or without BOM), then cp1252 (Excel)."""
+    train: str | None = None
+    """Separate training file (``--train``), used as given together with ``val``/``test``
+    (``workbench.splits``); instead of ``path``."""
+    val: str | None = None
+    """Separate validation file (``--val``); without it, validation is carved from ``train``."""
+    test: str | None = None
+    """Separate test file (``--test``), read once, to score."""
+    split_column: str = "split"
+    """Column of the data file that assigns rows to train/val/test, used as given when present."""
 
     def _extra_problems(self) -> list[str]:
         out = []
+        if (self.val or self.test) and not self.train:
+            out.append("train: --val/--test need --train (data.train) too; or give one file with a split column")
+        if self.train and self.path:
+            out.append("train: give either one data file (data.path, --data) or separate files (--train/--val/--test), "
+                       "not both")
+        if not self.split_column:
+            out.append("split_column: must be a column name (default 'split')")
         if self.decimal not in (None, ",", "."):
             out.append(f"decimal: must be ',' or '.', got {self.decimal!r}")
         if self.sep is not None and len(self.sep.replace("\\t", "\t")) != 1 and self.sep.lower() != "tab":

@@ -21,12 +21,17 @@ A use-case package exposes (see ``docs/architecture.md``)::
     def predict_file(config, adapter_dir, input_path, output_path) -> str   # `workbench predict`
 
 ``CLI_OPTIONS`` names the data and model options of the core verbs that the use case really
-uses, out of ``workbench.cli.DATA_OPTIONS`` (``data``, ``text_column``, ``label_column``,
-``column``, ``format``, ``sep``, ``decimal``, ``date_format``, ``encoding``, ``base_model``,
-``allow_download``). The CLI refuses the others with exit code 2, naming the option, the use
+uses, out of ``workbench.cli.DATA_OPTIONS`` (``data``, ``train``, ``val``, ``test``,
+``text_column``, ``label_column``, ``column``, ``format``, ``sep``, ``decimal``, ``date_format``,
+``encoding``, ``base_model``, ``allow_download``). The CLI refuses the others with exit code 2, naming the option, the use
 case and ``CLI_INSTEAD[option]`` (written as a command line, never Python syntax), so an option
 the run would ignore never lands in its ``config.yaml``. A use case that reads a user's CSV
 passes ``workbench.tabular.table_options(config.data)`` to ``workbench.tabular.read_table``.
+
+The user's own split (``workbench.splits``): a use case that takes ``train``/``val``/``test``
+reads separate files with ``splits.file_split(config.data, read)``, else uses the file's split
+column (``splits.column_split``), else its own seeded split, and puts ``splits.record(...)`` into
+``result["split"]`` so the run says which it used.
 """
 
 from __future__ import annotations

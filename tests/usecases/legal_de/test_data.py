@@ -286,9 +286,9 @@ def test_split_column_is_kept_validated_and_recorded(tmp_path, sample):
     train, val, test, info = prepare_data(cfg)
     assert info["split"] == "file split column" and (len(train), len(val), len(test)) == (100, 50, 50)
     assert set(test["text"]) == set(own.loc[own["split"] == "test", "text"])
-    own.loc[own.index[7], "split"] = "holdout"
+    own.loc[own.index[7], "split"] = "später"
     own.to_csv(path, index=False)
-    with pytest.raises(DataError, match=r"column 'split' has the value 'holdout' at data row 8.*train, val or test"):
+    with pytest.raises(DataError, match=r"column 'split' has the value 'später' at data row 8.*train, val or test"):
         load_labelled_text(path)
     own["split"] = "train"
     own.to_csv(path, index=False)
@@ -296,3 +296,30 @@ def test_split_column_is_kept_validated_and_recorded(tmp_path, sample):
         prepare_data(cfg)
     own.drop(columns="split").to_csv(path, index=False)
     assert prepare_data(cfg)[3]["split"] == "random split, seed 0"
+
+
+def _clauses(n: int, offset: int = 0) -> pd.DataFrame:
+    labels = ["Haftung", "Kündigung", "Vergütung"]
+    return pd.DataFrame({"Klausel": [f"Klausel Nummer {i + offset} über {labels[i % 3]}" for i in range(n)],
+                         "Typ": [labels[i % 3] for i in range(n)]})
+
+
+def test_separate_files_are_used_as_given_and_recorded(tmp_path):
+    from workbench.usecases.legal_de import default_config
+
+    _clauses(60).to_csv(tmp_path / "train.csv", index=False)
+    _clauses(12, 100).to_csv(tmp_path / "val.csv", index=False)
+    _clauses(15, 200).to_csv(tmp_path / "test.csv", index=False)
+    cfg = default_config(smoke=True).with_overrides([
+        f"data.train={tmp_path / 'train.csv'}", f"data.val={tmp_path / 'val.csv'}", f"data.test={tmp_path / 'test.csv'}",
+        'data.columns={"text": "Klausel", "label": "Typ"}'])
+    train, val, test, info = prepare_data(cfg)
+    assert (len(train), len(val), len(test)) == (60, 12, 15)
+    assert set(test["text"]) == set(_clauses(15, 200)["Klausel"])           # the test file, untouched
+    assert info["split"] == "your files" and info["split_record"]["source"] == "files"
+    assert info["split_record"]["files"]["test"].endswith("test.csv")
+    # Without a validation file, validation is carved from train and the record says so.
+    cfg = cfg.with_overrides(["data.val=null"])
+    train, val, test, info = prepare_data(cfg)
+    assert len(test) == 15 and len(val) > 0 and len(train) + len(val) == 60
+    assert "val carved from train" in info["split"]

@@ -30,7 +30,7 @@ NAME = "legal_de"
 TITLE = "German legal clauses (clause types, MiniLM + LoRA vs TF-IDF)"
 TaskArgs = LegalTaskArgs
 # Options of `workbench train/evaluate/predict` this use case uses (others are refused: workbench.cli.check_options).
-CLI_OPTIONS = frozenset({"data", "text_column", "label_column", "format", "sep", "encoding", "base_model", "allow_download"})
+CLI_OPTIONS = frozenset({"train", "val", "test", "data", "text_column", "label_column", "format", "sep", "encoding", "base_model", "allow_download"})
 
 __all__ = ["NAME", "TaskArgs", "LegalTaskArgs", "default_config", "run_experiment", "report_section",
            "evaluate_adapter", "predict_file",
@@ -187,6 +187,7 @@ def run_experiment(config: RunConfig) -> dict:
         "run_dir": str(run_dir),
         "adapter_dir": str(adapter_dir),
         "data": data_info,
+        "split": data_info.get("split_record"),
         "labels": labels,
         "param_count": {"trainable": clf.param_count_.trainable, "total": clf.param_count_.total},
         "class_weighting": weighting,

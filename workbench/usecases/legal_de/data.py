@@ -346,21 +346,14 @@ def load_labelled_text(path: str | Path, text_column: str = "text", label_column
     return out.reset_index(drop=True)
 
 
-_SPLIT_VALUES = {"train": "train", "training": "train", "val": "val", "valid": "val", "validation": "val",
-                 "dev": "val", "test": "test"}
-
-
 def _check_split_column(values: pd.Series, path: Path, column: str) -> pd.Series:
     """Normalise a split column to ``train``/``val``/``test``; an error names the first bad row."""
-    clean = values.fillna("").astype(str).str.strip().str.lower()
-    mapped = clean.map(_SPLIT_VALUES)
-    bad = mapped.isna()
-    if bad.any():
-        first = int(bad[bad].index[0])
-        raise DataError(f"{path}: column {column!r} has the value {str(values.iloc[first])!r} at data row "
-                        f"{first + 1} ({int(bad.sum())} rows in all); expected train, val or test (or "
-                        "rename the column if it is not a split)")
-    return mapped
+    from workbench.splits import SplitError, normalise
+
+    try:
+        return pd.Series(normalise(values, column=column, source=str(path)).to_numpy(), index=values.index)
+    except SplitError as exc:
+        raise DataError(str(exc)) from None
 
 
 def _column_hint(columns) -> str:
@@ -459,16 +452,53 @@ def prepare_data(config) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict
     """
     from workbench.io import fingerprint_file, fingerprint_frame
 
+    from workbench import splits
+
     task, data = config.task, config.data
+    cols = dict(data.columns or {})
+    unknown = sorted(set(cols) - {"text", "label"})
+    if unknown:
+        raise DataError(f"data.columns: unknown key(s) {unknown}; only the text and the label column can be "
+                        "chosen (--text-column NAME --label-column NAME)")
+
+    def read(path):
+        return load_labelled_text(path, text_column=cols.get("text", "text"), label_column=cols.get("label", "label"),
+                                  labels=task.labels, format=data.format, max_rows=data.max_rows,
+                                  encoding=getattr(data, "encoding", None), sep=data.sep,
+                                  split_column=data.split_column)
+
+    parts = splits.file_split(data, read)
+    if parts is not None:
+        # Separate files, used as given; no validation file: a stratified share of the training file.
+        # Separate files, used as given. A part without its own file is carved from the training
+        # file (stratified, seeded) and the split description says so.
+        given = {k: v.drop(columns=["split"], errors="ignore") for k, v in parts.items()}
+        train, carved = given["train"], []
+        if "val" not in given and "test" not in given:
+            train, given["val"], given["test"] = split_frame(train, data.val_fraction, data.test_fraction, data.split_seed)
+            carved = ["val", "test"]
+        elif "val" not in given:
+            train, _, given["val"] = split_frame(train, 0.0, data.val_fraction, data.split_seed)
+            carved = ["val"]
+        elif "test" not in given:
+            train, _, given["test"] = split_frame(train, 0.0, data.test_fraction, data.split_seed)
+            carved = ["test"]
+        val, test = given["val"], given["test"]
+        files = {k: getattr(data, k) for k in ("train", "val", "test") if getattr(data, k)}
+        source = ", ".join(f"{k} {v}" for k, v in files.items())
+        fingerprint = "+".join(fingerprint_file(v) for v in files.values())
+        split = "your files" + (f" ({' and '.join(carved)} carved from train, seed {data.split_seed})" if carved else "")
+        seed = data.split_seed
+        train = subsample(train, task.max_train_rows, seed)
+        val, test = subsample(val, task.max_eval_rows, seed), subsample(test, task.max_eval_rows, seed)
+        info = {"source": source, "fingerprint": fingerprint, "split": split,
+                "rows": {"train": len(train), "val": len(val), "test": len(test)},
+                "labels": label_list(train, val, test),
+                "split_record": splits.record("files", {"train": len(train), "val": len(val), "test": len(test)},
+                                              files=files, detail=split)}
+        return train, val, test, info
     if data.path:
-        cols = dict(data.columns or {})
-        unknown = sorted(set(cols) - {"text", "label"})
-        if unknown:
-            raise DataError(f"data.columns: unknown key(s) {unknown}; only the text and the label column can be "
-                            "chosen (--text-column NAME --label-column NAME)")
-        df = load_labelled_text(data.path, text_column=cols.get("text", "text"), label_column=cols.get("label", "label"),
-                                labels=task.labels, format=data.format, max_rows=data.max_rows,
-                                encoding=getattr(data, "encoding", None), sep=data.sep)
+        df = read(data.path)
         source, fingerprint = str(data.path), fingerprint_file(data.path)
         if "split" in df.columns:
             counts = df["split"].value_counts()
@@ -497,9 +527,11 @@ def prepare_data(config) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict
     seed = data.split_seed
     train = subsample(train, task.max_train_rows, seed)
     val, test = subsample(val, task.max_eval_rows, seed), subsample(test, task.max_eval_rows, seed)
-    info = {"source": source, "fingerprint": fingerprint, "split": split,
-            "rows": {"train": len(train), "val": len(val), "test": len(test)},
-            "labels": label_list(train, val, test)}
+    sizes = {"train": len(train), "val": len(val), "test": len(test)}
+    info = {"source": source, "fingerprint": fingerprint, "split": split, "rows": sizes,
+            "labels": label_list(train, val, test),
+            "split_record": splits.record("column" if split == "file split column" else "generated", sizes,
+                                          detail=split)}
     return train, val, test, info
 
 
