@@ -39,6 +39,20 @@ Measured on one H200 (2026-11-30, torch 2.11, batch 8): HF Trainer 42.1k tokens/
 workbench eager 54.3k (40 %), workbench compiled 80.8k (60 %, 1.94x the baseline); the table
 with peak memory is in docs/deployment.md, section 5.
 
+Toward the goals of issue 11 (eager MFU >= 55 %, compiled >= 60 %), from reading, not measured (no
+GPU was lent when this was written): at 100 % MFU a batch-8 step would take 0.121 s (8 x 2048 tokens x
+7.31 GFLOP / 989.4 TFLOP/s); eager took 0.302 s (40 %), compiled 0.203 s (60 %). 55 % means 0.220 s:
+a third of the eager step would have to go without compilation. What compilation removes is
+memory-bound work between the matmuls (RMSNorm's fp32 up-casts, SwiGLU's separate multiply, rotary,
+LoRA's scaling and add on every adapted layer: seven per decoder layer), i.e. kernel fusion, which
+eager PyTorch does not do. The eager side already uses what is switchable without fusion: bf16
+frozen base (no per-step weight casts), flash SDPA with ``is_causal`` and no mask, no gradient
+checkpointing (34.7 GiB of 141 at batch 8), fused AdamW where clipping allows (the optimizer is
+< 1 ms for 12.6M LoRA parameters either way), TF32. So the eager goal is expected to need fused
+kernels (e.g. a fused RMSNorm/SwiGLU/cross-entropy library) and is not claimed; ``meets_goal`` in
+the JSON says what a GPU run measured. ``train.compile: auto`` compiles runs of >= 304 steps, so
+the real runs the goals are about (thousands of steps) get the compiled figure.
+
 Without CUDA (and without ``--device cpu``) it prints why and a JSON object with ``"skipped"``.
 The last line is always one JSON object.
 """
@@ -65,6 +79,11 @@ PEAK_BF16_TFLOPS = {
     "H200": 989.4, "H100 SXM": 989.4, "H100 80GB HBM3": 989.4, "H100 NVL": 835.0, "H100 PCIe": 756.0,
     "GH200": 989.4, "A100": 312.0, "L40S": 362.1, "L4": 121.0, "A10G": 70.0, "RTX 4090": 165.2,
 }
+
+GOAL_MFU_EAGER = 0.55
+"""Issue 11: eager MFU goal (6N count) on the 1.1B Llama at 2048 tokens (was 0.40)."""
+GOAL_MFU_COMPILED = 0.60
+"""Issue 11: compiled MFU goal (measured 0.597 at batch 8 and 0.617 at batch 16 on the H200)."""
 
 LLAMA_1B = dict(hidden_size=2048, intermediate_size=5632, num_hidden_layers=22, num_attention_heads=32,
                 num_key_value_heads=4, vocab_size=32000, max_position_embeddings=4096, rope_theta=10000.0)
@@ -325,8 +344,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
               flush=True)
     ratio = (results["workbench"]["tokens_per_s"] / results["baseline"]["tokens_per_s"]
              if "baseline" in results else None)
+    goal = GOAL_MFU_COMPILED if args.compile else GOAL_MFU_EAGER
+    mfu = results["workbench"].get("mfu")
     result = {"benchmark": "gpu_llama", "device": name, "ratio": round(ratio, 3) if ratio else None,
-              "goal_mfu": 0.40, **results,
+              "goal_mfu": goal, "meets_goal": None if mfu is None else mfu >= goal, **results,
               "flops_per_token": fpt, "flop_formula": "6*N + 12*L*d_attn*T per token (N without input embedding)",
               "peak_tflops_bf16": peak, "measured_matmul_tflops_bf16": measured, "params": n_total, "params_no_embedding": n_no_embed,
               "seq_len": args.seq_len, "batch_size": batch_size, "memory_plan": plan.to_dict(),

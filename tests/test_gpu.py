@@ -136,3 +136,23 @@ def test_memory_plan_is_within_a_factor_of_the_measured_peak():
     measured = torch.cuda.max_memory_allocated()
     print(f"memory plan {plan.total / 2**20:.0f} MiB, measured peak {measured / 2**20:.0f} MiB")
     assert 0.5 * measured <= plan.total <= 2.0 * measured
+
+
+def test_fsdp_through_lightning_trains_a_lora_adapter_on_one_gpu(tmp_path):
+    """``train.strategy=fsdp`` (Lightning's FSDPStrategy) on one GPU: trains, restores the best
+    checkpoint, and the adapter saves and reloads. On CPU the same setting is refused
+    (tests/test_training.py); several GPUs: run the CLI under torchrun (docs/scaling.md)."""
+    from workbench.lora import load_adapter, save_adapter
+
+    model, loader = _tiny_lora_llama(), _pattern_batches()
+    before = _loss(model, loader)
+    args = TrainArgs(max_epochs=20, batch_size=16, lr=5e-3, warmup_ratio=0.0, logger="none", progress_bar=False,
+                     strategy="fsdp", devices=1, accelerator="gpu")
+    result = fit(model, _LMTask(), loader, None, args, tmp_path / "run", resume=False)
+    assert result.accelerator == "cuda" and result.best_checkpoint
+    model.cuda()
+    after = _loss(model, loader)
+    assert after < before - 0.5, (before, after)
+    save_adapter(model, tmp_path / "adapter", base_model_id="tiny-llama")
+    fresh = load_adapter(_tiny_lora_llama().unload(), tmp_path / "adapter", check_base=False)  # same seed: same base
+    assert _loss(fresh.cuda(), loader) == pytest.approx(after, abs=5e-2)

@@ -204,3 +204,48 @@ def test_progress_lines_are_silenced_by_quiet_and_can_be_switched_off(tmp_path, 
     assert "epoch 1/1" not in capsys.readouterr().err
     fit(_model(), Classify(), make_loader(ds, 32, seed=3), None, TrainArgs(max_epochs=1, **ARGS), tmp_path / "on")
     assert capsys.readouterr().err.count("epoch 1/1: train_loss ") == 1  # no validation: the loss alone
+
+
+# ----------------------------------------------------------------------------- compile: auto, strategy checks
+def test_compile_auto_rule():
+    from workbench.training import decide_compile
+    from workbench.training_speed import GPU_BREAK_EVEN_STEPS
+
+    assert 250 <= GPU_BREAK_EVEN_STEPS <= 350  # 30 s / (0.302 s x (1 - 1/1.488)) from the H200 figures
+    used, why = decide_compile("auto", "cpu", 10**6)
+    assert not used and why.startswith("auto: not on cpu") and "train.compile=true forces it" in why
+    assert decide_compile("auto", "mps", 10**6)[0] is False
+    assert decide_compile("auto", "cuda", GPU_BREAK_EVEN_STEPS - 1)[0] is False
+    assert decide_compile("auto", "cuda", GPU_BREAK_EVEN_STEPS)[0] is True
+    assert decide_compile(True, "cpu", 1) == (True, "train.compile=true (set explicitly)")
+    assert decide_compile(False, "cuda", 10**6)[0] is False
+    with pytest.raises(ValueError, match="true, false or 'auto'"):
+        decide_compile("yes", "cuda", 10)
+    assert TrainArgs().compile == "auto"
+    assert TrainArgs(compile="always").problems("train") == ["train.compile: must be true, false or 'auto', got 'always'"]
+
+
+def test_fit_records_the_compile_decision(tmp_path):
+    _, result = _fit(tmp_path / "run", epochs=1)
+    decision = result.extra["compile"]
+    assert decision["setting"] == "auto" and decision["used"] is False and decision["reason"].startswith("auto: not on cpu")
+
+
+def test_fsdp_on_cpu_is_refused_before_any_launch(tmp_path):
+    from workbench.training import check_strategy
+
+    check_strategy("ddp", "cpu")
+    check_strategy("fsdp", "cuda")
+    with pytest.raises(ValueError, match=r"train.strategy=fsdp needs a CUDA GPU.*train.strategy=ddp"):
+        fit(_model(), Classify(), make_loader(_data(), 32), None,
+            TrainArgs(max_epochs=1, strategy="fsdp", accelerator="cpu", **ARGS), tmp_path / "run")
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_split_modules_are_reexported():
+    import workbench.training as t
+    from workbench import training_callbacks, training_speed
+
+    assert t.EpochProgress is training_callbacks.EpochProgress
+    assert t.compile_model is training_speed.compile_model and t.use_fused_adamw is training_speed.use_fused_adamw
+    assert t._lora_inputs_under_autocast is training_speed.lora_inputs_under_autocast

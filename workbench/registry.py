@@ -144,13 +144,19 @@ class AdapterRegistry:
             overwrite: Replace an existing adapter of the same name (the old one is logged as deleted).
 
         Returns:
-            The registry entry.
+            The registry entry. On a distributed rank other than 0 nothing is written (rank 0
+            registers; that rank may not even have the adapter folder) and the returned dict is
+            ``{"name": name, "skipped": <why>}``.
 
         Raises:
             ValueError: Invalid name or tag.
             RegistryError: The directory is not a safetensors PEFT adapter, metrics are not
                 numbers, or the name is taken and ``overwrite`` is False.
         """
+        from workbench.distributed import global_rank, is_rank_zero
+
+        if not is_rank_zero():  # a script that registers after fit() runs this on every rank
+            return {"name": name, "skipped": f"rank {global_rank()}: only global rank 0 writes the registry"}
         target = self._dir(name)
         tags = [safe_name(t, what="tag") for t in ([tags] if isinstance(tags, str) else list(tags))]
         source = Path(adapter_dir)

@@ -18,8 +18,6 @@ the same weights as an uninterrupted run with the same seed (up to float roundin
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import math
 import os
 import resource
@@ -35,7 +33,14 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from workbench.config import TrainArgs
-from workbench.progress import bar_renders_in_place, emit, format_seconds, in_notebook
+from workbench.progress import bar_renders_in_place, emit
+# Split out to keep this file readable; re-exported so `from workbench.training import ...` keeps working.
+from workbench.training_callbacks import (EpochProgress, keep_earlier_logs, make_logger, progress_bar_callback,
+                                          quiet_lightning, read_history)
+from workbench.training_speed import (compile_model, decide_compile, lora_inputs_under_autocast,  # noqa: F401
+                                      repeated_blocks, use_fused_adamw)
+
+_lora_inputs_under_autocast = lora_inputs_under_autocast  # old private name, imported by a benchmark
 
 
 # ----------------------------------------------------------------------------- task contract
@@ -264,18 +269,6 @@ class WorkbenchModule(L.LightningModule):
         checkpoint["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if k in keep}
 
 
-def use_fused_adamw(params: Sequence[torch.nn.Parameter], args: TrainArgs) -> bool:
-    """Whether to use the fused AdamW kernel (one kernel per step instead of one per tensor).
-
-    Only on CUDA and only without gradient clipping: Lightning's mixed-precision plugin refuses
-    to clip the gradients of a fused optimizer ("performs unscaling of gradients internally"),
-    also under bf16, where nothing is scaled. Clipping is on by default, so the common case uses
-    the ``foreach`` path, which for LoRA's few million parameters costs well under a millisecond.
-    """
-    return (args.grad_clip is None and torch.cuda.is_available() and bool(params)
-            and all(p.is_cuda for p in params))
-
-
 # ----------------------------------------------------------------------------- setup helpers
 def resolve_accelerator(accelerator: str = "auto") -> str:
     """Return ``"cuda"``, ``"mps"`` or ``"cpu"`` for ``auto``; other values pass through."""
@@ -300,124 +293,6 @@ def resolve_precision(precision: str = "auto", accelerator: str = "auto") -> str
     if resolve_accelerator(accelerator) == "cuda":
         return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
     return "32-true"
-
-
-def _make_logger(args: TrainArgs, run_dir: Path) -> Any:
-    from lightning.pytorch.loggers import CSVLogger
-
-    loggers: list[Any] = []
-    if args.logger != "none":
-        loggers.append(CSVLogger(save_dir=str(run_dir), name="", version=""))
-    if args.logger == "tensorboard":
-        try:
-            from lightning.pytorch.loggers import TensorBoardLogger
-
-            loggers.append(TensorBoardLogger(save_dir=str(run_dir), name="tensorboard", version=""))
-        except ModuleNotFoundError:
-            warnings.warn("tensorboard is not installed; logging to CSV only", stacklevel=3)
-    if args.logger == "mlflow":
-        try:
-            from lightning.pytorch.loggers import MLFlowLogger
-
-            # A local file store: the workbench never talks to a remote server unless told.
-            loggers.append(MLFlowLogger(tracking_uri=f"file:{run_dir / 'mlruns'}", experiment_name="workbench"))
-        except ModuleNotFoundError:
-            warnings.warn("mlflow is not installed; logging to CSV only", stacklevel=3)
-    return loggers or False
-
-
-def _progress_bar() -> Any:
-    # Lightning's TQDM bar uses tqdm.auto when ipywidgets is importable: a widget in Jupyter,
-    # a text bar in a terminal. Rich is not used because it floods notebook outputs.
-    from lightning.pytorch.callbacks import TQDMProgressBar
-
-    return TQDMProgressBar(refresh_rate=max(1, int(os.environ.get("WORKBENCH_PROGRESS_REFRESH", "1"))))
-
-
-class EpochProgress(L.Callback):
-    """Print ONE line per finished epoch to stderr: loss, the monitored metric, elapsed and left.
-
-    ``fit`` adds it to every run, so a CLI run, ``workbench demo`` and a notebook cell show each
-    epoch as it ends (``WORKBENCH_QUIET=1`` silences it, like every :mod:`workbench.progress`
-    line)::
-
-        [workbench] epoch 2/4: train_loss 0.5123, val_acc 0.8125 (best 0.8125), 12.4 s elapsed, about 12.4 s left
-
-    The values are read in ``on_train_epoch_end``, which Lightning runs after the epoch's
-    validation and after the module logged its epoch metrics, so the line shows this epoch's
-    numbers (``on_validation_epoch_end`` of a callback runs *before* the module's and would show
-    the previous epoch's).
-
-    Args:
-        monitor: The validation metric to show (the task's monitor), or ``None``.
-        mode: ``"min"`` or ``"max"``: which end of ``monitor`` is best (for the "best" note).
-    """
-
-    def __init__(self, monitor: str | None = None, mode: str = "min"):
-        self.monitor, self.mode = monitor, mode
-        self.lines: list[str] = []
-        self._start = 0.0
-        self._first_epoch = 0
-        self._best: float | None = None
-
-    def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        self._start = time.perf_counter()
-        self._first_epoch = trainer.current_epoch  # > 0 after a resume: time only this run's epochs
-        self._best = None
-
-    @staticmethod
-    def total_epochs(trainer: L.Trainer) -> int | None:
-        """Epochs this run will train at most (``max_epochs``, or derived from ``max_steps``)."""
-        if trainer.max_epochs is not None and trainer.max_epochs > 0:
-            epochs = trainer.max_epochs
-        else:
-            epochs = None
-        if trainer.max_steps and trainer.max_steps > 0:
-            per_epoch = trainer.num_training_batches
-            if isinstance(per_epoch, int) and per_epoch > 0:
-                per_epoch = max(1, math.ceil(per_epoch / max(1, trainer.accumulate_grad_batches)))
-                by_steps = math.ceil(trainer.max_steps / per_epoch)
-                epochs = by_steps if epochs is None else min(epochs, by_steps)
-        return epochs
-
-    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        if not trainer.is_global_zero or trainer.sanity_checking:
-            return
-        metrics = trainer.callback_metrics
-        epoch = trainer.current_epoch + 1
-        total = self.total_epochs(trainer)
-        parts = []
-        loss = metrics.get("train_loss_epoch", metrics.get("train_loss"))
-        if loss is not None:
-            parts.append(f"train_loss {_short(float(loss))}")
-        if self.monitor and self.monitor in metrics and self.monitor not in ("train_loss", "train_loss_epoch"):
-            value = float(metrics[self.monitor])
-            better = self._best is None or (value < self._best if self.mode == "min" else value > self._best)
-            self._best = value if better else self._best
-            parts.append(f"{self.monitor} {_short(value)} (best {_short(self._best)})")
-        elapsed = time.perf_counter() - self._start
-        parts.append(f"{format_seconds(elapsed)} elapsed")
-        done = epoch - self._first_epoch
-        if total is not None and done > 0 and epoch < total:
-            parts.append(f"about {format_seconds(elapsed / done * (total - epoch))} left")
-        line = f"epoch {epoch}/{total if total is not None else '?'}: " + ", ".join(parts)
-        self.lines.append(line)
-        if trainer.progress_bar_callback is not None and not in_notebook():
-            # A terminal bar sits on the last line without a newline: clear it, print, redraw,
-            # instead of appending this line to the bar.
-            import sys
-
-            from tqdm import tqdm
-
-            with tqdm.external_write_mode(file=sys.stderr):
-                emit(line)
-        else:
-            emit(line)
-
-
-def _short(value: float) -> str:
-    """Four significant digits: enough to see a trend, short enough for one line."""
-    return f"{value:.4g}"
 
 
 @dataclass
@@ -456,17 +331,24 @@ def _peak_memory_mb(accelerator: str) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def _read_history(run_dir: Path) -> pd.DataFrame:
-    # A resumed run keeps the logs of its earlier parts (see _keep_earlier_logs).
-    parts = sorted(run_dir.glob("metrics.part*.csv"), key=lambda p: int(p.stem.split("part")[-1]))
-    parts += [run_dir / "metrics.csv"] if (run_dir / "metrics.csv").is_file() else []
-    if not parts:
-        return pd.DataFrame()
-    df = pd.concat([pd.read_csv(p) for p in parts], ignore_index=True)
-    if "epoch" not in df:
-        return df
-    cols = [c for c in df.columns if c not in ("step", "train_loss_step")]
-    return df[cols].groupby("epoch", as_index=False).last()
+def check_strategy(strategy: str, accelerator: str) -> None:
+    """Refuse a strategy the accelerator cannot run, before any process group is started.
+
+    FSDP needs CUDA here: Lightning 2.6's ``FSDPStrategy`` raises "requires a GPU accelerator"
+    for ``accelerator="cpu"`` (its accelerator connector checks the strategy name), so a CPU run
+    would fail only after the launch, on every rank. torch itself can shard on CPU (FSDP2's
+    ``fully_shard`` with gloo trained the same LoRA weights in 2 processes as in one, max
+    difference 3e-8; docs/scaling.md), but only through Lightning's experimental
+    ``ModelParallelStrategy``, which the workbench does not wire up. On CPU, ``ddp`` trains the
+    same adapter: what FSDP shards is the frozen base, which matters on GPUs too small for it.
+
+    Raises:
+        ValueError: ``strategy`` is an FSDP strategy and ``accelerator`` is not ``cuda``.
+    """
+    if str(strategy).startswith("fsdp") and accelerator != "cuda":
+        raise ValueError(f"train.strategy={strategy} needs a CUDA GPU (Lightning's FSDPStrategy supports no "
+                         f"'{accelerator}' accelerator); on {accelerator} use train.strategy=ddp, which trains the "
+                         "same adapter (see docs/scaling.md)")
 
 
 def prepare_model(model: torch.nn.Module, args: TrainArgs) -> torch.nn.Module:
@@ -516,8 +398,8 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
         torch.backends.cuda.matmul.allow_tf32 = True  # TF32 matmuls on Ampere+: free speed for fp32 parts
         torch.backends.cudnn.allow_tf32 = True
         torch.cuda.reset_peak_memory_stats()
+    check_strategy(args.strategy, accelerator)
     prepare_model(model, args)
-
 
     monitor = task.monitor if val_loader is not None else "train_loss_epoch"
     mode = task.monitor_mode if val_loader is not None else "min"
@@ -531,12 +413,12 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
     # refresh is a new line, and the epoch lines above already report progress there.
     show_bar = args.progress_bar and bar_renders_in_place()
     if show_bar:
-        cbs.append(_progress_bar())
+        cbs.append(progress_bar_callback())
     if args.early_stopping_patience and val_loader is not None:
         cbs.append(EarlyStopping(monitor=monitor, mode=mode, patience=args.early_stopping_patience))
 
     own_sampler = isinstance(getattr(train_loader, "sampler", None), SeededSampler)
-    with _quiet_lightning():
+    with quiet_lightning():
         trainer = _make_trainer(accelerator, precision, args, cbs, run_dir, use_distributed_sampler=not own_sampler,
                                 progress_bar=show_bar)
     # Steps per epoch on each rank: the loader is sharded across world_size processes.
@@ -548,20 +430,23 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
     total = args.max_steps if args.max_steps > 0 else steps_per_epoch * args.max_epochs
     module = WorkbenchModule(model, task, args, total_steps=total)
     module.seed = seed
-    if args.compile:
+    use_compile, compile_reason = decide_compile(args.compile, accelerator, total)
+    if use_compile:
         compile_model(model)
+    if use_compile:  # the reason for "off" is in FitResult.extra["compile"]; a CPU run stays quiet
+        emit(f"torch.compile on: {compile_reason}")
     last = run_dir / "checkpoints" / "last.ckpt"
     ckpt_path = str(last) if resume and last.is_file() else None
     if ckpt_path:
-        _keep_earlier_logs(run_dir)
+        keep_earlier_logs(run_dir)
     t0 = time.perf_counter()
-    with warnings.catch_warnings(), _quiet_lightning():
+    with warnings.catch_warnings(), quiet_lightning():
         # Tiny CPU runs trigger Lightning's advice on workers and log intervals: noise for users.
         warnings.filterwarnings("ignore", message=r".*(num_workers|log_every_n_steps|does not have many workers).*")
         # Resuming reuses the run directory on purpose (earlier logs were moved aside).
         warnings.filterwarnings("ignore", message=r".*exists and is not empty.*")
         warnings.filterwarnings("ignore", message=r".*have no `val_dataloader`.*")
-        with _lora_inputs_under_autocast(model, precision):
+        with lora_inputs_under_autocast(model, precision):
             _fit_interruptibly(trainer, module, train_loader, val_loader, ckpt_path)
     seconds = time.perf_counter() - t0
 
@@ -574,76 +459,20 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
         model.to(trainer.strategy.root_device)
     model.eval()
     if trainer.is_global_zero:
-        _audit_train(run_dir, args, precision, accelerator, seconds, ckpt_path, trainer.current_epoch)
+        _audit_train(run_dir, args, precision, accelerator, seconds, ckpt_path, trainer.current_epoch,
+                     compiled=use_compile)
     return FitResult(
-        history=_read_history(run_dir) if trainer.is_global_zero else pd.DataFrame(),
+        history=read_history(run_dir) if trainer.is_global_zero else pd.DataFrame(),
         best_checkpoint=best, last_checkpoint=str(last) if last.is_file() else None, seconds=seconds,
         train_seconds=module.train_seconds, samples=module.samples_seen,
         peak_memory_mb=_peak_memory_mb(accelerator), precision=precision, accelerator=accelerator,
-        resumed_from=ckpt_path, epochs=trainer.current_epoch, extra={"is_global_zero": trainer.is_global_zero},
+        resumed_from=ckpt_path, epochs=trainer.current_epoch, extra={"is_global_zero": trainer.is_global_zero,
+               "compile": {"setting": args.compile, "used": use_compile, "reason": compile_reason}},
     )
 
 
-def compile_model(model: torch.nn.Module) -> torch.nn.Module:
-    """Compile ``model`` in place with ``torch.compile``, block by block where it has blocks.
-
-    Transformers repeat one block (a decoder layer) many times. Compiling each block instead of
-    the whole model ("regional compilation", PyTorch >= 2.5) gives the same fused kernels (norms,
-    activations, rotary embeddings, the LoRA side path) for the compile time of a single block,
-    because all blocks share one graph. ``Module.compile`` works in place, so parameter names,
-    checkpoints and saved adapters stay as they are. Models without repeated blocks are
-    compiled whole.
-
-    Returns:
-        The same ``model`` object.
-    """
-    blocks = repeated_blocks(model)
-    for block in blocks or [model]:
-        block.compile()
-    return model
-
-
-def repeated_blocks(model: torch.nn.Module) -> list[torch.nn.Module]:
-    """The largest ``ModuleList`` whose entries all share one class (the transformer layers).
-
-    Returns an empty list when the model has no such list of at least two blocks.
-    """
-    best: list[torch.nn.Module] = []
-    best_size = 0
-    for module in model.modules():
-        if not isinstance(module, torch.nn.ModuleList) or len(module) < 2:
-            continue
-        if len({type(m) for m in module}) != 1:
-            continue
-        size = sum(p.numel() for p in module.parameters())
-        if size > best_size:
-            best, best_size = list(module), size
-    return best
-
-
-@contextlib.contextmanager
-def _lora_inputs_under_autocast(model: torch.nn.Module, precision: str) -> Iterator[None]:
-    """Under mixed precision, let autocast choose the LoRA matmul dtype (no input up-cast).
-
-    peft casts each LoRA layer's input to the adapter's dtype (fp32) before the adapter's
-    matmuls, and autocast then casts it back to bf16 for them: two copies of every activation
-    through memory, per adapted layer, per step. Under autocast those copies change nothing in
-    the result, so they are switched off for the duration of training.
-    """
-    if not precision.endswith("-mixed"):
-        yield
-        return
-    try:
-        from peft.helpers import disable_input_dtype_casting
-    except ImportError:  # peft without the switch (< 0.14): keep its default behaviour
-        yield
-        return
-    with disable_input_dtype_casting(model):
-        yield
-
-
 def _audit_train(run_dir: Path, args: TrainArgs, precision: str, accelerator: str, seconds: float,
-                 resumed_from: str | None, epochs: int) -> None:
+                 resumed_from: str | None, epochs: int, compiled: bool = False) -> None:
     try:
         from workbench.governance.audit import record_event
     except ImportError:
@@ -651,7 +480,8 @@ def _audit_train(run_dir: Path, args: TrainArgs, precision: str, accelerator: st
     import dataclasses
 
     record_event("train", config=dataclasses.asdict(args), run_dir=str(run_dir), precision=precision,
-                 accelerator=accelerator, seconds=round(seconds, 2), resumed_from=resumed_from, epochs=epochs)
+                 accelerator=accelerator, seconds=round(seconds, 2), resumed_from=resumed_from, epochs=epochs,
+                 compiled=compiled)
 
 
 def _fit_interruptibly(trainer: L.Trainer, module: WorkbenchModule, train_loader: Any, val_loader: Any,
@@ -688,37 +518,10 @@ def _make_trainer(accelerator: str, precision: str, args: TrainArgs, callbacks: 
         accelerator="gpu" if accelerator == "cuda" else accelerator, devices=args.devices, strategy=args.strategy,
         num_nodes=args.num_nodes, precision=precision, max_epochs=args.max_epochs, max_steps=args.max_steps,
         accumulate_grad_batches=args.grad_accum, gradient_clip_val=args.grad_clip,
-        limit_train_batches=args.limit_train_batches, callbacks=callbacks, logger=_make_logger(args, run_dir),
+        limit_train_batches=args.limit_train_batches, callbacks=callbacks, logger=make_logger(args, run_dir),
         enable_progress_bar=args.progress_bar if progress_bar is None else progress_bar, enable_model_summary=False, log_every_n_steps=1,
         default_root_dir=str(run_dir), num_sanity_val_steps=0, use_distributed_sampler=use_distributed_sampler,
     )
-
-
-def _keep_earlier_logs(run_dir: Path) -> None:
-    """Lightning's CSV logger starts a new metrics.csv on resume: move the old one aside."""
-    current = run_dir / "metrics.csv"
-    if current.is_file():
-        k = len(list(run_dir.glob("metrics.part*.csv")))
-        os.replace(current, run_dir / f"metrics.part{k}.csv")
-
-
-@contextlib.contextmanager
-def _quiet_lightning() -> Iterator[None]:
-    """Hide Lightning's start-up chatter (GPU/TPU availability, tips) unless WORKBENCH_VERBOSE is set."""
-    if os.environ.get("WORKBENCH_VERBOSE"):
-        yield
-        return
-    names = ["lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero",
-             "lightning.pytorch.accelerators.cuda"]
-    loggers = [logging.getLogger(n) for n in names]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        for lg, level in zip(loggers, levels):
-            lg.setLevel(level)
 
 
 def restore_checkpoint(module: WorkbenchModule, path: str | os.PathLike) -> None:

@@ -1,0 +1,188 @@
+"""Callbacks, loggers and log files of :func:`workbench.training.fit` (split out of ``training``).
+
+* :class:`EpochProgress`: one line per finished epoch (loss, monitored metric, time left).
+* :func:`make_logger`: CSV (always), TensorBoard or MLflow (when installed) loggers.
+* :func:`progress_bar_callback`: the step-wise bar where it redraws in place.
+* :func:`read_history`, :func:`keep_earlier_logs`: ``metrics.csv`` across resumed runs.
+* :func:`quiet_lightning`: hide Lightning's start-up chatter.
+
+``workbench.training`` re-exports :class:`EpochProgress`; import from there in user code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Iterator
+
+import lightning as L
+import pandas as pd
+
+from workbench.config import TrainArgs
+from workbench.progress import emit, format_seconds, in_notebook
+
+__all__ = ["EpochProgress", "make_logger", "progress_bar_callback", "read_history", "keep_earlier_logs",
+           "quiet_lightning"]
+
+
+def make_logger(args: TrainArgs, run_dir: Path) -> Any:
+    from lightning.pytorch.loggers import CSVLogger
+
+    loggers: list[Any] = []
+    if args.logger != "none":
+        loggers.append(CSVLogger(save_dir=str(run_dir), name="", version=""))
+    if args.logger == "tensorboard":
+        try:
+            from lightning.pytorch.loggers import TensorBoardLogger
+
+            loggers.append(TensorBoardLogger(save_dir=str(run_dir), name="tensorboard", version=""))
+        except ModuleNotFoundError:
+            warnings.warn("tensorboard is not installed; logging to CSV only", stacklevel=3)
+    if args.logger == "mlflow":
+        try:
+            from lightning.pytorch.loggers import MLFlowLogger
+
+            # A local file store: the workbench never talks to a remote server unless told.
+            loggers.append(MLFlowLogger(tracking_uri=f"file:{run_dir / 'mlruns'}", experiment_name="workbench"))
+        except ModuleNotFoundError:
+            warnings.warn("mlflow is not installed; logging to CSV only", stacklevel=3)
+    return loggers or False
+
+
+def progress_bar_callback() -> Any:
+    # Lightning's TQDM bar uses tqdm.auto when ipywidgets is importable: a widget in Jupyter,
+    # a text bar in a terminal. Rich is not used because it floods notebook outputs.
+    from lightning.pytorch.callbacks import TQDMProgressBar
+
+    return TQDMProgressBar(refresh_rate=max(1, int(os.environ.get("WORKBENCH_PROGRESS_REFRESH", "1"))))
+
+
+class EpochProgress(L.Callback):
+    """Print ONE line per finished epoch to stderr: loss, the monitored metric, elapsed and left.
+
+    ``fit`` adds it to every run, so a CLI run, ``workbench demo`` and a notebook cell show each
+    epoch as it ends (``WORKBENCH_QUIET=1`` silences it, like every :mod:`workbench.progress`
+    line)::
+
+        [workbench] epoch 2/4: train_loss 0.5123, val_acc 0.8125 (best 0.8125), 12.4 s elapsed, about 12.4 s left
+
+    The values are read in ``on_train_epoch_end``, which Lightning runs after the epoch's
+    validation and after the module logged its epoch metrics, so the line shows this epoch's
+    numbers (``on_validation_epoch_end`` of a callback runs *before* the module's and would show
+    the previous epoch's).
+
+    Args:
+        monitor: The validation metric to show (the task's monitor), or ``None``.
+        mode: ``"min"`` or ``"max"``: which end of ``monitor`` is best (for the "best" note).
+    """
+
+    def __init__(self, monitor: str | None = None, mode: str = "min"):
+        self.monitor, self.mode = monitor, mode
+        self.lines: list[str] = []
+        self._start = 0.0
+        self._first_epoch = 0
+        self._best: float | None = None
+
+    def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        self._start = time.perf_counter()
+        self._first_epoch = trainer.current_epoch  # > 0 after a resume: time only this run's epochs
+        self._best = None
+
+    @staticmethod
+    def total_epochs(trainer: L.Trainer) -> int | None:
+        """Epochs this run will train at most (``max_epochs``, or derived from ``max_steps``)."""
+        if trainer.max_epochs is not None and trainer.max_epochs > 0:
+            epochs = trainer.max_epochs
+        else:
+            epochs = None
+        if trainer.max_steps and trainer.max_steps > 0:
+            per_epoch = trainer.num_training_batches
+            if isinstance(per_epoch, int) and per_epoch > 0:
+                per_epoch = max(1, math.ceil(per_epoch / max(1, trainer.accumulate_grad_batches)))
+                by_steps = math.ceil(trainer.max_steps / per_epoch)
+                epochs = by_steps if epochs is None else min(epochs, by_steps)
+        return epochs
+
+    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        if not trainer.is_global_zero or trainer.sanity_checking:
+            return
+        metrics = trainer.callback_metrics
+        epoch = trainer.current_epoch + 1
+        total = self.total_epochs(trainer)
+        parts = []
+        loss = metrics.get("train_loss_epoch", metrics.get("train_loss"))
+        if loss is not None:
+            parts.append(f"train_loss {_short(float(loss))}")
+        if self.monitor and self.monitor in metrics and self.monitor not in ("train_loss", "train_loss_epoch"):
+            value = float(metrics[self.monitor])
+            better = self._best is None or (value < self._best if self.mode == "min" else value > self._best)
+            self._best = value if better else self._best
+            parts.append(f"{self.monitor} {_short(value)} (best {_short(self._best)})")
+        elapsed = time.perf_counter() - self._start
+        parts.append(f"{format_seconds(elapsed)} elapsed")
+        done = epoch - self._first_epoch
+        if total is not None and done > 0 and epoch < total:
+            parts.append(f"about {format_seconds(elapsed / done * (total - epoch))} left")
+        line = f"epoch {epoch}/{total if total is not None else '?'}: " + ", ".join(parts)
+        self.lines.append(line)
+        if trainer.progress_bar_callback is not None and not in_notebook():
+            # A terminal bar sits on the last line without a newline: clear it, print, redraw,
+            # instead of appending this line to the bar.
+            import sys
+
+            from tqdm import tqdm
+
+            with tqdm.external_write_mode(file=sys.stderr):
+                emit(line)
+        else:
+            emit(line)
+
+
+def _short(value: float) -> str:
+    """Four significant digits: enough to see a trend, short enough for one line."""
+    return f"{value:.4g}"
+
+
+def read_history(run_dir: Path) -> pd.DataFrame:
+    # A resumed run keeps the logs of its earlier parts (see keep_earlier_logs).
+    parts = sorted(run_dir.glob("metrics.part*.csv"), key=lambda p: int(p.stem.split("part")[-1]))
+    parts += [run_dir / "metrics.csv"] if (run_dir / "metrics.csv").is_file() else []
+    if not parts:
+        return pd.DataFrame()
+    df = pd.concat([pd.read_csv(p) for p in parts], ignore_index=True)
+    if "epoch" not in df:
+        return df
+    cols = [c for c in df.columns if c not in ("step", "train_loss_step")]
+    return df[cols].groupby("epoch", as_index=False).last()
+
+
+def keep_earlier_logs(run_dir: Path) -> None:
+    """Lightning's CSV logger starts a new metrics.csv on resume: move the old one aside."""
+    current = run_dir / "metrics.csv"
+    if current.is_file():
+        k = len(list(run_dir.glob("metrics.part*.csv")))
+        os.replace(current, run_dir / f"metrics.part{k}.csv")
+
+
+@contextlib.contextmanager
+def quiet_lightning() -> Iterator[None]:
+    """Hide Lightning's start-up chatter (GPU/TPU availability, tips) unless WORKBENCH_VERBOSE is set."""
+    if os.environ.get("WORKBENCH_VERBOSE"):
+        yield
+        return
+    names = ["lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero",
+             "lightning.pytorch.accelerators.cuda"]
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
