@@ -33,7 +33,7 @@ NAME = "supply_chain"
 TITLE = "Supply chain (quantile demand forecasts, PatchTST + LoRA, inventory simulation)"
 TaskArgs = SupplyTaskArgs
 # Options of `workbench train/evaluate/predict` this use case uses (others are refused: workbench.cli.check_options).
-CLI_OPTIONS = frozenset({"data", "column", "format", "sep", "decimal", "date_format", "encoding"})
+CLI_OPTIONS = frozenset({"data", "train", "val", "test", "column", "format", "sep", "decimal", "date_format", "encoding"})
 CLI_INSTEAD = {c: "name the columns unique_id, ds, y, or rename yours: --column Datum=ds --column Menge=y" for c in ("text_column", "label_column")}
 
 __all__ = ["NAME", "TITLE", "TaskArgs", "SupplyTaskArgs", "default_config", "run_experiment", "report_section",

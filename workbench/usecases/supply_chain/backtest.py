@@ -55,6 +55,24 @@ class Split:
                              "monthly data)")
         return cls(train_end, val_end, T)
 
+    @classmethod
+    def from_bounds(cls, panel: DemandPanel, val_start, test_start, args) -> "Split":
+        """Split at the user's dates: validation from ``val_start``, test from ``test_start``.
+
+        A missing validation start takes ``args.val_periods`` before the test start; a missing
+        test start takes the last ``args.test_periods``.
+        """
+        T = len(panel.dates)
+        val_end = int(panel.dates.searchsorted(pd.Timestamp(test_start))) if test_start is not None else T - args.test_periods
+        train_end = int(panel.dates.searchsorted(pd.Timestamp(val_start))) if val_start is not None \
+            else val_end - args.val_periods
+        if train_end < args.min_history + args.horizon or val_end - train_end < 1 or T - val_end < args.horizon:
+            raise ValueError(f"your split leaves {train_end} training, {val_end - train_end} validation and "
+                             f"{T - val_end} test periods; need at least min_history + horizon "
+                             f"({args.min_history + args.horizon}) training periods and a horizon ({args.horizon}) "
+                             "of test periods")
+        return cls(train_end, val_end, T)
+
     def test_origins(self, panel: DemandPanel, args) -> np.ndarray:
         """Origins every ``review_period`` days from ``val_end`` while the horizon fits.
 

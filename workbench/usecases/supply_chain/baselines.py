@@ -325,7 +325,9 @@ class LightGBMQuantile:
         X, y, mask, _ = self._features(panel, orig)
         steps = np.arange(1, self.horizon + 1)
         cum_avg = np.cumsum(y, axis=1) / steps
-        cum_ok = np.cumprod(mask, axis=1) > 0
+        # Closed days (unobserved) count as 0 in the sums; a product of the mask dropped every sum
+        # once a closed day came, and with weekly-aligned origins on a closed weekday all of them.
+        cum_ok = np.cumsum(mask, axis=1) > 0
         Xf = X.reshape(-1, X.shape[-1])
         # 2 x Q models: keep each small (measured ~240 s for 150 trees x 31 leaves on 31k rows with
         # 16 models on a busy 2-core machine; these settings cut that about fivefold).

@@ -363,8 +363,16 @@ def read_demand(path: str | Path, *, format: str | None = None, columns: dict[st
         FileNotFoundError: The file does not exist.
         DemandDataError: The content has problems (all listed, naming the file).
     """
-    source = str(path)
-    df = read_table(path, **(table_options or {}))
+    return demand_from_frame(read_table(path, **(table_options or {})), source=str(path), format=format,
+                             columns=columns, start=start, extra_static=extra_static, calendar=calendar,
+                             prices=prices, leading_zeros=leading_zeros)
+
+
+def demand_from_frame(df: pd.DataFrame, *, source: str = "<frame>", format: str | None = None,
+                      columns: dict[str, str] | None = None, start: str = M5_START, extra_static: tuple[str, ...] = (),
+                      calendar: str | Path | None = None, prices: str | Path | None = None,
+                      leading_zeros: str = "demand") -> pd.DataFrame:
+    """:func:`read_demand` on a table already read (e.g. one part of a user's split); same arguments."""
     if columns:
         unknown = [c for c in columns if c not in df.columns]
         if unknown:

@@ -58,6 +58,36 @@ def load_target_data(config: RunConfig) -> tuple[pd.DataFrame, str]:
     return validate_demand(sim.demand, source="simulator"), f"simulated region {args.target_region}"
 
 
+def user_split_bounds(parts: dict[str, pd.DataFrame], source: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """First validation date and first test date of a user's split of a demand table.
+
+    A forecast split is a split in time: every series' validation rows must come after all its
+    training rows, and its test rows after those. The boundaries are common to all series (the
+    backtest's origins lie on one calendar), so they are the earliest validation and test dates.
+
+    Raises:
+        DemandDataError: A series has training rows on or after the validation start, or
+            validation rows on or after the test start (naming the series and the dates).
+    """
+    from workbench.usecases.supply_chain.data import DemandDataError
+
+    val_start = parts["val"]["ds"].min() if "val" in parts else None
+    test_start = parts["test"]["ds"].min() if "test" in parts else None
+    problems = []
+    for name, later, start in (("train", ("val", "test"), val_start or test_start), ("val", ("test",), test_start)):
+        if name not in parts or start is None:
+            continue
+        late = parts[name][pd.to_datetime(parts[name]["ds"]) >= start]
+        if len(late):
+            r = late.iloc[0]
+            problems.append(f"split: {name} rows on or after the {later[0]} start {pd.Timestamp(start).date()}, e.g. "
+                            f"series {r['unique_id']!r} on {pd.Timestamp(r['ds']).date()} ({len(late)} rows); a "
+                            f"forecast split is a split in time: {name} rows must come before {' and '.join(later)} rows")
+    if problems:
+        raise DemandDataError(source, problems)
+    return val_start, test_start
+
+
 def load_target_panel(config: RunConfig) -> tuple[DemandPanel, str, str]:
     """The data to adapt to as a dense panel, with its description and content fingerprint.
 
@@ -76,6 +106,56 @@ def load_target_panel(config: RunConfig) -> tuple[DemandPanel, str, str]:
     df, description = load_target_data(config)
     df = _limit_series(df, config.data.max_rows)
     return DemandPanel.from_frame(df), description, fingerprint_frame(df)
+
+
+def load_user_split(config: RunConfig) -> tuple[DemandPanel, str, str, tuple, dict] | None:
+    """The user's own split (``--train/--val/--test`` files, or a split column), or ``None``.
+
+    Returns:
+        ``(panel, description, fingerprint, (val_start, test_start), parts' row counts)``.
+    """
+    from workbench import splits
+    from workbench.io import fingerprint_file
+    from workbench.tabular import table_options
+    from workbench.usecases.supply_chain.data import demand_from_frame, read_demand, validate_demand
+
+    args: SupplyTaskArgs = config.task
+    opts = dict(format=config.data.format, columns=config.data.columns or None, table_options=table_options(config.data),
+                calendar=args.calendar, prices=args.prices, leading_zeros=args.leading_zeros)
+    if config.data.train:
+        parts = splits.file_split(config.data, lambda path: read_demand(path, **opts))
+        files = {k: getattr(config.data, k) for k in parts}
+        source, kind = ", ".join(f"{k} {v}" for k, v in files.items()), "files"
+        fingerprint = "+".join(fingerprint_file(v) for v in files.values())
+    elif config.data.path:
+        from workbench.tabular import read_table
+
+        raw = read_table(config.data.path, **table_options(config.data))
+        column = config.data.split_column
+        if column not in raw.columns:
+            return None
+        source, kind, fingerprint = str(config.data.path), "column", fingerprint_file(config.data.path)
+        labels = splits.normalise(raw[column], column=column, source=source).to_numpy()
+        parts = {}
+        for name in splits.SPLIT_NAMES:
+            rows = raw[labels == name].drop(columns=[column]).reset_index(drop=True)
+            if len(rows):
+                parts[name] = rows
+        if "train" not in parts:
+            raise splits.SplitError(f"{source}: the split column {column!r} has no train rows")
+        # Each part is read the way a whole file is (renames, layouts, checks); then the time order is checked.
+        opts.pop("table_options")
+        parts = {name: demand_from_frame(rows, source=f"{source} ({name} rows)", **opts) for name, rows in parts.items()}
+    else:
+        return None
+    val_start, test_start = user_split_bounds(parts, source)
+    df = validate_demand(pd.concat(list(parts.values()), ignore_index=True).sort_values(["unique_id", "ds"],
+                                                                                      kind="stable"), source=source)
+    panel = DemandPanel.from_frame(df)
+    record = splits.record(kind, {k: int(v["unique_id"].nunique()) for k, v in parts.items()}, unit="series",
+                           files={k: getattr(config.data, k) for k in parts} if kind == "files" else None,
+                           detail=", ".join(f"{k} from {pd.Timestamp(v['ds'].min()).date()}" for k, v in parts.items()))
+    return panel, f"{source} (your split)", fingerprint, (val_start, test_start), record
 
 
 def fingerprint_panel(panel: DemandPanel) -> str:
@@ -141,11 +221,22 @@ def run_experiment(config: RunConfig) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
 
-    from workbench.progress import stage
+    from workbench import splits
+    from workbench.progress import emit, stage
 
     with stage("loading demand data"):
-        panel, description, data_fingerprint = load_target_panel(config)
-    split = Split.from_args(len(panel.dates), args)
+        user = load_user_split(config)
+        if user is None:
+            panel, description, data_fingerprint = load_target_panel(config)
+            split = Split.from_args(len(panel.dates), args)
+            split_record = splits.record("generated", {"train": split.train_end, "val": split.val_end - split.train_end,
+                                                       "test": split.T - split.val_end}, unit="periods",
+                                         detail=f"last {args.test_periods} periods test, {args.val_periods} before "
+                                                "them validation")
+        else:
+            panel, description, data_fingerprint, (val_start, test_start), split_record = user
+            split = Split.from_bounds(panel, val_start, test_start, args)
+    emit(splits.describe(split_record))
     origins = split.test_origins(panel, args)
     if len(origins) == 0:
         raise ValueError("no series has enough history before the test period to be backtested")
@@ -239,6 +330,7 @@ def run_experiment(config: RunConfig) -> dict:
         "base_model": {k: base_info.get(k) for k in ("path", "from_cache", "seconds", "samples_per_s",
                                                      "train_windows", "parameters", "source_regions")},
         "n_series": int(len(panel)),
+        "split": split_record,
         "n_backtested": int(len(np.unique(origins[:, 0]))),
         "n_skipped_short_history": int((~split.eligible(panel, args)).sum()),
         "n_origins": int(len(np.unique(origins[:, 1]))),

@@ -67,7 +67,10 @@ class QuantileTask:
         loss_daily = pinball(daily, target, taus, mask)
         # Cumulative actuals; an unobserved day makes all later sums unobserved.
         cum_target = torch.cumsum(target, dim=1)
-        cum_mask = torch.cumprod(mask, dim=1)
+        # Unobserved days inside the horizon (a closed shop on Saturdays) add nothing to the sum
+        # (their target is 0); the sum counts once at least one of its days is observed. A product
+        # of the mask would drop every sum after the first closed day.
+        cum_mask = (torch.cumsum(mask, dim=1) > 0).to(mask.dtype)
         steps = torch.arange(1, target.shape[1] + 1, device=target.device, dtype=target.dtype)
         loss_cum = pinball(cum / steps[:, None], cum_target / steps[None, :], taus, cum_mask)
         return loss_daily + self.cumulative_weight * loss_cum, daily, cum
