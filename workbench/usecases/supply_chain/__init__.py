@@ -104,7 +104,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
 
 def _summary(result: dict) -> dict:
     """The one-line JSON: accuracy and inventory of each role."""
-    keys = ("wql", "rmsse", "mase", "smape", "coverage")
+    keys = ("wql", "rmsse", "mase", "smape", "coverage", "coverage_80")
     inv_keys = ("fill_rate", "cycle_service_level", "avg_stock_value", "cost")
     out = {"data": result["data"], "run_dir": result["run_dir"], "service_level": result["service_level"],
            "n_series": result["n_backtested"]}

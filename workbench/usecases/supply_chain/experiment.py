@@ -34,7 +34,7 @@ from workbench.usecases.supply_chain.model import DemandForecaster, base_model_i
 from workbench.usecases.supply_chain.simulate import M5_SHAPE, SimulationSpec, simulate_demand, simulate_panel
 from workbench.windows import DemandPanel
 
-HEADLINE = ("wql", "rmsse", "mase", "smape", "coverage")
+HEADLINE = ("wql", "rmsse", "mase", "smape", "coverage", "coverage_80")
 
 
 def load_target_data(config: RunConfig) -> tuple[pd.DataFrame, str]:
@@ -260,6 +260,7 @@ def run_experiment(config: RunConfig) -> dict:
 
     variants = [("adapter", "lora")] + ([("full_finetune", "full")] if args.full_finetune else [])
     adapter_est = None
+    calibration_effect: dict[str, dict] = {}
     for role, mode in variants:
         t0 = time.perf_counter()
         est = DemandForecaster(task=args, lora=config.lora, train=config.train, mode=mode, base=base,
@@ -274,6 +275,14 @@ def run_experiment(config: RunConfig) -> dict:
         forecasts[role].name = role
         models[role] = est.model_
         timings[f"{role}_predict_s"] = time.perf_counter() - t0
+        if est.quantile_shift_ is not None:
+            # What the conformal shift did, scored on the test period (it was fitted on validation only).
+            raw = forecast_model(est.model_, panel, origins, args, name=f"{role}-raw")
+            before = evaluate(raw, panel, args, split, segments)[1]["overall"]
+            after = evaluate(forecasts[role], panel, args, split, segments)[1]["overall"]
+            calibration_effect[role] = {"shift": est.quantile_shift_, **{
+                f"{k}_{when}": m.get(k) for when, m in (("raw", before), ("calibrated", after))
+                for k in ("wql", "coverage_80", "coverage")}}
         res = est.fit_result_
         fit_info[role] = {"train_windows": est.n_train_windows_, "seconds": res.seconds,
                           "samples_per_s": res.samples_per_s, "peak_memory_mb": res.peak_memory_mb,
@@ -345,6 +354,7 @@ def run_experiment(config: RunConfig) -> dict:
         "inventory_uncalibrated": uncalibrated,
         "calibration": {role: {"days": int(d), "correction_at_target": float(np.interp(args.service_level, *cal))}
                         for role, fc in forecasts.items() if fc.calibration for d, cal in fc.calibration.items()},
+        "quantile_calibration": calibration_effect,
         "service_level": args.service_level,
         "fit": fit_info,
         "timings": timings | {"total_s": time.perf_counter() - t_start},
