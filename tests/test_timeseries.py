@@ -143,3 +143,44 @@ def test_supervised_pretraining_stage_and_cache(tmp_path):
     assert other.path != res.path  # targets are part of the cache key
     reg = build_patchtst(SPEC, "regression", num_channels=5, base=res.path)  # backbone loads, new head
     assert predict_batched(reg, rng.normal(size=(3, 16, 5)).astype(np.float32)).shape == (3, 1)
+
+
+def test_lazy_windows_equal_materialised_ones_and_hold_only_rows():
+    from workbench.timeseries import LazyWindows
+
+    rng = np.random.default_rng(0)
+    frame = pd.concat([pd.DataFrame({"id": u, "t": np.arange(1, n + 1), "a": rng.normal(size=n), "b": rng.normal(size=n),
+                                     "y": np.arange(n)[::-1].astype(float)}) for u, n in ((3, 5), (1, 40), (2, 12))])
+    frame = frame.sample(frac=1.0, random_state=0)  # unsorted input, as users give it
+    for kw in ({}, {"stride": 3}, {"last_only": True}):
+        ws = sliding_windows(frame, id_col="id", time_col="t", feature_cols=["a", "b"], window=8, target_col="y", **kw)
+        lw = LazyWindows(frame, id_col="id", time_col="t", feature_cols=["a", "b"], window=8, target_col="y", **kw)
+        assert len(lw) == len(ws)
+        np.testing.assert_array_equal(lw.take(np.arange(len(lw))), ws.X)
+        np.testing.assert_array_equal(np.stack([lw[i][0].numpy() for i in range(len(lw))]), ws.X)
+        np.testing.assert_array_equal(lw.y, ws.y)
+        np.testing.assert_array_equal(lw.ids, ws.ids)
+        np.testing.assert_array_equal(lw.ends, ws.ends)
+    full = LazyWindows(frame, id_col="id", time_col="t", feature_cols=["a"], window=8, min_end=8)
+    assert (full.ends >= 8).all() and len(full) == (40 - 7) + (12 - 7)
+    big = LazyWindows(frame, id_col="id", time_col="t", feature_cols=["a", "b"], window=8, target_col="y")
+    assert big.nbytes() < big.take(np.arange(len(big))).nbytes  # rows and an index, not windows
+
+
+def test_continue_pretraining_moves_the_backbone_and_saves_a_loadable_base(tmp_path):
+    from safetensors.torch import load_file
+
+    from workbench.timeseries import continue_pretraining
+
+    X = np.random.default_rng(0).normal(size=(64, 16, 3)).astype(np.float32)
+    base = pretrain_patchtst(X, SPEC, PretrainArgs(epochs=1, batch_size=32), cache_dir=tmp_path / "cache")
+    shifted = (X * 2.0 + 1.0).astype(np.float32)
+    info = continue_pretraining(base.path, shifted, SPEC, tmp_path / "fleet", epochs=2, batch_size=32)
+    assert len(info["loss_per_epoch"]) == 2 and info["n_windows"] == 64
+    before, after = load_file(str(base.path / "model.safetensors")), load_file(str(tmp_path / "fleet" / "model.safetensors"))
+    moved = [k for k in before if k.startswith("model.") and not torch.equal(before[k], after[k])]
+    assert moved  # the backbone changed
+    reg = build_patchtst(SPEC, "regression", num_channels=3, base=tmp_path / "fleet")
+    torch.testing.assert_close(reg.state_dict()[moved[0]], after[moved[0]])
+    with pytest.raises(ValueError, match="epochs"):
+        continue_pretraining(base.path, shifted, SPEC, tmp_path / "x", epochs=0)

@@ -64,6 +64,9 @@ __all__ = [
     "pretrain_patchtst",
     "pretrain_cache_key",
     "predict_batched",
+    "continue_pretraining",
+    "supervised_pretraining",
+    "LazyWindows",
 ]
 
 
@@ -680,3 +683,156 @@ def pretrain_patchtst(
         model.save_pretrained(str(tmp), safe_serialization=True)
         atomic_write_json(Path(tmp) / "pretrain_info.json", info)
     return PretrainResult(path, model, False, info)
+
+
+def continue_pretraining(base: str | Path, X: np.ndarray, spec: PatchTSTSpec, out_dir: str | Path, *,
+                         epochs: int = 2, lr: float = 5e-4, batch_size: int = 256, seed: int = 0,
+                         max_windows: int | None = None, verbose: bool = False) -> dict[str, Any]:
+    """Continue masked-patch pretraining of a saved backbone on new, unlabelled windows.
+
+    The fleet-adaptive step of issue 12: before LoRA, the factory backbone reads the user's own
+    training series with the self-supervised objective it was pretrained with (no labels, so
+    nothing of the target leaks), which moves it towards this fleet's sensors and regimes. The
+    result is saved like any pretrained PatchTST (``config.json`` + ``model.safetensors``), so
+    :func:`build_patchtst` loads it as ``base``.
+
+    Args:
+        base: Directory of the saved base model.
+        X: ``(n, context_length, channels)`` standardised windows of the user's training data.
+        spec: Backbone shape of ``base``.
+        out_dir: Where the adapted backbone goes (written atomically).
+        epochs: Masked-patch epochs (>= 1).
+        lr: AdamW learning rate (lower than pretraining: a nudge, not a new model).
+        batch_size: Windows per step.
+        seed: Seed of masking and shuffling.
+        max_windows: Subsample the windows to at most this many.
+        verbose: Print the loss per epoch.
+
+    Returns:
+        ``{"path", "loss_per_epoch", "seconds", "n_windows"}``.
+    """
+    from workbench.io import atomic_directory
+
+    if epochs < 1:
+        raise ValueError(f"continue_pretraining: epochs must be >= 1, got {epochs}")
+    if X.ndim != 3 or X.shape[1] != spec.context_length:
+        raise ValueError(f"X must be (n, {spec.context_length}, channels), got {X.shape}")
+    args = PretrainArgs(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, max_windows=max_windows)
+    if max_windows and len(X) > max_windows:
+        X = X[np.sort(np.random.default_rng(seed).choice(len(X), max_windows, replace=False))]
+    torch.manual_seed(seed)
+    t0 = time.perf_counter()
+    model = build_patchtst(spec, "pretraining", num_channels=X.shape[-1], base=base)
+    losses = _train_loop(model, lambda m, xb, _: m(past_values=xb).loss, torch.as_tensor(X, dtype=torch.float32),
+                         None, args, epochs, "fleet-adaptive", verbose)
+    model.eval()
+    with atomic_directory(Path(out_dir)) as tmp:
+        model.save_pretrained(str(tmp), safe_serialization=True)
+    return {"path": Path(out_dir), "loss_per_epoch": losses, "seconds": time.perf_counter() - t0, "n_windows": int(len(X))}
+
+
+def supervised_pretraining(base: str | Path, X: np.ndarray, y: np.ndarray, spec: PatchTSTSpec, out_dir: str | Path, *,
+                           epochs: int = 2, lr: float = 1e-3, batch_size: int = 256, seed: int = 0,
+                           verbose: bool = False) -> dict[str, Any]:
+    """Continue a saved backbone with a regression head on ``(X, y)`` and save it (a later stage of a
+    factory recipe: e.g. simulated remaining life, which a simulator knows exactly).
+
+    Returns:
+        ``{"path", "loss_per_epoch", "seconds", "n_windows"}``; the saved model is a
+        ``PatchTSTForRegression`` whose backbone :func:`load_backbone` reads.
+    """
+    from workbench.io import atomic_directory
+
+    y = np.asarray(y, dtype=np.float32).reshape(len(X), -1)
+    if X.ndim != 3 or X.shape[1] != spec.context_length or not np.isfinite(y).all():
+        raise ValueError(f"X must be (n, {spec.context_length}, channels) with finite targets, got {X.shape}")
+    args = PretrainArgs(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+    torch.manual_seed(seed)
+    t0 = time.perf_counter()
+    reg = build_patchtst(spec, "regression", num_channels=X.shape[-1], num_targets=y.shape[1], base=base)
+    losses = _train_loop(reg, lambda m, xb, yb: torch.nn.functional.mse_loss(m(past_values=xb).regression_outputs, yb),
+                         torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y), args, epochs, "supervised", verbose)
+    reg.eval()
+    with atomic_directory(Path(out_dir)) as tmp:
+        reg.save_pretrained(str(tmp), safe_serialization=True)
+    return {"path": Path(out_dir), "loss_per_epoch": losses, "seconds": time.perf_counter() - t0, "n_windows": int(len(X))}
+
+
+# --------------------------------------------------------------------------------------------
+# Lazy windows (issue 11: thousands of series without materialising every window)
+# --------------------------------------------------------------------------------------------
+class LazyWindows(torch.utils.data.Dataset):
+    """Windows cut on demand from per-series arrays: memory grows with the rows, not the windows.
+
+    :func:`sliding_windows` materialises ``n_windows x window x channels`` floats, ``window``
+    times the data itself (32x for a 32-cycle window). This dataset keeps one float32 array of
+    all rows plus an index of window ends, and cuts each window in ``__getitem__`` with the same
+    front padding (the series' first row repeated) as :func:`sliding_windows`, so
+    ``LazyWindows(...)[i]`` equals ``sliding_windows(...).X[i]`` for the same arguments.
+
+    Args:
+        frame: Long frame, one row per (series, time step).
+        id_col, time_col, feature_cols, window, target_col, stride, last_only: As
+            :func:`sliding_windows`.
+        min_end: Keep only windows whose end time value is at least this (e.g. full windows).
+
+    Attributes:
+        ids, ends, y: Per window, as in :class:`WindowSet` (``y`` is ``None`` without a target).
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, id_col: str, time_col: str, feature_cols: Sequence[str], window: int,
+                 target_col: str | None = None, stride: int = 1, last_only: bool = False,
+                 min_end: float | None = None):
+        if window < 1 or stride < 1:
+            raise ValueError(f"window and stride must be >= 1, got window={window}, stride={stride}")
+        cols = [id_col, time_col, *feature_cols] + ([target_col] if target_col else [])
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise KeyError(f"LazyWindows: columns {missing} not in frame (has {list(frame.columns)})")
+        frame = frame.sort_values([id_col, time_col], kind="stable")
+        self.window = int(window)
+        self.feature_cols = list(feature_cols)
+        self.values = np.ascontiguousarray(frame[self.feature_cols].to_numpy(dtype=np.float32))
+        ids = frame[id_col].to_numpy()
+        times = frame[time_col].to_numpy()
+        change = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        starts, stops = change, np.r_[change[1:], len(ids)]
+        ends, first = [], []
+        for a, b in zip(starts, stops):
+            idx = np.array([b - 1]) if last_only else np.arange(b - 1, a - 1, -stride)[::-1]
+            ends.append(idx)
+            first.append(np.full(len(idx), a))
+        self.end_rows = np.concatenate(ends) if ends else np.zeros(0, int)
+        self.first_rows = np.concatenate(first) if first else np.zeros(0, int)
+        if min_end is not None:
+            keep = times[self.end_rows] >= min_end
+            self.end_rows, self.first_rows = self.end_rows[keep], self.first_rows[keep]
+        self.ids = ids[self.end_rows]
+        self.ends = times[self.end_rows]
+        self.y = frame[target_col].to_numpy(dtype=np.float32)[self.end_rows] if target_col else None
+
+    def __len__(self) -> int:
+        return len(self.end_rows)
+
+    def window_array(self, i: int) -> np.ndarray:
+        """Window ``i`` as ``(window, channels)`` float32 (front-padded with the series' first row)."""
+        end, first = int(self.end_rows[i]), int(self.first_rows[i])
+        rows = np.arange(end - self.window + 1, end + 1)
+        return self.values[np.maximum(rows, first)]
+
+    def __getitem__(self, i: int):
+        x = torch.from_numpy(self.window_array(i))
+        if self.y is None:
+            return x
+        return x, torch.tensor(self.y[i])
+
+    def take(self, index: np.ndarray) -> np.ndarray:
+        """Windows ``index`` as one ``(len(index), window, channels)`` array (for a batch or a subset)."""
+        index = np.asarray(index, dtype=int)
+        rows = self.end_rows[index, None] + np.arange(-self.window + 1, 1)[None, :]
+        return self.values[np.maximum(rows, self.first_rows[index, None])]
+
+    def nbytes(self) -> int:
+        """Bytes held (rows plus index), for memory reports."""
+        return int(self.values.nbytes + self.end_rows.nbytes + self.first_rows.nbytes
+                   + (self.y.nbytes if self.y is not None else 0))

@@ -1,15 +1,21 @@
 """Predictive maintenance: a factory-pretrained PatchTST, LoRA-adapted to each fleet.
 
 The use case of issue 3. A time-series base model is pretrained once on a broad simulated
-turbofan fleet (six operating regimes, two fault modes) and cached; each plant adapts it with
+turbofan fleet (six operating regimes, two fault modes) and cached, or taken from the package
+(``task.base_model=shipped``: pretrained on randomised simulator physics, KernelSynth series, FD001
+train and AI4I, see ``pretrain.py`` and ``base/MODEL_CARD.md``); each plant adapts it with
 LoRA to its own fleet's run-to-failure histories (C-MAPSS format) for remaining-useful-life
 regression, or to its machining log (AI4I 2020 format) for failure classification. Every result
-stands next to the frozen base with a trained head and a LightGBM baseline.
+stands next to the frozen base with a trained head and a LightGBM baseline; the model to use is
+recommended on validation engines (``result["recommendation"]``), the test verdict reports it.
+Options of issue 12: ``task.adapt_epochs`` (masked patches on the fleet's own training series
+before LoRA), ``task.extra_inputs`` (engineered channels). Recipes are compared leave-one-fleet-out
+in ``benchmarks/bench_fleets.py``; ``benchmarks/bench_maintenance_scale.py`` runs 5,000 engines.
 
 Contract (``docs/architecture.md``): ``NAME``, ``TaskArgs``, ``default_config``,
 ``run_experiment``, ``report_section``, ``register_cli``. Command line::
 
-    workbench maintenance pretrain [--smoke]
+    workbench maintenance pretrain [--smoke] [--rebuild-shipped]
     workbench maintenance cmapss --train train_FD001.txt --test test_FD001.txt --rul RUL_FD001.txt
     workbench maintenance simulate --subset FD004 --out data/fd004
     workbench maintenance ai4i --file ai4i2020.csv
@@ -142,6 +148,12 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
     from workbench.usecases.maintenance.model import pretrain_base
 
     cfg = _config(args)
+    if args.rebuild_shipped:  # the packaged base (broad corpus), same as python -m ...maintenance.pretrain
+        from workbench.usecases.maintenance.pretrain import pretrain_shipped
+
+        info = pretrain_shipped(cfg.task, scale=args.scale)
+        print_json_line({k: info[k] for k in ("sha256", "corpus", "seconds", "supervised_windows")})
+        return 0
     res = pretrain_base(cfg.task, force=args.force, verbose=True)
     print_json_line({"base_model": str(res.path), "from_cache": res.from_cache,
                 "windows_per_s": res.info.get("windows_per_s"), "seconds": res.info.get("seconds"),
@@ -168,6 +180,7 @@ def _cmd_cmapss(args: argparse.Namespace) -> int:
         short[role].update(alarm_rul=a.get("alarm_rul"), alarm_val_cost=a.get("val", {}).get("cost"),
                            alarm_test_cost=a.get("cost"))
     print_json_line({"dataset": result["dataset"], "run_dir": result["run_dir"], **short,
+                     "recommendation": result.get("recommendation", {}).get("text"),
                      "verdict": maintenance_verdict(result["metrics"])["text"]})
     return 0
 
@@ -212,6 +225,9 @@ def register_cli(subparsers) -> None:
     p = sub.add_parser("pretrain", help="pretrain (or load the cached) factory base model")
     common(p)
     p.add_argument("--force", action="store_true", help="retrain even if cached")
+    p.add_argument("--rebuild-shipped", action="store_true",
+                   help="rebuild the shipped base in the package (broad corpus; ~5-20 min on 2 CPU cores)")
+    p.add_argument("--scale", type=float, default=1.0, help="corpus size for --rebuild-shipped (GPU: larger)")
     p.set_defaults(func=_cmd_pretrain)
     p = sub.add_parser("cmapss", help="adapt to a C-MAPSS subset; print adapter/frozen/baseline RMSE and score")
     common(p)

@@ -34,6 +34,18 @@ def window_features(X: np.ndarray, tail: int = 30) -> np.ndarray:
     return np.concatenate(feats, axis=1).astype(np.float32)
 
 
+def features_of(X, tail: int = 30, chunk: int = 50_000) -> np.ndarray:
+    """:func:`window_features` of an array or of lazily cut windows (anything with ``take(index)``
+    and ``len``, e.g. :class:`workbench.timeseries.LazyWindows`), chunk by chunk, so thousands of
+    engines never hold all their windows at once (the features are ~5x smaller than the windows).
+    """
+    if isinstance(X, np.ndarray):
+        return window_features(X, tail)
+    n = len(X)
+    parts = [window_features(X.take(np.arange(i, min(i + chunk, n))), tail) for i in range(0, n, chunk)]
+    return np.concatenate(parts) if parts else np.zeros((0, 6 * len(X.feature_cols)), np.float32)
+
+
 def _lgbm(objective: str, seed: int, n_estimators: int, **kw):
     try:
         import lightgbm as lgb
@@ -63,17 +75,18 @@ class WindowFeatureRUL:
         self.n_estimators = n_estimators
         self.seed = seed
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "WindowFeatureRUL":
-        """Fit on windows ``X`` ``(n, window, channels)`` and targets ``y``. Returns self."""
+    def fit(self, X, y: np.ndarray) -> "WindowFeatureRUL":
+        """Fit on windows ``X`` ``(n, window, channels)`` (or lazy windows, :func:`features_of`) and
+        targets ``y``. Returns self."""
         self.model_ = _lgbm("regression", self.seed, self.n_estimators)
-        self.model_.fit(window_features(X, self.tail), np.asarray(y, float))
+        self.model_.fit(features_of(X, self.tail), np.asarray(y, float))
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted RUL per window (clipped at 0)."""
         if not hasattr(self, "model_"):
             raise RuntimeError("WindowFeatureRUL is not fitted: call fit first")
-        return np.clip(self.model_.predict(window_features(X, self.tail)), 0, None)
+        return np.clip(self.model_.predict(features_of(X, self.tail)), 0, None)
 
 
 class ProcessFailureClassifier:

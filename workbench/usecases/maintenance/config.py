@@ -14,7 +14,7 @@ Usage::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workbench.timeseries import PatchTSTSpec, PretrainArgs
 
@@ -39,6 +39,11 @@ class MaintenanceTaskArgs:
     """Engines of the simulated target fleet (train and test each); ``None`` = the preset's."""
     target_seed: int = 1
     """Seed of the simulated target fleet (the pretraining fleet uses another seed)."""
+    base_model: str = "simulator"
+    """Which factory base: ``"simulator"`` (pretrained on ``pretrain_fleet`` on first use and cached)
+    or ``"shipped"`` (the weights in ``workbench/usecases/maintenance/base/``, pretrained on the broad
+    corpus of :mod:`workbench.usecases.maintenance.pretrain`, sha256 checked; no waiting). The
+    shipped corpus contains FD001 *train*, so FD001 results with it are "seen in pretraining"."""
     pretrain_fleet: str = "broad"
     """Simulated fleet the factory base model is pretrained on."""
     pretrain_units: int = 200
@@ -78,6 +83,14 @@ class MaintenanceTaskArgs:
     lora_embedding: bool = True
     """Also put LoRA on the patch embedding (when ``lora.target_modules`` is null): a new fleet's
     sensors respond differently to wear, and the embedding is where raw values are read."""
+    adapt_epochs: int = 0
+    """Fleet-adaptive step: epochs of masked-patch pretraining on this fleet's own training windows
+    (no labels) before LoRA; 0 = off. The default is chosen by leave-one-fleet-out
+    (``benchmarks/bench_fleets.py``), never on one fleet."""
+    extra_inputs: list[str] = field(default_factory=list)
+    """Engineered channels for the adapter next to the sensors: ``"health"`` (a linear health
+    index fitted on the training rows) and/or ``"cycle"`` (cycles run). Empty = the pure adapter;
+    the frozen base always reads the sensors only."""
     compare_full_finetune: bool = False
     """Also fine-tune all weights (costs a full training run on top)."""
     failure_pooling: str = "max"
@@ -104,6 +117,13 @@ class MaintenanceTaskArgs:
             p.append(f"{prefix}.train_file: required when test_file is given")
         if self.target_fleet not in ("FD001", "FD002", "FD003", "FD004"):
             p.append(f"{prefix}.target_fleet: must be FD001..FD004, got {self.target_fleet!r}")
+        if self.base_model not in ("simulator", "shipped"):
+            p.append(f"{prefix}.base_model: must be 'simulator' or 'shipped', got {self.base_model!r}")
+        bad = [e for e in self.extra_inputs if e not in ("health", "cycle")]
+        if bad:
+            p.append(f"{prefix}.extra_inputs: unknown {bad}; choose from ['health', 'cycle']")
+        if self.adapt_epochs < 0:
+            p.append(f"{prefix}.adapt_epochs: must be >= 0, got {self.adapt_epochs}")
         if self.pretrain_supervised_epochs < 0:
             p.append(f"{prefix}.pretrain_supervised_epochs: must be >= 0, got {self.pretrain_supervised_epochs}")
         for name in ("pretrain_units", "pretrain_epochs", "window", "rul_cap", "train_stride", "horizon",

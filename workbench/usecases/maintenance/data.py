@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.timeseries import SeriesScaler, WindowSet, sliding_windows
+from workbench.timeseries import LazyWindows, SeriesScaler, WindowSet, sliding_windows
 from workbench.usecases.maintenance.simulate import AI4I_COLS, CMAPSS_COLS, SENSOR_COLS, SETTING_COLS
 
 RUL_CAP = 125  # Heimes 2008 / Babu 2016: piecewise-linear target, constant early in life
@@ -313,6 +313,10 @@ def split_units(units, val_fraction: float, seed: int = 0) -> tuple[np.ndarray, 
     return np.setdiff1d(units, val), val
 
 
+EXTRA_INPUTS = ("health", "cycle")
+"""Engineered channels :class:`CMapssPreprocessor` can add (``extra_inputs``)."""
+
+
 @dataclass
 class CMapssPreprocessor:
     """Conditions, constant-sensor removal, per-condition standardisation and windows.
@@ -327,6 +331,11 @@ class CMapssPreprocessor:
         conditions_: Fitted :class:`ConditionMap`.
         sensors_: Kept sensors.
         scaler_: Fitted :class:`workbench.timeseries.SeriesScaler` (per condition).
+        extra_inputs: Engineered channels added to the sensors (issue 12, optional): ``"health"``
+            (a linear health index: least squares of the capped RUL on the regime-normalised
+            sensors of the training rows, the classic fused indicator) and ``"cycle"`` (same as
+            ``add_cycle``). The regime normalisation itself is always on.
+        health_: Fitted ``{"w": [...], "b": float}`` of the health index.
     """
 
     window: int = 32
@@ -335,15 +344,32 @@ class CMapssPreprocessor:
     conditions_: ConditionMap | None = None
     sensors_: list[str] | None = None
     scaler_: SeriesScaler | None = None
+    extra_inputs: list[str] = field(default_factory=list)
+    health_: dict | None = None
 
     def fit(self, train: pd.DataFrame) -> "CMapssPreprocessor":
-        """Fit on training rows (only units that are used for training)."""
+        """Fit on training rows (only units that are used for training).
+
+        Raises:
+            ValueError: An unknown extra input, or ``"health"`` without a ``rul_capped`` column.
+        """
+        bad = [e for e in self.extra_inputs if e not in EXTRA_INPUTS]
+        if bad:
+            raise ValueError(f"extra_inputs: unknown {bad}; choose from {list(EXTRA_INPUTS)}")
         self.conditions_ = ConditionMap.fit(train)
         cond = self.conditions_.assign(train)
         dropped = set(constant_sensors(train, cond))
         self.sensors_ = [c for c in SENSOR_COLS if c not in dropped]
         frame = train.assign(condition=cond)
         self.scaler_ = SeriesScaler(list(self.sensors_), group_col="condition").fit(frame)
+        self.health_ = None
+        if "health" in self.extra_inputs:
+            if "rul_capped" not in train:
+                raise ValueError("extra_inputs=['health'] needs the training target: fit on add_train_rul(frame)")
+            Z = self.scaler_.transform(frame)[self.sensors_].to_numpy(float)
+            A = np.column_stack([Z, np.ones(len(Z))])
+            coef, *_ = np.linalg.lstsq(A, train["rul_capped"].to_numpy(float) / self.rul_cap, rcond=None)
+            self.health_ = {"w": coef[:-1].tolist(), "b": float(coef[-1])}
         return self
 
     @property
@@ -351,15 +377,19 @@ class CMapssPreprocessor:
         """Channel names of the windows, in order."""
         if self.sensors_ is None:
             raise RuntimeError("CMapssPreprocessor is not fitted")
-        return list(self.sensors_) + (["cycle_scaled"] if self.add_cycle else [])
+        cycle = self.add_cycle or "cycle" in self.extra_inputs
+        return (list(self.sensors_) + (["cycle_scaled"] if cycle else [])
+                + (["health_index"] if "health" in self.extra_inputs else []))
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Standardised copy with a ``condition`` column (and ``cycle_scaled`` if enabled)."""
         if self.scaler_ is None:
             raise RuntimeError("CMapssPreprocessor is not fitted: call fit(train) first")
         out = self.scaler_.transform(frame.assign(condition=self.conditions_.assign(frame)))
-        if self.add_cycle:
+        if self.add_cycle or "cycle" in self.extra_inputs:
             out["cycle_scaled"] = out["cycle"] / 200.0  # ~mean FD001 life; a fixed scale, not fitted
+        if "health" in self.extra_inputs:
+            out["health_index"] = out[self.sensors_].to_numpy(float) @ np.asarray(self.health_["w"]) + self.health_["b"]
         return out
 
     def windows(self, frame: pd.DataFrame, target: str | None = "rul_capped", *, last_only: bool = False,
@@ -368,9 +398,18 @@ class CMapssPreprocessor:
         return sliding_windows(self.transform(frame), id_col="unit", time_col="cycle", feature_cols=self.channels,
                                window=self.window, target_col=target, last_only=last_only, stride=stride)
 
+    def lazy_windows(self, frame: pd.DataFrame, target: str | None = "rul_capped", *, stride: int = 1,
+                     min_end: float | None = None) -> LazyWindows:
+        """Like :meth:`windows`, but cut on demand (:class:`workbench.timeseries.LazyWindows`): the
+        memory of a fleet of thousands of engines is its rows, not its windows."""
+        cols = ["unit", "cycle", *self.channels] + ([target] if target else [])
+        return LazyWindows(self.transform(frame)[cols], id_col="unit", time_col="cycle", feature_cols=self.channels,
+                           window=self.window, target_col=target, stride=stride, min_end=min_end)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able state (saved beside an adapter)."""
         return {"window": self.window, "rul_cap": self.rul_cap, "add_cycle": self.add_cycle,
+                "extra_inputs": list(self.extra_inputs), "health": self.health_,
                 "conditions": self.conditions_.centers.tolist(), "sensors": self.sensors_,
                 "scaler": self.scaler_.to_dict()}
 
@@ -378,6 +417,7 @@ class CMapssPreprocessor:
     def from_dict(cls, d: dict[str, Any]) -> "CMapssPreprocessor":
         """Rebuild from :meth:`to_dict` output."""
         return cls(window=d["window"], rul_cap=d["rul_cap"], add_cycle=d.get("add_cycle", False),
+                   extra_inputs=list(d.get("extra_inputs", [])), health_=d.get("health"),
                    conditions_=ConditionMap(np.asarray(d["conditions"], float)), sensors_=list(d["sensors"]),
                    scaler_=SeriesScaler.from_dict(d["scaler"]))
 

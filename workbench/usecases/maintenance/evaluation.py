@@ -270,16 +270,31 @@ def format_threshold(t: float) -> str:
     return f"{t:.10g}"
 
 
-def maintenance_verdict(metrics: dict, problem: str = "rul") -> dict:
+def maintenance_verdict(metrics: dict, problem: str = "rul", *, on: str = "test") -> dict:
     """The honest one-line summary of a maintenance comparison (:func:`workbench.metrics.verdict`).
 
     RUL runs are judged by RMSE against the raw RUL file (lower is better), failure runs by F1 at
     the validation-chosen threshold. Ties (within 1 %) go to the simpler model.
+
+    Args:
+        metrics: Role to its metrics.
+        problem: ``"rul"`` or ``"failure"``.
+        on: ``"test"`` (reporting: the test engines, read once) or ``"validation"`` (the
+            recommendation: RUL validation engines of the training file, ``val_rmse``); the
+            text then says which engines it is based on.
     """
     from workbench.metrics import verdict
     from workbench.widgets.figures import LABELS
 
     key, name, lower = ("rmse", "RMSE (cycles)", True) if problem == "rul" else ("f1", "F1", False)
+    if on == "validation" and problem == "rul":
+        scores = {role: m.get("val_rmse") for role, m in metrics.items() if isinstance(m, dict)}
+        if not any(v is not None for v in scores.values()):
+            return {"best": None, "tied": [], "adapter_best": False, "text": "No validation engines: no recommendation."}
+        labels = {**{r: LABELS.get(r, r) for r in scores}, "baseline": "LightGBM baseline"}
+        out = verdict(scores, "validation RMSE (cycles)", lower_is_better=True, labels=labels)
+        out["text"] = "Recommended (chosen on validation engines): " + out["text"].removeprefix("Best model on this data: ")
+        return out
     scores = {role: m.get(key) for role, m in metrics.items() if isinstance(m, dict)}
     labels = {**{r: LABELS.get(r, r) for r in scores}, "baseline": "LightGBM baseline"}
     return verdict(scores, name, lower_is_better=lower, labels=labels)

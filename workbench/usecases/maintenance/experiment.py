@@ -34,7 +34,8 @@ from workbench.usecases.maintenance.config import MaintenanceTaskArgs
 from workbench.usecases.maintenance.data import (add_train_rul, ai4i_features, ai4i_windows, cut_units, load_ai4i,
                                                  load_cmapss, stratified_split)
 from workbench.usecases.maintenance.evaluation import best_f1_threshold, failure_metrics, maintenance_verdict
-from workbench.usecases.maintenance.model import FailureEstimator, RULEstimator, pretrain_base, summarize_rul
+from workbench.usecases.maintenance.model import (FailureEstimator, RULEstimator, base_corpus, pretrain_base,
+                                                  summarize_rul)
 from workbench.usecases.maintenance.simulate import FleetSpec, simulate_ai4i, simulate_fleet, write_cmapss
 
 ROLE_OF_MODE = {"frozen": "frozen_base", "lora": "adapter", "full": "full_finetune"}
@@ -154,7 +155,8 @@ def run_rul(cfg: RunConfig) -> dict[str, Any]:
         est = RULEstimator(base.path, task.spec(), mode=mode, lora=cfg.lora, train=cfg.train, rul_cap=task.rul_cap,
                            val_fraction=cfg.data.val_fraction, train_stride=task.train_stride,
                            max_train_units=task.max_train_units, seed=cfg.run.seed, run_dir=run_dir / f"fit_{mode}",
-                           lora_embedding=task.lora_embedding)
+                           lora_embedding=task.lora_embedding, adapt_epochs=task.adapt_epochs,
+                           extra_inputs=task.extra_inputs if mode != "frozen" else ())
         with stage(f"training {LABEL_OF_ROLE[role]}"):
             est.fit(data.train)
         if val_frame is None:  # every estimator splits the units with the same seed: one validation set
@@ -168,6 +170,10 @@ def run_rul(cfg: RunConfig) -> dict[str, Any]:
                                       val_true=val_rul.reindex(vpred.index).to_numpy(), val_pred=vpred.to_numpy())
         preds[role] = pred.round(2).tolist()
         val_preds[role] = vpred.reindex(val_rul.index).round(2).tolist()
+        if est.adapt_info_:  # the fleet-adaptive masked-patch step before LoRA
+            runtime.setdefault("fleet_adaptive", {"seconds": est.adapt_info_["seconds"],
+                                                  "windows": est.adapt_info_["n_windows"],
+                                                  "loss_per_epoch": est.adapt_info_["loss_per_epoch"]})
         fr = est.fit_result_
         from workbench.lora import count_parameters
 
@@ -195,11 +201,14 @@ def run_rul(cfg: RunConfig) -> dict[str, Any]:
         "predictions": {"unit": units, "truth": data.test_rul.tolist(), **preds},
         "val_predictions": {"unit": val_rul.index.tolist(), "truth": val_rul.tolist(), **val_preds},
         "n_conditions": ref.preprocessor_.conditions_.n, "sensors": ref.preprocessor_.sensors_,
-        "base_model": str(base.path), "published_fd001_rmse": PUBLISHED_FD001,
+        "base_model": str(base.path), "base_corpus": base_corpus(task), "published_fd001_rmse": PUBLISHED_FD001,
         "decision": {**costs, "chosen_on": "validation engines (training file, split by engine, cut at random cycles)",
                      "val_engines": int(len(ref.val_units_)), "val_cuts": int(len(val_rul))},
         "smoke": bool(cfg.run.name.endswith("smoke") or smoke_on()),
         "verdict": maintenance_verdict(metrics, "rul"),
+        # Which model to use is decided on the validation engines of the training file; the test
+        # verdict above is the report of how that choice did on engines never used for a decision.
+        "recommendation": maintenance_verdict(metrics, "rul", on="validation"),
         "seconds": time.perf_counter() - t0,
     }
     with stage("writing the adapter and results"):
@@ -211,23 +220,29 @@ def _baseline_rul(task: MaintenanceTaskArgs, seed: int, ref: RULEstimator, data,
     """LightGBM predictions on the test engines (fit on all training engines) and on the validation
     cuts (fit on the training split only, so the threshold is not chosen on engines it trained on).
 
-    Uses the adapter's preprocessor (standardisation fitted on its training split), so both models
-    see the same inputs.
+    Uses the adapter's preprocessor (standardisation fitted on its training split) without its
+    engineered inputs, so both read the same regime-normalised sensors.
     """
-    def windows(frame):
-        w = ref.preprocessor_.windows(add_train_rul(frame, task.rul_cap), "rul_capped")
-        # Full windows of real cycles only, as for the neural models (front padding biases the fit).
-        return w.subset(w.ends >= min(task.window, int(frame.groupby("unit")["cycle"].max().min())))
+    from workbench.usecases.maintenance.data import CMapssPreprocessor
 
-    wte = ref.preprocessor_.windows(data.test, None, last_only=True)
+    # LightGBM reads the regime-normalised sensors only, whatever engineered inputs the adapter takes.
+    pre = CMapssPreprocessor.from_dict({**ref.preprocessor_.to_dict(), "extra_inputs": [], "health": None})
+
+    def windows(frame):
+        # Full windows of real cycles only, as for the neural models (front padding biases the fit);
+        # cut lazily and summarised chunk by chunk (baselines.features_of), so memory stays bounded.
+        return pre.lazy_windows(add_train_rul(frame, task.rul_cap), "rul_capped",
+                                min_end=min(task.window, int(frame.groupby("unit")["cycle"].max().min())))
+
+    wte = pre.windows(data.test, None, last_only=True)
     w_all = windows(data.train)
-    gbm = WindowFeatureRUL(n_estimators=task.baseline_estimators, seed=seed).fit(w_all.X, w_all.y)
+    gbm = WindowFeatureRUL(n_estimators=task.baseline_estimators, seed=seed).fit(w_all, w_all.y)
     test_pred = gbm.predict(wte.X)
     if val_frame is None or not len(val_frame):
         return test_pred, pd.Series(dtype=float)
     w_split = windows(data.train[data.train["unit"].isin(ref.train_units_)])
-    gbm_split = WindowFeatureRUL(n_estimators=task.baseline_estimators, seed=seed).fit(w_split.X, w_split.y)
-    wva = ref.preprocessor_.windows(val_frame, None, last_only=True)
+    gbm_split = WindowFeatureRUL(n_estimators=task.baseline_estimators, seed=seed).fit(w_split, w_split.y)
+    wva = pre.windows(val_frame, None, last_only=True)
     return test_pred, pd.Series(gbm_split.predict(wva.X), index=wva.ids)
 
 

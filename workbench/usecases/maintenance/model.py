@@ -55,6 +55,10 @@ def pretrain_base(args: MaintenanceTaskArgs, *, force: bool = False, verbose: bo
     Returns:
         The :class:`workbench.timeseries.PretrainResult`; downstream models take its backbone.
     """
+    if args.base_model == "shipped":  # the packaged weights (broad corpus): nothing to wait for
+        from workbench.usecases.maintenance.pretrain import load_shipped
+
+        return load_shipped(args)
     fleet_spec = FleetSpec.preset(args.pretrain_fleet, n_train=args.pretrain_units, n_test=0, seed=PRETRAIN_SEED)
     fleet = simulate_fleet(fleet_spec)
     frame = add_train_rul(fleet.train[[c for c in fleet.train.columns if c not in ("rul",)]], cap=args.rul_cap)
@@ -64,6 +68,18 @@ def pretrain_base(args: MaintenanceTaskArgs, *, force: bool = False, verbose: bo
                              name="maintenance-base",
                              key_extra={"fleet": fleet_spec.to_dict(), "channels": pre.channels},
                              force=force, verbose=verbose)
+
+
+def base_corpus(args: MaintenanceTaskArgs) -> list[str]:
+    """What the factory base for ``args`` was pretrained on (for reports: a real fleet named in this
+    list, e.g. ``"FD001"``, is no test of transfer)."""
+    if args.base_model == "shipped":
+        from workbench.usecases.maintenance.pretrain import SHIPPED_DIR
+
+        meta = SHIPPED_DIR / "base.json"
+        info = json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
+        return [f"shipped corpus: {src}" for src in info.get("corpus", {})] + list(info.get("seen_real_fleets", []))
+    return [f"simulator:{args.pretrain_fleet} ({args.pretrain_units} engines)"]
 
 
 def _prepare(model: torch.nn.Module, mode: str, lora: LoraArgs, lora_embedding: bool = True) -> torch.nn.Module:
@@ -114,8 +130,14 @@ class _Estimator:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         model = _prepare(model, self.mode, self.lora, self.lora_embedding)
         run_dir = Path(self.run_dir) if self.run_dir else Path(tempfile.mkdtemp(prefix="maint-fit-"))
-        tl = window_loader(Xtr, ytr, self.train.batch_size, seed=self.seed, classification=classification)
-        vl = window_loader(Xva, yva, 1024, shuffle=False, classification=classification) if len(Xva) else None
+        if ytr is None:  # a dataset of (x, y) pairs, e.g. lazily cut windows
+            from workbench.training import make_loader
+
+            tl = make_loader(Xtr, self.train.batch_size, shuffle=True, seed=self.seed)
+            vl = make_loader(Xva, 1024, shuffle=False) if Xva is not None and len(Xva) else None
+        else:
+            tl = window_loader(Xtr, ytr, self.train.batch_size, seed=self.seed, classification=classification)
+            vl = window_loader(Xva, yva, 1024, shuffle=False, classification=classification) if len(Xva) else None
         self.fit_result_ = fit(model, task, tl, vl, self.train, run_dir, seed=self.seed)
         self.history_ = self.fit_result_.history
         self.model_ = model.eval()
@@ -141,6 +163,15 @@ class _Estimator:
 
             with atomic_directory(path) as tmp:
                 self.model_.save_pretrained(str(tmp), safe_serialization=True)
+        adapted = getattr(self, "adapt_info_", None)
+        if adapted and self.mode == "lora":  # the adapter sits on the fleet-adapted backbone: ship it along
+            import shutil
+
+            dst = path / "fleet_base"
+            dst.mkdir(parents=True, exist_ok=True)
+            for name in ("config.json", "model.safetensors"):
+                shutil.copy2(Path(adapted["path"]) / name, dst / name)
+            meta["fleet_base"] = "fleet_base"
         atomic_write_json(path / "maintenance_estimator.json", meta)
         return path
 
@@ -150,8 +181,9 @@ class _Estimator:
         if meta["mode"] == "lora":
             from workbench.lora import load_adapter
 
+            backbone = path / meta["fleet_base"] if meta.get("fleet_base") else (base_path or meta["base_path"])
             base = build_patchtst(spec, cls.task_kind, num_channels=num_channels, num_targets=num_targets,
-                                  base=base_path or meta["base_path"], seed=meta["seed"])
+                                  base=backbone, seed=meta["seed"])
             return spec, load_adapter(base, path).eval()
         from transformers import PatchTSTForClassification, PatchTSTForRegression
 
@@ -178,15 +210,23 @@ class RULEstimator(_Estimator):
         seed: Seed of the unit split, the head initialisation and training.
         run_dir: Where checkpoints and metrics go (default: a temp dir).
         lora_embedding: Also adapt the patch embedding (see ``MaintenanceTaskArgs``).
+        adapt_epochs: Epochs of masked-patch pretraining on this fleet's own training windows
+            before LoRA/full fine-tuning (0 = off; never for ``mode="frozen"``, which stays the
+            factory base). The adapted backbone is saved with the adapter (``fleet_base/``).
+        extra_inputs: Engineered channels next to the sensors (``"health"``, ``"cycle"``; see
+            :class:`CMapssPreprocessor`); empty = the pure adapter.
     """
 
     task_kind = "regression"
 
     def __init__(self, base_path=None, spec=None, *, mode="lora", lora=None, train=None, rul_cap: int = 125,
                  val_fraction: float = 0.15, train_stride: int = 1, max_train_units: int | None = None,
-                 seed: int = 0, run_dir=None, lora_embedding: bool = True):
+                 seed: int = 0, run_dir=None, lora_embedding: bool = True, adapt_epochs: int = 0,
+                 extra_inputs: tuple[str, ...] | list[str] = ()):
         super().__init__(base_path, spec, mode=mode, lora=lora, train=train, seed=seed, run_dir=run_dir,
                          lora_embedding=lora_embedding)
+        self.adapt_epochs = adapt_epochs
+        self.extra_inputs = list(extra_inputs)
         self.rul_cap = rul_cap
         self.val_fraction = val_fraction
         self.train_stride = train_stride
@@ -206,19 +246,30 @@ class RULEstimator(_Estimator):
         tr_units, va_units = split_units(units, self.val_fraction, seed=self.seed)
         self.train_units_, self.val_units_ = tr_units, va_units
         tr, va = frame[frame["unit"].isin(tr_units)], frame[frame["unit"].isin(va_units)]
-        self.preprocessor_ = CMapssPreprocessor(window=self.spec.context_length, rul_cap=self.rul_cap).fit(tr)
-        wtr = self.preprocessor_.windows(tr, "rul_capped", stride=self.train_stride)
+        self.preprocessor_ = CMapssPreprocessor(window=self.spec.context_length, rul_cap=self.rul_cap,
+                                                extra_inputs=list(self.extra_inputs)).fit(tr)
         # Training windows must hold a full window of real cycles where the unit allows it:
         # front-padded early windows look like a healthy plateau and bias the fit (measured on
         # FD001 with the LightGBM baseline: 14.4 -> 13.2 RMSE).
-        full = wtr.ends >= min(self.spec.context_length, int(tr.groupby("unit")["cycle"].max().min()))
-        wtr = wtr.subset(full)
-        wva = self.preprocessor_.windows(va, "rul_capped") if len(va) else None
+        full = min(self.spec.context_length, int(tr.groupby("unit")["cycle"].max().min()))
+        # Windows are cut lazily (issue 11): 5,000 engines hold their rows, not 32x as many window floats.
+        wtr = self.preprocessor_.lazy_windows(tr, "rul_capped", stride=self.train_stride, min_end=full)
+        wva = self.preprocessor_.lazy_windows(va, "rul_capped") if len(va) else None
         self.train_windows_ = len(wtr)
-        model = self._build(len(self.preprocessor_.channels), 1)
-        Xva = wva.X if wva is not None else wtr.X[:0]
-        yva = wva.y if wva is not None else wtr.y[:0]
-        return self._fit_model(model, RULTask(self.rul_cap), wtr.X, wtr.y, Xva, yva)
+        base = self.base_path
+        self.adapt_info_ = None
+        if self.adapt_epochs and base is not None and self.mode != "frozen":
+            # Fleet-adaptive step: masked patches on this fleet's own training windows (no labels).
+            from workbench.timeseries import continue_pretraining
+
+            out = Path(self.run_dir or tempfile.mkdtemp(prefix="maint-adapt-")) / "fleet_base"
+            Xad = wtr.take(np.arange(len(wtr))[:: max(1, len(wtr) // 20000)])  # bounded: at most ~20k windows
+            self.adapt_info_ = continue_pretraining(base, Xad, self.spec, out, epochs=self.adapt_epochs,
+                                                    seed=self.seed)
+            base = self.adapt_info_["path"]
+        model = build_patchtst(self.spec, self.task_kind, num_channels=len(self.preprocessor_.channels), num_targets=1,
+                               base=base, seed=self.seed)
+        return self._fit_model(model, RULTask(self.rul_cap), wtr, None, wva, None)
 
     def predict_windows(self, X: np.ndarray) -> np.ndarray:
         """Predicted RUL (cycles, >= 0) for standardised windows ``(n, window, channels)``."""
@@ -285,6 +336,10 @@ def summarize_rul(y_true: np.ndarray, y_pred: np.ndarray, *, horizon: int = 30, 
     costs = {"horizon": horizon, "cost_missed": cost_missed, "cost_early": cost_early}
     hindsight = cheapest_alarm(y_pred, y_true, **costs)
     if val_true is not None and val_pred is not None and len(val_true):
+        # Validation RMSE (raw and capped truth): what a recommendation may be based on, the test never.
+        vt, vp = np.asarray(val_true, float), np.asarray(val_pred, float)
+        out["val_rmse"] = float(np.sqrt(np.mean((vt - vp) ** 2)))
+        out["val_rmse_capped"] = float(np.sqrt(np.mean((np.minimum(vt, 125.0) - vp) ** 2)))
         val = cheapest_alarm(val_pred, val_true, **costs)
         test = alarm_cost(y_pred, y_true, val["threshold"], **costs)
         alarm = {k: test[k] for k in ("tp", "fp", "fn", "tn", "alarms", "cost", "cost_per_engine")}

@@ -75,6 +75,9 @@ class FleetSpec:
         min_test_cycles: A test engine keeps at least this many cycles.
         regime_seed: Seed of the condition-to-baseline mapping (a property of the engine type,
             kept fixed across fleets so that fleets of one type share physics).
+        dead_sensors: Informative sensors that this fleet does not log: their column holds one
+            constant value (C-MAPSS files have no empty cells), like a sensor that is missing or
+            stuck. Chosen at random (with ``seed``) among the sensors that respond to wear.
         seed: Seed of everything else.
     """
 
@@ -92,6 +95,7 @@ class FleetSpec:
     test_cut: tuple[float, float] = (0.35, 0.95)
     min_test_cycles: int = 31
     regime_seed: int = 2008
+    dead_sensors: int = 0
     seed: int = 0
 
     def problems(self, prefix: str = "fleet") -> list[str]:
@@ -110,6 +114,9 @@ class FleetSpec:
             p.append(f"{prefix}.test_cut must satisfy 0 < low <= high < 1, got {self.test_cut}")
         if self.noise_scale < 0:
             p.append(f"{prefix}.noise_scale must be >= 0, got {self.noise_scale}")
+        if not 0 <= self.dead_sensors <= int(np.count_nonzero(_DELTA_HPC)) - 2:
+            p.append(f"{prefix}.dead_sensors must be in 0..{int(np.count_nonzero(_DELTA_HPC)) - 2} (two informative "
+                     f"sensors must stay), got {self.dead_sensors}")
         return p
 
     @classmethod
@@ -220,7 +227,61 @@ def simulate_fleet(spec: FleetSpec) -> Fleet:
     empty = pd.DataFrame(columns=CMAPSS_COLS + ["health", "rul", "fault_mode", "condition"])
     train = pd.concat(frames["train"], ignore_index=True)
     test = pd.concat(frames["test"], ignore_index=True) if frames["test"] else empty
+    for col in dead_sensor_columns(spec):  # not logged: one constant value in train and test alike
+        value = float(np.round(_BASE[SENSOR_COLS.index(col)], 2))
+        train[col] = value
+        if len(test):
+            test[col] = value
     return Fleet(train, test, pd.Series(rul, name="rul", dtype=int), spec)
+
+
+def dead_sensor_columns(spec: FleetSpec) -> list[str]:
+    """The sensor columns that ``spec.dead_sensors`` turns constant (same choice for train and test)."""
+    if not spec.dead_sensors:
+        return []
+    informative = [SENSOR_COLS[i] for i in np.flatnonzero(_DELTA_HPC)]
+    rng = np.random.default_rng(spec.seed + 104729)
+    return sorted(rng.choice(informative, spec.dead_sensors, replace=False).tolist(), key=SENSOR_COLS.index)
+
+
+# The development family of issue 12: fleets that differ in what matters for transfer (regimes,
+# fault modes, life length, noise, missing sensors, fleet size). Recipes are chosen by
+# leave-one-fleet-out over these and FD001 (``benchmarks/bench_fleets.py``), never on one fleet.
+FLEET_FAMILY: dict[str, dict] = {
+    "1reg-1fault": dict(n_train=100, n_test=100, n_conditions=1, fault_modes=["hpc"]),
+    "1reg-2fault": dict(n_train=100, n_test=100, n_conditions=1, fault_modes=["hpc", "fan"]),
+    "6reg-1fault": dict(n_train=150, n_test=100, n_conditions=6, fault_modes=["hpc"]),
+    "6reg-2fault": dict(n_train=150, n_test=100, n_conditions=6, fault_modes=["hpc", "fan"]),
+    "short-lives": dict(n_train=100, n_test=100, onset_range=(10.0, 80.0), rate_mean=0.07),
+    "long-noisy": dict(n_train=100, n_test=100, onset_range=(80.0, 250.0), rate_mean=0.03, noise_scale=2.0),
+    "dead-sensors": dict(n_train=100, n_test=100, fault_modes=["hpc", "fan"], dead_sensors=5),
+    "small-fleet": dict(n_train=20, n_test=60, n_conditions=1, fault_modes=["hpc"], rate_sigma=0.35),
+    "large-fleet": dict(n_train=250, n_test=100, n_conditions=6, fault_modes=["hpc", "fan"], noise_scale=1.5),
+}
+
+
+def fleet_family(names: list[str] | None = None, *, seed: int = 0, scale: float = 1.0) -> dict[str, FleetSpec]:
+    """The fleets of :data:`FLEET_FAMILY` as :class:`FleetSpec` (optionally fewer engines).
+
+    Args:
+        names: A subset of the family (default: all).
+        seed: Base seed; each fleet gets its own seed derived from it and its position.
+        scale: Multiplies the engine counts (``0.2`` for a quick check; at least 6 train engines).
+
+    Raises:
+        ValueError: An unknown fleet name.
+    """
+    names = list(FLEET_FAMILY) if names is None else list(names)
+    unknown = [n for n in names if n not in FLEET_FAMILY]
+    if unknown:
+        raise ValueError(f"unknown fleets {unknown}; the family is {list(FLEET_FAMILY)}")
+    out = {}
+    for name in names:
+        kw = dict(FLEET_FAMILY[name])
+        kw["n_train"] = max(6, int(round(kw["n_train"] * scale)))
+        kw["n_test"] = max(6, int(round(kw["n_test"] * scale)))
+        out[name] = FleetSpec(**kw, seed=seed * 1000 + 17 + list(FLEET_FAMILY).index(name))
+    return out
 
 
 def _fmt(frame: pd.DataFrame) -> str:

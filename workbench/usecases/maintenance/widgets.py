@@ -250,8 +250,9 @@ def report_html(result: dict) -> str:
 
     metrics = result.get("metrics", {})
     parts = [smoke_banner_html(bool(result.get("smoke"))) if "smoke" in result else smoke_banner_html()]
-    parts.append(f"<p>Data: {escape(result.get('dataset', ''))}. Base model: PatchTST pretrained on a simulated fleet "
-                 f"(cached at <code>{escape(result.get('base_model', ''))}</code>).</p>")
+    corpus = "; ".join(result.get("base_corpus") or ["a simulated fleet"])
+    parts.append(f"<p>Data: {escape(result.get('dataset', ''))}. Base model: PatchTST pretrained on {escape(corpus)} "
+                 f"(<code>{escape(result.get('base_model', ''))}</code>).</p>")
     problem = result.get("problem", "rul")
     if problem == "failure":
         parts.append(table_html(metrics_table(metrics, ["precision", "recall", "f1", "pr_auc"])))
@@ -266,6 +267,9 @@ def report_html(result: dict) -> str:
             parts.append(figure_html(rul_scatter_figure(preds), height=420))
         parts.append(_alarm_html(result))
     if metrics:
+        rec = result.get("recommendation")
+        if rec and rec.get("text"):  # the choice, made on validation engines; then how it did on test
+            parts.append(summary_html(rec["text"]))
         parts.append(summary_html(maintenance_verdict(metrics, problem)["text"]))
     return "\n".join(p for p in parts if p)
 
@@ -282,7 +286,7 @@ def _runtime_html(runtime: dict) -> str:
         return f"{value:.1f}" if key == "seconds" else f"{int(value):,}".replace(",", " ")
 
     rows = {LABELS.get(r, r): {label: cell(k, d.get(k)) for k, label in cols.items()}
-            for r, d in runtime.items() if r != "pretrain"}
+            for r, d in runtime.items() if r not in ("pretrain", "fleet_adaptive")}
     if not rows:
         return ""
     table = pd.DataFrame(rows).T

@@ -1,0 +1,109 @@
+"""The development protocol of issue 12: the fleet family, leave-one-fleet-out, validation-only choices,
+the fleet-adaptive step and the lazily cut windows of large fleets."""
+
+import numpy as np
+import pytest
+
+from workbench.config import LoraArgs, TrainArgs
+from workbench.usecases.maintenance.config import MaintenanceTaskArgs
+from workbench.usecases.maintenance.data import CMapssPreprocessor, add_train_rul
+from workbench.usecases.maintenance.evaluation import maintenance_verdict
+from workbench.usecases.maintenance.model import RULEstimator, pretrain_base
+from workbench.usecases.maintenance.simulate import (FLEET_FAMILY, FleetSpec, dead_sensor_columns, fleet_family,
+                                                     simulate_fleet)
+
+TINY = dict(pretrain_units=6, pretrain_epochs=1, pretrain_max_windows=256, window=16, patch_length=4, patch_stride=4,
+            d_model=16, num_layers=1, num_heads=2, ffn_dim=32, dropout=0.0)
+TRAIN = TrainArgs(max_epochs=1, batch_size=64, lr=3e-3, progress_bar=False, logger="none")
+
+
+def test_the_family_differs_in_what_matters():
+    specs = fleet_family()
+    assert set(specs) == set(FLEET_FAMILY)
+    assert {s.n_conditions for s in specs.values()} == {1, 6}
+    assert {len(s.fault_modes) for s in specs.values()} == {1, 2}
+    assert min(s.n_train for s in specs.values()) == 20 and max(s.n_train for s in specs.values()) == 250
+    assert any(s.dead_sensors for s in specs.values()) and len({s.noise_scale for s in specs.values()}) > 1
+    assert len({s.seed for s in specs.values()}) == len(specs)  # each fleet its own engines
+    small = fleet_family(["short-lives", "long-noisy"], scale=0.1)
+    lives = {n: simulate_fleet(s).train.groupby("unit")["cycle"].max().mean() for n, s in small.items()}
+    assert lives["short-lives"] < 0.7 * lives["long-noisy"]
+    with pytest.raises(ValueError, match="unknown fleets"):
+        fleet_family(["FD005"])
+
+
+def test_dead_sensors_are_constant_in_train_and_test_and_dropped():
+    spec = FleetSpec(n_train=8, n_test=4, dead_sensors=3, seed=5)
+    dead = dead_sensor_columns(spec)
+    assert len(dead) == 3
+    fleet = simulate_fleet(spec)
+    for col in dead:
+        assert fleet.train[col].nunique() == 1 and fleet.test[col].nunique() == 1
+    pre = CMapssPreprocessor(window=16).fit(add_train_rul(fleet.train))
+    assert not set(dead) & set(pre.sensors_) and len(pre.sensors_) >= 5
+    assert FleetSpec(dead_sensors=40).problems()
+
+
+def test_leave_one_fleet_out_chooses_on_other_fleets_validation_only():
+    from benchmarks.bench_fleets import leave_one_fleet_out
+
+    rows = {  # recipe "b" is better on validation everywhere except on fleet z, where its *test* is great
+        "a": {"x": {"val_ratio": 1.0, "ratio_raw": 1.0, "ratio_capped": 1.0},
+              "y": {"val_ratio": 1.0, "ratio_raw": 1.1, "ratio_capped": 1.1},
+              "z": {"val_ratio": 0.5, "ratio_raw": 2.0, "ratio_capped": 2.0}},
+        "b": {"x": {"val_ratio": 0.9, "ratio_raw": 0.9, "ratio_capped": 0.9},
+              "y": {"val_ratio": 0.9, "ratio_raw": 0.95, "ratio_capped": 0.95},
+              "z": {"val_ratio": 3.0, "ratio_raw": 0.1, "ratio_capped": 0.1}},
+    }
+    out = leave_one_fleet_out(rows)["per_fleet"]
+    assert out["z"]["chosen"] == "b" and out["z"]["ratio_raw"] == 0.1  # chosen on x and y, scored on z
+    # for x: mean val on y, z is a=0.75 < b=1.95, so a is chosen although b's test on x is better
+    assert out["x"]["chosen"] == "a" and out["x"]["ratio_raw"] == 1.0
+    assert leave_one_fleet_out({"a": {"x": {}}}) == {}
+
+
+def test_the_recommendation_is_made_on_validation_engines_not_test():
+    metrics = {"baseline": {"rmse": 20.0, "val_rmse": 15.0}, "adapter": {"rmse": 18.0, "val_rmse": 17.0}}
+    rec = maintenance_verdict(metrics, on="validation")
+    assert rec["best"] == "baseline" and rec["text"].startswith("Recommended (chosen on validation engines)")
+    assert maintenance_verdict(metrics)["best"] == "adapter"  # the test report can disagree, and says so
+    assert maintenance_verdict({"adapter": {"rmse": 1.0}}, on="validation")["best"] is None
+
+
+def test_fleet_adaptive_step_travels_with_the_adapter(tmp_path):
+    args = MaintenanceTaskArgs(**TINY)
+    base = pretrain_base(args)
+    fleet = simulate_fleet(FleetSpec.preset("FD001", n_train=8, n_test=5, seed=21))
+    est = RULEstimator(base.path, args.spec(), mode="lora", lora=LoraArgs(r=4, alpha=8, dropout=0.0), train=TRAIN,
+                       train_stride=2, run_dir=tmp_path / "fit", adapt_epochs=1).fit(fleet.train)
+    assert est.adapt_info_ and len(est.adapt_info_["loss_per_epoch"]) == 1
+    ws = est.preprocessor_.windows(fleet.test, None)
+    again = RULEstimator.load(est.save(tmp_path / "adapter"))
+    assert (tmp_path / "adapter" / "fleet_base" / "model.safetensors").is_file()
+    np.testing.assert_array_equal(again.predict_windows(ws.X), est.predict_windows(ws.X))
+    # the factory base stays what the frozen model uses: no adaptive step there
+    frozen = RULEstimator(base.path, args.spec(), mode="frozen", train=TRAIN, run_dir=tmp_path / "f",
+                          adapt_epochs=1).fit(fleet.train)
+    assert frozen.adapt_info_ is None
+    assert MaintenanceTaskArgs(adapt_epochs=-1).problems() and MaintenanceTaskArgs(base_model="x").problems()
+
+
+def test_engineered_inputs_health_index_tracks_wear_and_round_trips(tmp_path):
+    fleet = simulate_fleet(FleetSpec.preset("FD002", n_train=10, n_test=5, seed=3))
+    frame = add_train_rul(fleet.train.drop(columns=["rul"]))
+    pre = CMapssPreprocessor(window=16, extra_inputs=["health", "cycle"]).fit(frame)
+    assert pre.channels[-2:] == ["cycle_scaled", "health_index"]
+    hi = pre.transform(frame)["health_index"].to_numpy()
+    assert np.corrcoef(hi, frame["rul_capped"])[0, 1] > 0.6  # fused sensors: a clean wear signal across 6 regimes
+    again = CMapssPreprocessor.from_dict(pre.to_dict())
+    np.testing.assert_array_equal(again.windows(frame).X, pre.windows(frame).X)
+    with pytest.raises(ValueError, match="unknown"):
+        CMapssPreprocessor(extra_inputs=["fft"]).fit(frame)
+    with pytest.raises(ValueError, match="training target"):
+        CMapssPreprocessor(extra_inputs=["health"]).fit(fleet.train)
+    args = MaintenanceTaskArgs(**TINY)
+    est = RULEstimator(pretrain_base(args).path, args.spec(), lora=LoraArgs(r=4, alpha=8, dropout=0.0), train=TRAIN,
+                       train_stride=2, run_dir=tmp_path / "fit", extra_inputs=["health"]).fit(fleet.train)
+    assert est.preprocessor_.channels[-1] == "health_index"
+    loaded = RULEstimator.load(est.save(tmp_path / "adapter"))
+    np.testing.assert_array_equal(loaded.predict(fleet.test)["rul_pred"], est.predict(fleet.test)["rul_pred"])

@@ -1,0 +1,1 @@
+"""Shipped weights of the maintenance factory base (see MODEL_CARD.md)."""
