@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE ?= 1
 export HF_HUB_DISABLE_TELEMETRY ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: help install demo demo-smoke test test-fast test-slow test-notebooks test-browser lab bench bench-smoke pii-eval clean strip-notebooks
+.PHONY: help install demo demo-smoke test test-fast test-slow test-notebooks test-browser lab bench bench-smoke pii-eval pii-tagger clean strip-notebooks
 
 help:
 	@echo "make demo   - set up and run every use case end to end; writes runs/demo/report.html"
@@ -69,6 +69,10 @@ bench-smoke: $(STAMP)
 
 pii-eval: $(STAMP)
 	$(PY) -m workbench.governance.pii_eval
+
+# Reproduce the shipped learned PII tagger (needs ../shared/data/german_gazetteers and faker).
+pii-tagger: $(STAMP)
+	$(PY) -m workbench.governance.pii_tagger_train
 
 strip-notebooks: $(STAMP)
 	$(VENV)/bin/nbstripout --drop-empty-cells --extra-keys "metadata.widgets cell.metadata.execution" notebooks/*.ipynb workshop/*/*.ipynb

@@ -89,5 +89,9 @@ def test_ler_person_recall(shared_data):
     result = evaluate_ler(Pseudonymiser(entities=["PERSON"]), shared_data / "german_ler" / "ler_dev.conll",
                           max_sentences=1500)
     assert result["gold_entities"] > 50 and 0.0 <= result["entity_recall"] <= 1.0
-    # The rules must not eat ordinary German nouns, courts and places while looking for names.
-    assert result["other_capitalised_kept"] >= 0.99
+    # Rules plus the learned tagger must not eat ordinary German nouns, courts and places while
+    # looking for names (issue 13's goal: at least 97 % kept; the rules alone keep over 99 %).
+    assert result["other_capitalised_kept"] >= 0.97
+    rules = evaluate_ler(Pseudonymiser(entities=["PERSON"], use_tagger=False),
+                         shared_data / "german_ler" / "ler_dev.conll", max_sentences=1500)
+    assert rules["other_capitalised_kept"] >= 0.99

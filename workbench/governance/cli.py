@@ -175,6 +175,8 @@ def _pii_cli(subparsers: Any) -> None:
     pseudo.add_argument("--entities", default=None, help=f"comma-separated subset of {','.join(ENTITY_TYPES)}")
     pseudo.add_argument("--mapping", default=None, help="write the mapping here, encrypted (needs --key-file)")
     pseudo.add_argument("--key-file", default=None, help="Fernet key file; created if missing")
+    pseudo.add_argument("--rules-only", action="store_true",
+                        help="switch the shipped learned tagger off (names, streets, birth places then come from rules only)")
     pseudo.set_defaults(func=_pii_pseudonymise)
     evaluate = sub.add_parser("eval", help="precision/recall per type on the shipped German test set")
     evaluate.add_argument("--split", choices=("test", "dev"), default="test")
@@ -224,7 +226,8 @@ def _pii_pseudonymise(args: Any) -> int:
     inputs = _pii_inputs(args)
     entities = [e.strip() for e in args.entities.split(",")] if args.entities else None
     try:
-        pseudo = Pseudonymiser(entities=entities, mode=args.mode, keep_mapping=bool(args.mapping))
+        pseudo = Pseudonymiser(entities=entities, mode=args.mode, keep_mapping=bool(args.mapping),
+                               use_tagger=not args.rules_only)
     except ValueError as exc:
         raise SystemExit(f"workbench pii: --entities: {exc}") from None
     mappings: dict[str, dict[str, str]] = {}

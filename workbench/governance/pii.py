@@ -192,20 +192,24 @@ class Pseudonymiser:
             pseudonymisation then cannot be reversed: anonymisation of the detected spans).
         seed: Seed for choosing pseudonyms (reproducible tests). ``None`` uses the system's
             random source, so that a pseudonym says nothing about the original.
-        tagger: Optional learned detector ``text -> list[Span]`` merged with the rules.
+        tagger: Learned detector ``text -> list[Span]`` merged with the rules. ``"default"``
+            (the default) is the tagger shipped in the package (:mod:`pii_tagger`: person
+            names, streets, places of birth), loaded on first use; ``None`` means rules only.
+        use_tagger: ``False`` switches the tagger off (rules only), whatever ``tagger`` says.
         min_score: Spans scored below this are ignored.
         strict_checksums: Only IBANs with a valid checksum count (``False`` also takes
             well-formed IBANs with a typo).
     """
 
     def __init__(self, entities: Sequence[str] | None = None, *, mode: str = "pseudonym", keep_mapping: bool = True,
-                 seed: int | None = None, tagger: Callable[[str], list[Span]] | None = None,
-                 min_score: float = 0.5, strict_checksums: bool = True):
+                 seed: int | None = None, tagger: Callable[[str], list[Span]] | str | None = "default",
+                 use_tagger: bool = True, min_score: float = 0.5, strict_checksums: bool = True):
         self.entities = entities
         self.mode = mode
         self.keep_mapping = keep_mapping
         self.seed = seed
         self.tagger = tagger
+        self.use_tagger = use_tagger
         self.min_score = min_score
         self.strict_checksums = strict_checksums
         self._check()
@@ -216,6 +220,8 @@ class Pseudonymiser:
             raise ValueError(f"entities: unknown type(s) {unknown or self.entities!r}; expected a list from {ENTITY_TYPES}")
         if self.mode not in MODES:
             raise ValueError(f"mode: expected one of {MODES}, got {self.mode!r}")
+        if not (self.tagger is None or self.tagger == "default" or callable(self.tagger)):
+            raise ValueError(f"tagger: expected 'default', None or a callable text -> list[Span], got {self.tagger!r}")
         if not 0.0 <= float(self.min_score) <= 1.0:
             raise ValueError(f"min_score: expected a number in [0, 1], got {self.min_score!r}")
 
@@ -223,6 +229,17 @@ class Pseudonymiser:
     def entities_(self) -> tuple[str, ...]:
         """The entity types in effect."""
         return tuple(self.entities) if self.entities is not None else DEFAULT_ENTITIES
+
+    @property
+    def tagger_(self) -> Callable[[str], list[Span]] | None:
+        """The tagger in effect (the shipped one is loaded, and its SHA-256 checked, on first use)."""
+        if not self.use_tagger or self.tagger is None:
+            return None
+        if isinstance(self.tagger, str):
+            from workbench.governance.pii_tagger import load_tagger
+
+            return load_tagger()
+        return self.tagger
 
     def detect(self, text: str) -> list[Span]:
         """All personal data found in ``text``, non-overlapping, in order.
@@ -235,12 +252,13 @@ class Pseudonymiser:
         from workbench.progress import emit, stage
 
         long_input = len(text) > PROGRESS_MIN_CHARS
-        steps = list(self.entities_) + (["tagger"] if self.tagger is not None else [])
+        tagger = self.tagger_
+        steps = list(self.entities_) + (["tagger"] if tagger is not None else [])
         spans: list[Span] = []
         with stage(f"PII detection in {len(text) / 1e6:.1f} million characters") if long_input else _nullcontext():
             for n, label in enumerate(steps, start=1):
                 if label == "tagger":
-                    spans += [s for s in self.tagger(text) if s.label in self.entities_]
+                    spans += [s for s in tagger(text) if s.label in self.entities_]
                 elif label == "IBAN":
                     spans += find_ibans(text, strict=self.strict_checksums)
                 else:

@@ -15,6 +15,10 @@ Data:
   It is held out: no rule list was built from it and nothing is trained on it.
 * The German LER development split (Leitner et al. 2019, ``../shared/data/german_ler``) gives
   an independent check of person-name recall on real court decisions (classes PER, RR, AN).
+* Held-out generated documents (:func:`heldout_documents`: another seed, and only the 20 % of
+  every name list the tagger never saw): :func:`evaluate_survival` gives the share of
+  personal-data strings that survive and of decoys kept; :func:`compare` puts rules only next
+  to rules + the shipped tagger on both this and LER.
 
 Usage::
 
@@ -290,10 +294,90 @@ def evaluate_ler(detector, path: str | os.PathLike, max_sentences: int | None = 
             "seconds": time.perf_counter() - started}
 
 
+_ID_WORD = re.compile(r"\w[\w-]*")
+
+
+def evaluate_survival(detector, docs: Iterable[Document]) -> dict:
+    """The share of gold personal-data strings that *survive* pseudonymisation, and decoys kept.
+
+    A gold span survives when any of its identifying words (two or more characters, name
+    particles such as "von" aside) is not covered by a predicted span of any type: "Herrn
+    Brückners" with "Brückners" replaced is no leak, "Anna Schulz" with only "Anna" replaced is.
+    A decoy is kept when no predicted span overlaps it.
+
+    Returns:
+        ``{"spans": n, "survived": k, "survival_share": k / n, "by_label": {label: share},
+        "decoys": m, "decoys_kept_share": ..., "examples": [(doc id, label, text), ...]}`` (first 20 leaks).
+    """
+    from workbench.governance.pii_lexicon import NAME_PARTICLES
+
+    total = survived = decoys = kept = 0
+    by_label: dict[str, list[int]] = {}
+    examples = []
+    for doc in docs:
+        pred = detector.detect(doc.text)
+        covered = bytearray(len(doc.text))
+        for p in pred:
+            covered[p.start : p.end] = b"\x01" * (p.end - p.start)
+        for g in doc.spans:
+            words = [m for m in _ID_WORD.finditer(g.text) if len(m.group()) > 1 and m.group() not in NAME_PARTICLES]
+            leak = any(not all(covered[g.start + m.start() : g.start + m.end()]) for m in words)
+            total += 1
+            survived += leak
+            by_label.setdefault(g.label, [0, 0])
+            by_label[g.label][0] += 1
+            by_label[g.label][1] += leak
+            if leak and len(examples) < 20:
+                examples.append((doc.id, g.label, g.text))
+        for d in doc.decoys:
+            decoys += 1
+            kept += not any(p.start < d.end and d.start < p.end for p in pred)
+    return {"spans": total, "survived": survived, "survival_share": survived / max(total, 1),
+            "by_label": {k: round(v[1] / v[0], 4) for k, v in sorted(by_label.items())},
+            "decoys": decoys, "decoys_kept_share": kept / max(decoys, 1), "examples": examples}
+
+
+def heldout_documents(n: int = 140, seed: int = 12345, holdout: float = 0.2) -> list[Document]:
+    """Generated documents for evaluation: another seed and only the held-out 20 % of every name list."""
+    from workbench.governance.pii_docs import generate_documents, load_lists, split_lists
+
+    return generate_documents(n, seed=seed, lists=split_lists(load_lists(), holdout)[1])
+
+
+def ler_path() -> Path:
+    """``german_ler/ler_dev.conll`` under ``$WORKBENCH_SHARED_DATA`` (default ``../shared/data``)."""
+    root = Path(os.environ.get("WORKBENCH_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
+    return root / "german_ler" / "ler_dev.conll"
+
+
+def compare(n_generated: int = 140, ler_sentences: int | None = None) -> dict:
+    """Rules only vs rules + shipped tagger on held-out generated documents and German LER dev."""
+    from workbench.governance.pii import Pseudonymiser
+
+    docs = heldout_documents(n_generated)
+    out = {}
+    for name, detector in (("rules", Pseudonymiser(entities=ENTITY_TYPES, use_tagger=False)),
+                           ("rules+tagger", Pseudonymiser(entities=ENTITY_TYPES))):
+        row = {"generated": evaluate_survival(detector, docs)}
+        if ler_path().is_file():
+            row["ler"] = evaluate_ler(detector, ler_path(), max_sentences=ler_sentences)
+        out[name] = row
+    return out
+
+
 def main() -> None:
     """Print the evaluation on the shipped test set and, when present, on German LER."""
     from workbench.governance.pii import Pseudonymiser
 
+    for name, row in compare().items():
+        gen = row["generated"]
+        print(f"{name}: held-out generated docs: {gen['survival_share']:.1%} of {gen['spans']} PII strings survive "
+              f"(goal <= 5 %), decoys kept {gen['decoys_kept_share']:.1%} (goal >= 98 %); by type {gen['by_label']}")
+        if "ler" in row:
+            ler = row["ler"]
+            print(f"{name}: German LER dev: person-name words removed {ler['token_recall']:.1%} (goal >= 90 %), "
+                  f"other capitalised words kept {ler['other_capitalised_kept']:.1%} (goal >= 97 %), "
+                  f"{ler['seconds']:.0f} s")
     detector = Pseudonymiser(entities=ENTITY_TYPES)
     for split in SPLITS:
         docs = load_pii_de(split)
@@ -303,8 +387,7 @@ def main() -> None:
         if decoys["decoys"]:
             print(f"decoys kept: {decoys['kept']}/{decoys['decoys']} ({decoys['kept_share']:.1%}); "
                   f"replaced: {decoys['replaced']}")
-    ler = Path(os.environ.get("WORKBENCH_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
-    ler = ler / "german_ler" / "ler_dev.conll"
+    ler = ler_path()
     if ler.is_file():
         print("German LER dev (PER/RR/AN):", {k: round(v, 3) if isinstance(v, float) else v
                                              for k, v in evaluate_ler(detector, ler).items()})

@@ -1,0 +1,103 @@
+"""The shipped learned PII tagger, the document generator behind it, and their place in the pseudonymiser."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from workbench.governance.pii import Pseudonymiser
+from workbench.governance.pii_docs import KINDS, generate_documents, load_lists, split_lists
+from workbench.governance.pii_eval import evaluate_survival
+from workbench.governance.pii_tagger import TAGGER_DIR, WEIGHTS_FILE, load_tagger
+
+
+def covered(spans, text, word):
+    start = text.index(word)
+    return any(s.start <= start and start + len(word) <= s.end for s in spans)
+
+
+def touched(spans, text, word):
+    start = text.index(word)
+    return any(s.start < start + len(word) and start < s.end for s in spans)
+
+
+def test_generated_spans_align_with_text_and_are_reproducible():
+    lists = split_lists(load_lists())[0]
+    docs = generate_documents(21, seed=3, lists=lists)
+    assert {d.kind for d in docs} == set(KINDS)
+    for doc in docs:
+        assert doc.spans, doc.id
+        for span in doc.spans + doc.decoys:
+            assert doc.text[span.start : span.end] == span.text, (doc.id, span)
+        ends = [(s.start, s.end) for s in sorted(doc.spans, key=lambda s: s.start)]
+        assert all(a[1] <= b[0] for a, b in zip(ends, ends[1:])), "gold spans overlap"
+    again = generate_documents(21, seed=3, lists=lists)
+    assert [d.text for d in again] == [d.text for d in docs]
+    assert [d.text for d in generate_documents(21, seed=4, lists=lists)] != [d.text for d in docs]
+
+
+def test_held_out_lists_are_disjoint_from_training_lists():
+    train, held = split_lists(load_lists())
+    for field in ("first", "surnames", "streets", "towns"):
+        a, b = set(getattr(train, field)), set(getattr(held, field))
+        assert a and b and not a & b, field
+        assert 0.1 < len(b) / (len(a) + len(b)) < 0.3, field
+
+
+def test_shipped_tagger_refuses_a_tampered_weights_file(tmp_path):
+    copy = tmp_path / "pii_tagger"
+    shutil.copytree(TAGGER_DIR, copy)
+    data = bytearray((copy / WEIGHTS_FILE).read_bytes())
+    data[-10] ^= 0xFF
+    (copy / WEIGHTS_FILE).write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="SHA-256"):
+        load_tagger(copy)
+    (copy / WEIGHTS_FILE).unlink()
+    with pytest.raises(FileNotFoundError, match="tagger.safetensors"):
+        load_tagger(copy)
+
+
+def test_default_pseudonymiser_uses_the_tagger_and_rules_only_can_be_chosen():
+    assert Pseudonymiser().tagger_ is load_tagger()
+    assert Pseudonymiser(use_tagger=False).tagger_ is None
+    assert Pseudonymiser(tagger=None).tagger_ is None
+    with pytest.raises(ValueError, match="tagger"):
+        Pseudonymiser(tagger="mine")
+
+
+def test_hard_cases_genitive_particles_signature_rows_and_decoys():
+    text = ("Das Fahrzeug Herrn Brückners Anhänger stand am Hof. Als Zeugin sagte Frau Carla von der Heyde aus, "
+            "geboren in Cottbus. Die Klage gegen Freistaat Bayern wurde abgewiesen, § 823 Abs. 1 BGB.\n\n"
+            "gez. Dr. Wennerström\nVorsitzende Richterin am Landgericht\n")
+    spans = Pseudonymiser(seed=0).detect(text)
+    assert covered(spans, text, "Brückners") and not touched(spans, text, "Anhänger")
+    assert covered(spans, text, "Carla") and covered(spans, text, "Heyde")
+    assert covered(spans, text, "Cottbus")
+    assert covered(spans, text, "Wennerström")
+    assert not touched(spans, text, "Vorsitzende Richterin am Landgericht")
+    assert not touched(spans, text, "Freistaat Bayern") and not touched(spans, text, "BGB")
+
+
+def test_tagger_lowers_the_leak_rate_on_held_out_generated_documents():
+    from workbench.governance.pii_eval import heldout_documents
+
+    docs = heldout_documents(21)
+    rules = evaluate_survival(Pseudonymiser(use_tagger=False, seed=0), docs)
+    both = evaluate_survival(Pseudonymiser(seed=0), docs)
+    assert both["survival_share"] < rules["survival_share"]
+    assert both["survival_share"] <= 0.08, both["examples"]
+    assert both["decoys_kept_share"] >= 0.95
+
+
+@pytest.mark.slow
+def test_training_is_deterministic_given_the_seed(tmp_path):
+    import json
+
+    from workbench.governance.pii_tagger_train import TaggerTrainConfig, train
+
+    for name in ("a", "b"):
+        train(TaggerTrainConfig(n_docs=14, epochs=1), tmp_path / name, log=lambda *args: None)
+    digests = [json.loads((tmp_path / n / "config.json").read_text())["sha256"] for n in ("a", "b")]
+    assert digests[0] == digests[1]
+    assert (tmp_path / "a" / "MODEL_CARD.md").read_text().count("CC BY-SA 2.0") >= 1
