@@ -430,7 +430,7 @@ AI4I_NUMERIC = ["Air temperature [K]", "Process temperature [K]", "Rotational sp
 AI4I_FLAGS = ["Machine failure", "TWF", "HDF", "PWF", "OSF", "RNF"]
 
 
-def load_ai4i(path: str | Path) -> pd.DataFrame:
+def load_ai4i(path: str | Path, split_column: str = "split") -> pd.DataFrame:
     """Load ``ai4i2020.csv`` (UTF-8 with BOM, CRLF) and check it.
 
     Raises:
@@ -468,8 +468,18 @@ def load_ai4i(path: str | Path) -> pd.DataFrame:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataFormatError(f"{path}, row {i + 2}, column 'Type': expected L, M or H, got {frame['Type'].iat[i]!r}")
+    keep = list(AI4I_COLS)
+    if split_column in frame.columns:  # the user's own split, used as given (workbench.splits)
+        from workbench.splits import SplitError, normalise
+
+        try:
+            frame[split_column] = normalise(frame[split_column], column=split_column, source=str(path)).to_numpy()
+        except SplitError as exc:
+            raise DataFormatError(str(exc)) from None
+        frame = frame.rename(columns={split_column: "split"})
+        keep.append("split")
     _audit_load(path)
-    return frame[AI4I_COLS].sort_values("UDI", kind="stable").reset_index(drop=True)
+    return frame[keep].sort_values("UDI", kind="stable").reset_index(drop=True)
 
 
 def ai4i_features(frame: pd.DataFrame) -> pd.DataFrame:

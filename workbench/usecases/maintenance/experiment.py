@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench import splits
 from workbench.config import RunConfig
 from workbench.models import quiet_transformers
 from workbench.progress import stage
@@ -31,8 +32,8 @@ from workbench.report import smoke_on
 from workbench.timeseries import PretrainResult
 from workbench.usecases.maintenance.baselines import ProcessFailureClassifier, WindowFeatureRUL
 from workbench.usecases.maintenance.config import MaintenanceTaskArgs
-from workbench.usecases.maintenance.data import (add_train_rul, ai4i_features, ai4i_windows, cut_units, load_ai4i,
-                                                 load_cmapss, stratified_split)
+from workbench.usecases.maintenance.data import (DataFormatError, add_train_rul, ai4i_features, ai4i_windows, cut_units,
+                                                 load_ai4i, load_cmapss, stratified_split)
 from workbench.usecases.maintenance.evaluation import best_f1_threshold, failure_metrics, maintenance_verdict
 from workbench.usecases.maintenance.model import (FailureEstimator, RULEstimator, base_corpus, pretrain_base,
                                                   summarize_rul)
@@ -202,6 +203,13 @@ def run_rul(cfg: RunConfig) -> dict[str, Any]:
         "val_predictions": {"unit": val_rul.index.tolist(), "truth": val_rul.tolist(), **val_preds},
         "n_conditions": ref.preprocessor_.conditions_.n, "sensors": ref.preprocessor_.sensors_,
         "base_model": str(base.path), "base_corpus": base_corpus(task), "published_fd001_rmse": PUBLISHED_FD001,
+        "split": splits.record("files" if task.train_file else "generated",
+                               {"train": int(len(ref.train_units_)), "val": int(len(ref.val_units_)),
+                                "test": int(len(units))}, unit="engines",
+                               files={k: v for k, v in files.items() if v} if task.train_file and isinstance(files, dict)
+                               else None,
+                               detail="your train and test files as given; validation engines split from the training "
+                                      "file by engine (seeded)" if task.train_file else "simulated fleet"),
         "decision": {**costs, "chosen_on": "validation engines (training file, split by engine, cut at random cycles)",
                      "val_engines": int(len(ref.val_units_)), "val_cuts": int(len(val_rul))},
         "smoke": bool(cfg.run.name.endswith("smoke") or smoke_on()),
@@ -253,12 +261,29 @@ def prepare_ai4i(task: MaintenanceTaskArgs, seed: int = 0, max_rows: int | None 
         frame = frame.iloc[:max_rows].reset_index(drop=True)
     feats = ai4i_features(frame)
     y = frame["Machine failure"].to_numpy()
-    tr, va, te = stratified_split(y, (0.7, 0.1, 0.2), seed=0)  # fixed split: comparable across runs
+    if "split" in frame.columns:
+        # The user's split column, used as given; without val rows, validation is a stratified
+        # eighth of the training rows (seeded), and the record says so.
+        part = frame["split"].to_numpy()
+        tr, va, te = (np.flatnonzero(part == k) for k in ("train", "val", "test"))
+        if len(tr) == 0 or len(te) == 0:
+            raise DataFormatError(f"{task.ai4i_file}: the split column needs train and test rows (found "
+                                  f"{pd.Series(part).value_counts().to_dict()})")
+        detail = "your split column"
+        if len(va) == 0:
+            sub_tr, sub_va, _ = stratified_split(y[tr], (0.875, 0.125, 0.0), seed=0)
+            tr, va = tr[sub_tr], tr[sub_va]
+            detail += " (val carved from train, seed 0)"
+        split = splits.record("column", {"train": len(tr), "val": len(va), "test": len(te)}, detail=detail)
+    else:
+        tr, va, te = stratified_split(y, (0.7, 0.1, 0.2), seed=0)  # fixed split: comparable across runs
+        split = splits.record("generated", {"train": len(tr), "val": len(va), "test": len(te)},
+                              detail="stratified 70/10/20, seed 0")
     mean, std = feats.iloc[tr].mean(), feats.iloc[tr].std(ddof=0).replace(0, 1.0)
     X = {k: ai4i_windows(feats, task.window, idx, mean, std) for k, idx in (("train", tr), ("val", va), ("test", te))}
     rows = {k: ((feats.iloc[idx] - mean) / std).to_numpy(np.float32) for k, idx in (("train", tr), ("val", va), ("test", te))}
     return {"frame": frame, "features": feats, "y": y, "idx": {"train": tr, "val": va, "test": te}, "X": X, "rows": rows,
-            "source": task.ai4i_file or "generated AI4I-rule log"}
+            "source": task.ai4i_file or "generated AI4I-rule log", "split_record": split}
 
 
 @quiet_transformers()
@@ -291,7 +316,7 @@ def run_failure(cfg: RunConfig) -> dict[str, Any]:
         metrics["baseline"] = {**failure_metrics(y[idx["test"]], gbm.predict_proba(d["rows"]["test"]), thr), "threshold": thr}
     result = {"usecase": "maintenance", "problem": "failure", "dataset": d["source"],
               "metrics": _in_order(metrics), "run_dir": str(run_dir), "runtime": runtime,
-              "split": {k: int(len(v)) for k, v in idx.items()}, "base_model": str(base.path),
+              "split": d["split_record"], "base_model": str(base.path),
               "smoke": bool(cfg.run.name.endswith("smoke") or smoke_on()),
               "verdict": maintenance_verdict(metrics, "failure"), "seconds": time.perf_counter() - t0}
     from workbench.io import fingerprint_frame
