@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from workbench.cli import add_run_args, add_table_args, build_parser, main, run_overrides, table_overrides
+from workbench.cli import add_run_args, add_table_args, build_parser, load_config, main, run_overrides, table_overrides
 from workbench.config import LoraArgs
 from workbench.lora import apply_lora, save_adapter
 from workbench.models import default_text_model_path, load_sequence_classifier
@@ -280,3 +280,40 @@ def test_supply_train_evaluate_predict_on_a_german_export(tmp_path, capsys):
     forecast = pd.read_csv(out)
     assert set(forecast["unique_id"]) == {"Schraube M6", "Dübel 8 mm", "Mutter"}
     assert forecast["ds"].min() == "2024-10-27"  # the day after the last German date 26.10.2024
+
+
+# ----------------------------------------------------------------------------- the user's own split
+def test_split_file_options_are_refused_by_usecases_that_do_not_take_them(tmp_path, capsys):
+    """Issue 13: --train/--val/--test reach only use cases that declare them; the others refuse
+    them (exit 2, naming the flag) instead of recording an unused file in config.yaml."""
+    from workbench.usecases import USECASES, get_usecase
+
+    refusing = [n for n in USECASES if "train" not in get_usecase(n).CLI_OPTIONS]
+    for name in refusing:
+        assert main(["train", "--usecase", name, "--train", "x.csv", "--output-dir", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert "--train is not used by use case " + name in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_split_file_options_parse_into_data_and_are_validated(tmp_path, capsys):
+    args = build_parser().parse_args(["train", "--usecase", "legal_de", "--smoke", "--train", "a.csv",
+                                      "--val", "b.csv", "--test", "c.csv"])
+    _, cfg = load_config(args, "train")
+    assert (cfg.data.train, cfg.data.val, cfg.data.test, cfg.data.path) == ("a.csv", "b.csv", "c.csv", None)
+    assert main(["train", "--usecase", "legal_de", "--smoke", "--val", "b.csv", "--output-dir", str(tmp_path)]) == 2
+    assert "--val/--test need --train" in capsys.readouterr().err
+    assert main(["train", "--usecase", "legal_de", "--smoke", "--data", "a.csv", "--train", "b.csv",
+                 "--output-dir", str(tmp_path)]) == 2
+    assert "not both" in capsys.readouterr().err
+
+
+def test_evaluate_takes_test_file_as_the_file_to_score_and_refuses_train(capsys):
+    args = build_parser().parse_args(["evaluate", "--usecase", "legal_de", "--smoke", "--adapter", "x", "--test", "neu.csv"])
+    _, cfg = load_config(args, "evaluate")
+    assert cfg.data.path == "neu.csv" and cfg.data.train is None and cfg.data.test is None
+    from workbench.cli import UsageError
+
+    with pytest.raises(UsageError, match="--train is for workbench train"):
+        load_config(build_parser().parse_args(["evaluate", "--usecase", "legal_de", "--smoke", "--adapter", "x",
+                                               "--train", "a.csv"]), "evaluate")

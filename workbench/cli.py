@@ -244,9 +244,21 @@ def load_config(args: argparse.Namespace, verb: str = "train") -> tuple[Any, Run
     overrides = list(args.overrides)
     if args.data:
         overrides.append(f"data.path={json.dumps(str(args.data))}")
-    for part in ("train", "val", "test"):
-        if getattr(args, part, None):
-            overrides.append(f"data.{part}={json.dumps(str(getattr(args, part)))}")
+    if verb == "train":
+        for part in ("train", "val", "test"):
+            if getattr(args, part, None):
+                overrides.append(f"data.{part}={json.dumps(str(getattr(args, part)))}")
+    else:
+        for part in ("train", "val") + (("test",) if verb == "predict" else ()):
+            if getattr(args, part, None):
+                raise UsageError(f"workbench {verb}: --{part} is for workbench train; "
+                                 + ("evaluate scores --test FILE (or --data FILE)" if verb == "evaluate"
+                                    else "predict reads --input FILE"))
+        if getattr(args, "test", None):  # evaluate --test FILE: score that file (its rows the adapter never saw)
+            overrides.append(f"data.path={json.dumps(str(args.test))}")
+        if args.data or getattr(args, "test", None):
+            # The run's own split files (recorded in its config) give way to the file to score.
+            overrides += ["data.train=null", "data.val=null", "data.test=null"]
     columns = {}
     if args.text_column:
         columns["text"] = args.text_column

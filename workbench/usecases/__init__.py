@@ -3,9 +3,15 @@
 The core never imports a use case at import time; the CLI and the demo look them up here by
 name, and :func:`get_usecase` imports the package on demand. Adding a use case (checklist, as
 peft does for a new method): a package under ``workbench/usecases/<name>/`` with the files
-``config.py data.py task.py model.py baselines.py widgets.py __init__.py``; its name in
-:data:`USECASES`; ``configs/<name>/tiny.yaml`` and ``default.yaml``; a notebook; a line in
-the README. The contract test in ``tests/usecases/test_contract.py`` then checks it.
+``config.py data.py task.py model.py baselines.py widgets.py __init__.py`` (plus, by
+convention, ``experiment.py`` for ``run_experiment`` and ``inference.py`` for
+``evaluate_adapter``/``predict_file``); its name in :data:`USECASES`;
+``configs/<name>/tiny.yaml`` and ``default.yaml``; a notebook ``notebooks/NN_<name>.ipynb``
+that runs in smoke mode (``WORKBENCH_SMOKE=1``) under nbval; tests under
+``tests/usecases/<name>/``; a benchmark ``benchmarks/bench_<name>.py`` wired into
+``benchmarks/run_all.py``; a line in the README. ``workbench demo`` runs every registered use
+case, so its smoke path must stay fast. The contract test in ``tests/usecases/test_contract.py``
+then checks the package.
 
 A use-case package exposes (see ``docs/architecture.md``)::
 

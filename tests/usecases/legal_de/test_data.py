@@ -323,3 +323,29 @@ def test_separate_files_are_used_as_given_and_recorded(tmp_path):
     train, val, test, info = prepare_data(cfg)
     assert len(test) == 15 and len(val) > 0 and len(train) + len(val) == 60
     assert "val carved from train" in info["split"]
+
+
+def test_separate_train_val_test_files_are_used_as_given_and_recorded(tmp_path, sample):
+    """Issue 13: --train/--val/--test files are used as given; a missing val part is carved from
+    train (stratified) and the record says so."""
+    from workbench.usecases.legal_de import default_config
+
+    own = sample[["text", "label"]].drop_duplicates("text").sample(300, random_state=1).reset_index(drop=True)
+    paths = {}
+    for name, part in (("train", own.iloc[:200]), ("val", own.iloc[200:240]), ("test", own.iloc[240:])):
+        paths[name] = tmp_path / f"{name}.csv"
+        part.to_csv(paths[name], index=False)
+    cfg = default_config(smoke=True)
+    cfg.data.train, cfg.data.val, cfg.data.test = (str(paths[k]) for k in ("train", "val", "test"))
+    cfg.task.max_train_rows = cfg.task.max_eval_rows = None
+    train, val, test, info = prepare_data(cfg)
+    assert (len(train), len(val), len(test)) == (200, 40, 60)
+    assert set(test["text"]) == set(own.iloc[240:]["text"])
+    rec = info["split_record"]
+    assert rec["source"] == "files" and rec["sizes"] == {"train": 200, "val": 40, "test": 60}
+    assert rec["files"]["test"] == str(paths["test"])
+    cfg.data.val = None
+    train, val, test, info = prepare_data(cfg)
+    assert len(test) == 60 and len(val) > 0 and len(train) + len(val) == 200
+    assert not set(val["text"]) & set(train["text"])
+    assert "val carved from train" in info["split_record"]["detail"]

@@ -19,8 +19,6 @@ With a user's own file::
 
 from __future__ import annotations
 
-import datetime as _dt
-from pathlib import Path
 from typing import Any
 
 from workbench.config import RunConfig
@@ -52,186 +50,18 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _audit(operation: str, **fields) -> None:
-    try:
-        from workbench.governance.audit import record_event
-    except ImportError:  # governance is a core module, but keep the use case usable without it
-        return
-    record_event(operation, **fields)
+def run_experiment(config: RunConfig) -> dict:
+    """Train and evaluate baseline, frozen base and LoRA adapter on held-out clauses (see ``experiment``)."""
+    from workbench.usecases.legal_de.experiment import run_experiment as _run
 
-
-def _summary(metrics: dict) -> dict:
-    keep = ("accuracy", "macro_f1", "per_class", "confusion_matrix", "labels", "n", "train_seconds",
-            "predict_seconds", "samples_per_s")
-    return {k: metrics[k] for k in keep if k in metrics}
-
-
-def _headline(metrics: dict) -> dict:
-    return {k: {x: v[x] for x in ("accuracy", "macro_f1")} for k, v in metrics.items()}
+    return _run(config)
 
 
 def minority_report(metrics: dict, train_labels) -> dict:
-    """F1 of the class with the fewest training rows, for every model.
+    """F1 of the class with the fewest training rows, for every model (see ``experiment``)."""
+    from workbench.usecases.legal_de.experiment import minority_report as _report
 
-    Args:
-        metrics: ``{role: summary}`` with ``per_class`` (see ``task.classification_metrics``).
-        train_labels: The training labels.
-
-    Returns:
-        ``{"label", "train_rows", "train_share", "balanced", "f1": {role: f1}}``; ``balanced`` is
-        true when every class has the same number of training rows (then no class is the
-        minority and ``label`` is merely the first in alphabetical order). Empty without labels.
-    """
-    from collections import Counter
-
-    counts = Counter(str(x) for x in train_labels)
-    if not counts:
-        return {}
-    label, rows = min(counts.items(), key=lambda kv: (kv[1], kv[0]))
-    return {"label": label, "train_rows": rows, "train_share": rows / sum(counts.values()),
-            "balanced": max(counts.values()) == rows, "f1": {role: (m.get("per_class", {}).get(label) or {}).get("f1") for role, m in metrics.items()}}
-
-
-def run_experiment(config: RunConfig) -> dict:
-    """Train and evaluate the baseline, the frozen base and the LoRA model on held-out data.
-
-    Writes into ``config.run_dir()``: ``config.yaml`` and ``run_info.json`` (resolved config,
-    library version, data fingerprint, which split was used), ``metrics.csv`` and ``checkpoints/``
-    (training), ``adapter/`` (PEFT layout, head, label map, model card and the hashes of the
-    texts it saw) and ``results.json``. Every step prints a progress line with its duration.
-
-    Args:
-        config: A run config; ``config.task`` may be ``None`` (defaults are used).
-
-    Returns:
-        ``{"usecase", "metrics": {"baseline", "frozen_base", "adapter"}, "verdict", "run_dir",
-        "data", "labels", "adapter_dir", "param_count", "class_weighting", "truncation",
-        "minority_class", "examples", ...}``; each model's metrics hold ``per_class`` precision,
-        recall, F1 and support; ``examples`` holds the test texts with the true label and every
-        model's prediction (for the report and the widget).
-    """
-    from workbench.io import atomic_write_json, write_run_info
-    from workbench.metrics import verdict
-    from workbench.progress import emit, stage
-    from workbench.usecases.legal_de.baselines import TfidfBaseline
-    from workbench.usecases.legal_de.data import prepare_data
-    from workbench.usecases.legal_de.inference import write_seen_texts
-    from workbench.usecases.legal_de.model import FrozenBaseClassifier, LegalClauseClassifier
-    from workbench.usecases.legal_de.task import count_truncated
-
-    if config.task is None:
-        config.task = LegalTaskArgs()
-    task = config.task
-    run_dir = config.run_dir()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    with stage("legal_de: loading the clauses"):
-        train, val, test, data_info = prepare_data(config)
-    emit(f"data: {data_info['source']}, {data_info['split']}; rows: "
-         + ", ".join(f"{part} {n:,}" for part, n in data_info["rows"].items()))
-    write_run_info(run_dir, config, data_info["fingerprint"], usecase=NAME, started=started, data=data_info)
-    _audit("data_load", config=config.to_dict(), inputs={"data": data_info["source"]},
-           fingerprint=data_info["fingerprint"], rows=data_info["rows"], split=data_info["split"])
-    labels = data_info["labels"]
-    metrics: dict[str, dict] = {}
-    examples = {"text": test["text"].tolist(), "label": test["label"].tolist()}
-
-    if config.eval.baseline:
-        baseline = TfidfBaseline(C=task.baseline_C, seed=config.run.seed).fit(train)  # the estimators print
-        m = baseline.evaluate(test, labels=labels)                                      # their own progress
-        examples["baseline"] = baseline.predict(test["text"])
-        metrics["baseline"] = _summary(m)
-    frozen = None
-    if config.eval.frozen_base:
-        frozen = FrozenBaseClassifier(base_model=config.model.base_model, max_length=task.max_length,
-                                      C=task.frozen_C, batch_size=config.eval.batch_size, seed=config.run.seed,
-                                      allow_download=config.model.allow_download).fit(train, labels=labels)
-        m = frozen.evaluate(test)
-        examples["frozen_base"] = m.pop("predictions")
-        metrics["frozen_base"] = _summary(m)
-
-    clf = LegalClauseClassifier(
-        base_model=config.model.base_model, lora=config.lora, train=config.train, max_length=task.max_length,
-        eval_batch_size=config.eval.batch_size, class_weighting=task.class_weighting, seed=config.run.seed,
-        run_dir=run_dir, resume=config.run.resume, allow_download=config.model.allow_download,
-        trust_remote_code=config.model.trust_remote_code, head_init=task.head_init, probe_C=task.frozen_C,
-    )
-    clf.fit(train, val, probe=frozen)  # LP-FT: the head starts from the frozen-base probe
-    truncation = {"max_length": task.max_length}
-    for part, frame in (("train", train), ("test", test)):
-        n = count_truncated(frame["text"].tolist(), clf.tokenizer_, task.max_length)
-        truncation[part] = {"truncated": n, "rows": len(frame), "share": n / max(len(frame), 1)}
-    if truncation["train"]["truncated"] or truncation["test"]["truncated"]:
-        emit(f"{truncation['train']['share']:.0%} of the training clauses ({truncation['train']['truncated']} of "
-             f"{len(train)}) and {truncation['test']['truncated']} of {len(test)} test clauses are longer than "
-             f"max_length={task.max_length} tokens and were cut (raise task.max_length, up to 512, to keep them whole)")
-    weighting = {"setting": task.class_weighting, "used": clf.class_weights_ is not None,
-                 "weights": None if clf.class_weights_ is None else dict(zip(clf.labels_, clf.class_weights_))}
-    m = clf.evaluate(test)
-    examples["adapter"] = m.pop("predictions")
-    metrics["adapter"] = _summary(m)
-    _audit("train", config=config.to_dict(), outputs={"run_dir": str(run_dir)}, metrics=_headline(metrics))
-
-    summary = verdict({k: v["macro_f1"] for k, v in metrics.items()}, "macro-F1", lower_is_better=False,
-                      labels=dict(MODEL_ROWS))
-    split_record = {"split": data_info["split"], "data_fingerprint": data_info["fingerprint"]}
-    adapter_dir = clf.save(run_dir / "adapter", extra={"metrics": _headline(metrics), **split_record})
-    write_seen_texts(adapter_dir, [*train["text"], *val["text"]], test_texts=test["text"], **split_record)
-    _write_card(adapter_dir, config, clf, metrics, data_info)
-    fit = clf.fit_result_
-    result = {
-        "usecase": NAME,
-        "metrics": metrics,
-        "verdict": summary["text"],
-        "best_model": summary["best"],
-        "run_dir": str(run_dir),
-        "adapter_dir": str(adapter_dir),
-        "data": data_info,
-        "split": data_info.get("split_record"),
-        "labels": labels,
-        "param_count": {"trainable": clf.param_count_.trainable, "total": clf.param_count_.total},
-        "class_weighting": weighting,
-        "truncation": truncation,
-        "minority_class": minority_report(metrics, train["label"]),
-        "training": {"seconds": fit.seconds, "samples_per_s": fit.samples_per_s, "epochs": fit.epochs,
-                     "peak_memory_mb": fit.peak_memory_mb, "precision": fit.precision,
-                     "accelerator": fit.accelerator, "best_checkpoint": fit.best_checkpoint},
-        "history": clf.history_.to_dict("list") if len(clf.history_) else {},
-        "examples": examples,
-    }
-    atomic_write_json(run_dir / "results.json", result)
-    write_run_info(run_dir, config, data_info["fingerprint"], usecase=NAME, started=started,
-                   finished=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), data=data_info,
-                   metrics=_headline(metrics), truncation=truncation, class_weighting=weighting["used"])
-    emit(summary["text"])
-    return result
-
-
-def _write_card(adapter_dir: Path, config: RunConfig, clf, metrics: dict, data_info: dict) -> None:
-    """Model card beside the adapter (the governance module's writer when it is there)."""
-    info = {
-        "name": f"{NAME}-{config.run.name}", "base_model": clf._base_id(), "usecase": NAME,
-        "task": "text-classification", "language": "de", "labels": clf.labels_,
-        "datasets": [{"name": data_info["source"], "fingerprint": data_info["fingerprint"],
-                      "rows": sum(data_info["rows"].values()), "split": data_info["split"]}],
-        "metrics": _headline(metrics),
-        "compute": {"seconds": clf.fit_result_.seconds, "accelerator": clf.fit_result_.accelerator,
-                    "precision": clf.fit_result_.precision},
-        "limitations": ("MiniLM's vocabulary is English: German words split into many pieces. "
-                        "Compare with the TF-IDF row before relying on the adapter."),
-    }
-    try:
-        from workbench.governance.modelcard import write_model_card
-    except ImportError:
-        from workbench.io import atomic_write_text
-
-        rows = "\n".join(f"| {name} | {metrics[key]['accuracy']:.3f} | {metrics[key]['macro_f1']:.3f} |"
-                         for key, name in MODEL_ROWS if key in metrics)
-        atomic_write_text(adapter_dir / "README.md", f"# {info['name']}\n\nLoRA adapter for German clause "
-                          f"classification on `{info['base_model']}`.\n\n| model | accuracy | macro-F1 |\n|---|---|---|\n"
-                          f"{rows}\n\n{info['limitations']}\n")
-        return
-    write_model_card(adapter_dir, info)
+    return _report(metrics, train_labels)
 
 
 def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:

@@ -469,7 +469,6 @@ def prepare_data(config) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict
 
     parts = splits.file_split(data, read)
     if parts is not None:
-        # Separate files, used as given; no validation file: a stratified share of the training file.
         # Separate files, used as given. A part without its own file is carved from the training
         # file (stratified, seeded) and the split description says so.
         given = {k: v.drop(columns=["split"], errors="ignore") for k, v in parts.items()}

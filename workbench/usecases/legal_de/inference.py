@@ -152,7 +152,7 @@ def evaluate_adapter(config, adapter_dir: str | Path) -> dict:
         DataError: The data cannot be read, or the adapter is foreign to its labels.
     """
     from workbench.progress import stage
-    from workbench.usecases.legal_de import _audit, _summary
+    from workbench.usecases.legal_de.experiment import _audit, _summary
     from workbench.usecases.legal_de.data import load_labelled_text, prepare_data
     from workbench.usecases.legal_de.model import LegalClauseClassifier
 
@@ -199,7 +199,7 @@ def predict_file(config, adapter_dir: str | Path, input_path: str | Path, output
     """
     from workbench.io import atomic_write_text
     from workbench.progress import stage
-    from workbench.usecases.legal_de import _audit
+    from workbench.usecases.legal_de.experiment import _audit
     from workbench.usecases.legal_de.data import read_table
     from workbench.usecases.legal_de.model import LegalClauseClassifier
 

@@ -2,7 +2,7 @@
 
 * :class:`LegalClauseClassifier` fine-tunes a pretrained encoder (by default the embedded
   MiniLM) with LoRA through :mod:`workbench.lora` and :func:`workbench.training.fit`. The model
-  is :class:`MeanPoolingClassifier`: encoder, mean pooling over real tokens (the pooling MiniLM
+  is :class:`workbench.text_classification.MeanPoolingClassifier`: encoder, mean pooling over real tokens (the pooling MiniLM
   was trained with; HF's ``BertForSequenceClassification`` would use the CLS pooler, which
   sentence-transformers never trained), L2 normalisation, dropout and a linear head. The head
   trains fully; peft keeps it in ``modules_to_save``, so the saved adapter (standard PEFT
@@ -45,6 +45,8 @@ import torch
 
 from workbench.config import LoraArgs, TrainArgs
 from workbench.progress import stage
+# The model lives in the core (issue 13); re-exported here for code that imported it from the use case.
+from workbench.text_classification import MeanPoolingClassifier, encoder_targets, mean_pool  # noqa: F401
 from workbench.usecases.legal_de.data import label_list
 from workbench.usecases.legal_de.task import (SequenceClassificationTask, classification_metrics, make_loader,
                                               predict_logits)
@@ -100,49 +102,6 @@ def default_lora_args() -> LoraArgs:
     head always goes into ``modules_to_save``.
     """
     return LoraArgs(r=8, alpha=16, dropout=0.1, target_modules="all-linear")
-
-
-class MeanPoolingClassifier(torch.nn.Module):
-    """Encoder + mean pooling + L2 normalisation + dropout + linear head.
-
-    Args:
-        encoder: A Hugging Face encoder (``AutoModel``) returning ``last_hidden_state``.
-        num_labels: Number of classes.
-        dropout: Dropout before the head.
-
-    ``forward(input_ids, attention_mask)`` returns an object with ``logits`` of shape (B, C),
-    like HF's sequence classifiers, so the task and peft treat it the same way.
-    """
-
-    def __init__(self, encoder: torch.nn.Module, num_labels: int, dropout: float = 0.1):
-        super().__init__()
-        self.encoder = encoder
-        self.dropout = torch.nn.Dropout(dropout)
-        self.classifier = torch.nn.Linear(encoder.config.hidden_size, num_labels)
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, **_: Any):
-        from transformers.modeling_outputs import SequenceClassifierOutput
-
-        if attention_mask is None:
-            attention_mask = torch.ones_like(input_ids)
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, H)
-        pooled = torch.nn.functional.normalize(mean_pool(hidden, attention_mask), dim=-1)  # (B, H)
-        return SequenceClassifierOutput(logits=self.classifier(self.dropout(pooled)))  # (B, C)
-
-    def gradient_checkpointing_enable(self, **kwargs: Any) -> None:
-        """Delegate to the encoder (used by ``train.gradient_checkpointing``)."""
-        self.encoder.gradient_checkpointing_enable(**kwargs)
-
-
-def encoder_targets(model: torch.nn.Module) -> list[str]:
-    """Full names of the encoder's ``nn.Linear`` layers, without the unused CLS pooler and the head.
-
-    peft's ``"all-linear"`` needs a ``PreTrainedModel``; the wrapper is a plain module, so the
-    use case lists the layers itself (for MiniLM: query, key, value, attention output, the two
-    feed-forward layers of each of the 6 blocks = 36 layers).
-    """
-    return [name for name, module in model.named_modules()
-            if isinstance(module, torch.nn.Linear) and name.startswith("encoder.") and ".pooler." not in name]
 
 
 class LegalClauseClassifier:
@@ -379,12 +338,6 @@ class LegalClauseClassifier:
         other = copy.copy(self)
         other.model_ = merge_adapter(copy.deepcopy(self.model_))
         return other
-
-
-def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean over real tokens: hidden (B, T, H), mask (B, T) -> (B, H)."""
-    m = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
 
 
 class FrozenBaseClassifier:
