@@ -7,7 +7,7 @@ trained), L2 normalisation, dropout and a linear head. Its ``forward`` returns a
 ``logits`` like HF's sequence classifiers, so :mod:`workbench.lora` (peft) and
 :mod:`workbench.training` treat it the same way. The head is named ``classifier`` so peft keeps
 it in ``modules_to_save``; saved adapters of earlier versions (class defined in
-``workbench.usecases.legal_de.model``) have the same module names and load unchanged.
+the legal_de use case's model module) have the same module names and load unchanged.
 
 Usage::
 
