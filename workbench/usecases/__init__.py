@@ -48,6 +48,7 @@ from typing import Any, Protocol, runtime_checkable
 
 USECASES: dict[str, str] = {
     "legal_de": "workbench.usecases.legal_de",
+    "legal_ner": "workbench.usecases.legal_ner",
     "maintenance": "workbench.usecases.maintenance",
     "supply_chain": "workbench.usecases.supply_chain",
 }

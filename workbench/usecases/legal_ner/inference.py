@@ -1,0 +1,72 @@
+"""``workbench evaluate`` and ``workbench predict`` for legal NER.
+
+Usage::
+
+    evaluate_adapter(cfg, "runs/legal_ner/adapter")        # test sentences of cfg's data
+    predict_file(cfg, "runs/legal_ner/adapter", "urteil.txt", "urteil.conll")
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from workbench.config import RunConfig
+
+
+def _load(adapter_dir: str | Path, config: RunConfig):
+    from workbench.token_classification import TokenTagger
+
+    path = Path(adapter_dir)
+    if not path.is_dir():
+        raise FileNotFoundError(f"adapter folder not found: {path}")
+    return TokenTagger.load(path, base_model=config.model.base_model)
+
+
+def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
+    """Entity F1 (micro, macro, per class) of a saved tagger on sentences it did not train on.
+
+    ``workbench evaluate --test FILE`` (the CLI puts it into ``data.path``) or ``data.test``:
+    every sentence of that file is scored, since the adapter never saw it. Without a file: the
+    test part of the generated sentences (same seeds as training). The tag set follows the
+    adapter's labels (coarse or fine); fine gold tags are mapped for a coarse adapter.
+    """
+    from workbench.usecases.legal_ner.data import prepare_data, read_user_file, to_coarse
+    from workbench.usecases.legal_ner.task import score
+
+    tagger = _load(adapter_dir, config)
+    coarse = not any(t[2:] in ("RR", "AN", "GS") for t in tagger.labels_)
+    config.task.tagset = "coarse" if coarse else "fine"
+    path = config.data.test or config.data.path
+    if path:
+        test = read_user_file(path, config.data.format)
+        test = [to_coarse(s) for s in test] if coarse else test
+        source = path
+    else:
+        _, _, test, info = prepare_data(config)
+        source = info["source"]
+    scores = score(test, tagger.predict([w for w, _ in test]))
+    return {"usecase": "legal_ner", "source": source, "sentences": len(test), "tagset": config.task.tagset, **scores}
+
+
+def predict_file(config: RunConfig, adapter_dir: str, input_path: str, output_path: str) -> str:
+    """Tag a file: CoNLL/JSONL (its tags are ignored) or plain text, one sentence a line.
+
+    The output form follows ``output_path``'s suffix: ``.jsonl`` writes ``{"tokens", "tags"}``
+    lines, anything else CoNLL (``word tag``).
+    """
+    from workbench.conll import read_plain, read_tagged, write_tagged
+    from workbench.usecases.legal_ner.data import tokenize
+
+    src = Path(input_path)
+    if not src.is_file():
+        raise FileNotFoundError(f"input file not found: {src}" + (" (a folder: give one file)" if src.is_dir() else ""))
+    if src.suffix.lower() in (".conll", ".jsonl", ".json", ".bio", ".iob", ".tsv"):
+        words_list = [w for w, _ in read_tagged(src)]
+    else:
+        words_list = [tokenize(" ".join(w)) for w in read_plain(src)]
+        words_list = [w for w in words_list if w]
+    tagger = _load(adapter_dir, config)
+    tags = tagger.predict(words_list)
+    write_tagged(output_path, list(zip(words_list, tags)))
+    return str(output_path)
