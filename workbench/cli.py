@@ -111,7 +111,7 @@ def table_overrides(args: argparse.Namespace) -> list[str]:
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", help="YAML config (sections run, model, data, lora, train, eval, task)")
-    p.add_argument("--usecase", metavar="NAME", help="use case: legal_de, maintenance or supply_chain (default: the config's "
+    p.add_argument("--usecase", metavar="NAME", help="use case: legal_de, legal_ner, maintenance or supply_chain (default: the config's "
                                      "run.usecase; evaluate/predict: the adapter's run; else legal_de)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                    help="override a config field, e.g. --set train.lr=1e-3 (repeatable)")

@@ -96,7 +96,7 @@ class RunArgs(_Section):
     output_dir: str = "runs"
     """Directory that holds the run directories."""
     usecase: str = "legal_de"
-    """Registered use case: ``legal_de``, ``maintenance`` or ``supply_chain``."""
+    """Registered use case: ``legal_de``, ``legal_ner``, ``maintenance`` or ``supply_chain``."""
     seed: int = 42
     """Seed for data splits, initialisation and sampling."""
     resume: bool = True
