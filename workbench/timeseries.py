@@ -555,22 +555,30 @@ def _train_loop(model: nn.Module, loss_fn, Xt: torch.Tensor, yt: torch.Tensor | 
         opt, lambda s: (s + 1) / warm if s < warm else 0.1 + 0.45 * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm)))
     )
     losses: list[float] = []
+    # Train on a GPU when there is one (the data stays on the CPU and goes over batch by batch); the
+    # model returns to where it came from, so callers and the cache see a CPU model either way.
+    home = next(model.parameters()).device
+    device = torch.device("cuda") if torch.cuda.is_available() else home
+    model.to(device)
     model.train()
-    for epoch in range(epochs):
-        perm = torch.randperm(len(Xt))
-        total_loss = 0.0
-        for i in range(0, len(Xt), args.batch_size):
-            idx = perm[i : i + args.batch_size]
-            loss = loss_fn(model, Xt[idx], None if yt is None else yt[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total_loss += float(loss.detach()) * len(idx)
-        losses.append(total_loss / len(Xt))
-        if verbose:
-            print(f"pretrain ({label}) epoch {epoch + 1}/{epochs}: loss {losses[-1]:.4f}")
+    try:
+        for epoch in range(epochs):
+            perm = torch.randperm(len(Xt))
+            total_loss = 0.0
+            for i in range(0, len(Xt), args.batch_size):
+                idx = perm[i : i + args.batch_size]
+                loss = loss_fn(model, Xt[idx].to(device), None if yt is None else yt[idx].to(device))
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+                sched.step()
+                total_loss += float(loss.detach()) * len(idx)
+            losses.append(total_loss / len(Xt))
+            if verbose:
+                print(f"pretrain ({label}) epoch {epoch + 1}/{epochs}: loss {losses[-1]:.4f}")
+    finally:
+        model.to(home)
     return losses
 
 
