@@ -27,7 +27,6 @@ file that does not match (a tampered or truncated tagger must not silently leak 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -87,12 +86,10 @@ def is_candidate(text: str, window: list[tuple[int, int]]) -> bool:
 
 
 def file_sha256(path: Path) -> str:
-    """SHA-256 hex digest of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """SHA-256 hex digest of a file (``workbench.io.fingerprint_file`` without its ``sha256:`` prefix)."""
+    from workbench.io import fingerprint_file
+
+    return fingerprint_file(path).removeprefix("sha256:")
 
 
 def build_model(config: dict):

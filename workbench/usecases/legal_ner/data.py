@@ -89,6 +89,10 @@ _KOMMENTAR = [("Palandt", "BGB"), ("MüKoBGB", "BGB"), ("Fischer", "StGB"), ("Z�
               ("Kopp/Schenke", "VwGO"), ("Bergmann/Dienelt", "Ausländerrecht"), ("Schönke/Schröder", "StGB")]
 
 
+# Slot kinds that are one pick from a list (the others are composed in ``_Gen.slot``).
+_PICK = {"LD": _LAENDER, "ST": _STAEDTE, "LDS": _LANDSCHAFTEN, "ORG": _ORGS, "INN": _INN, "MRK": _MARKEN, "EUN": _EU}
+
+
 class _Gen:
     """One seeded sentence writer; each slot returns ``(words, fine_type)``."""
 
@@ -107,38 +111,26 @@ class _Gen:
 
     def slot(self, kind: str) -> tuple[str, str]:
         c, r = self.c, self.rng
+        if kind in _PICK:
+            return c(_PICK[kind]), kind
         if kind == "PER":
             return (f"{c(self.first)} {c(self.last)}" if r.random() < 0.6 else c(self.last)), "PER"
         if kind == "RR":
             return c(self.last), "RR"
         if kind == "AN":
             return (f"{c(self.first)} {c(self.last)}" if r.random() < 0.5 else c(self.last)), "AN"
-        if kind == "LD":
-            return c(_LAENDER), "LD"
-        if kind == "ST":
-            return c(_STAEDTE), "ST"
         if kind == "STR":
             return f"{c(_STRASSEN_HEAD)}{c(_STRASSEN_TAIL)} {r.randint(1, 120)}", "STR"
-        if kind == "LDS":
-            return c(_LANDSCHAFTEN), "LDS"
-        if kind == "ORG":
-            return c(_ORGS), "ORG"
         if kind == "UN":
             return f"{c(_UN_HEAD)} {c(_UN_TAIL)}", "UN"
-        if kind == "INN":
-            return c(_INN), "INN"
         if kind == "GRT":
             return (c(_GERICHTE_BUND) if r.random() < 0.5 else f"{c(_GERICHTE_ORT)} {c(_STAEDTE)}"), "GRT"
-        if kind == "MRK":
-            return c(_MARKEN), "MRK"
         if kind == "GS":
             para = f"§ {r.randint(1, 900)}" + (f" Abs. {r.randint(1, 5)}" if r.random() < 0.6 else "")
             para += f" Satz {r.randint(1, 3)}" if r.random() < 0.3 else ""
             return f"{para} {c(_GESETZE)}", "GS"
         if kind == "VO":
             return f"§ {r.randint(1, 60)} {c(_VERORDNUNGEN)}", "VO"
-        if kind == "EUN":
-            return c(_EU), "EUN"
         if kind == "VS":
             return c(_VS).format(st=c(_STAEDTE), n=r.randint(1, 90)), "VS"
         if kind == "VT":

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.io import fingerprint_file
 from workbench.timeseries import PatchTSTSpec, PretrainArgs, PretrainResult
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "base"
@@ -146,15 +146,6 @@ def build_corpus(window: int, rul_cap: int, args: CorpusArgs, data_dir: Path | N
             "sup_channels": channels}
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def pretrain_shipped(task, out: Path = SHIPPED_DIR, *, scale: float = 1.0, data_dir: Path | None = DATA_DIR,
                      verbose: bool = True) -> dict[str, Any]:
     """Build the corpus, pretrain (masked, then simulated RUL) and write the shipped base to ``out``.
@@ -198,7 +189,7 @@ def pretrain_shipped(task, out: Path = SHIPPED_DIR, *, scale: float = 1.0, data_
         with atomic_directory(out) as dst:
             for name in ("config.json", "model.safetensors"):
                 (dst / name).write_bytes((Path(sup["path"]) / name).read_bytes())
-            info["sha256"] = sha256_file(dst / "model.safetensors")
+            info["sha256"] = fingerprint_file(dst / "model.safetensors").removeprefix("sha256:")
             atomic_write_json(dst / "base.json", info)
             atomic_write_text(dst / "MODEL_CARD.md", model_card(info))
             (dst / "__init__.py").write_text('"""Shipped weights of the maintenance factory base (see MODEL_CARD.md)."""\n')
@@ -251,7 +242,7 @@ def load_shipped(task, path: Path = SHIPPED_DIR) -> PretrainResult:
         raise FileNotFoundError(f"no shipped maintenance base in {path}: run "
                                 "python -m workbench.usecases.maintenance.pretrain, or set task.base_model=simulator")
     info = json.loads(meta_file.read_text(encoding="utf-8"))
-    got = sha256_file(Path(path) / "model.safetensors")
+    got = fingerprint_file(Path(path) / "model.safetensors").removeprefix("sha256:")
     if got != info["sha256"]:
         raise ValueError(f"{path}/model.safetensors: sha256 {got} does not match base.json ({info['sha256']}); "
                          "the shipped weights are damaged: reinstall or rebuild them")
