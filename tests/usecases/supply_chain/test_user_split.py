@@ -7,7 +7,7 @@ import pytest
 
 from workbench.usecases.supply_chain import default_config
 from workbench.usecases.supply_chain.data import DemandDataError
-from workbench.usecases.supply_chain.experiment import load_user_split
+from workbench.usecases.supply_chain.experiment import load_user_split, read_user_table
 
 
 def _demand(days: int = 200) -> pd.DataFrame:
@@ -27,7 +27,7 @@ def test_split_column_sets_the_time_bounds(tmp_path):
     df["Teil"] = _split(df, "2024-05-01", "2024-06-01").str.upper()
     df.to_csv(tmp_path / "d.csv", index=False)
     cfg = default_config(smoke=True).with_overrides([f"data.path={tmp_path / 'd.csv'}", "data.split_column=Teil"])
-    panel, _, _, (val_start, test_start), record = load_user_split(cfg)
+    panel, _, _, (val_start, test_start), record = load_user_split(cfg, read_user_table(cfg))
     assert (str(val_start.date()), str(test_start.date())) == ("2024-05-01", "2024-06-01")
     assert record["source"] == "column" and record["sizes"] == {"train": 2, "val": 2, "test": 2}
     from workbench.usecases.supply_chain.backtest import Split

@@ -28,7 +28,7 @@ from workbench.usecases.supply_chain.backtest import (Forecasts, Split, attach_c
                                                       service_curve_for, simulate_portfolio)
 from workbench.usecases.supply_chain.baselines import make_baseline
 from workbench.usecases.supply_chain.config import SupplyTaskArgs
-from workbench.usecases.supply_chain.data import read_demand, validate_demand
+from workbench.usecases.supply_chain.data import demand_from_frame, read_demand, validate_demand
 from workbench.usecases.supply_chain.inventory import stock_needed
 from workbench.usecases.supply_chain.model import DemandForecaster, base_model_id, pretrained_base
 from workbench.usecases.supply_chain.simulate import M5_SHAPE, SimulationSpec, simulate_demand, simulate_panel
@@ -37,20 +37,21 @@ from workbench.windows import DemandPanel
 HEADLINE = ("wql", "rmsse", "mase", "smape", "coverage", "coverage_80")
 
 
-def load_target_data(config: RunConfig) -> tuple[pd.DataFrame, str]:
+def load_target_data(config: RunConfig, raw: pd.DataFrame | None = None) -> tuple[pd.DataFrame, str]:
     """The data to adapt to: the user's file (``data.path``) or the simulated target region.
+
+    Args:
+        config: The run config.
+        raw: The user's file as already read by ``workbench.tabular.read_table`` (so it is read once).
 
     Returns:
         ``(validated long table, description)``.
     """
     args: SupplyTaskArgs = config.task
     if config.data.path:
-        from workbench.tabular import table_options
-
-        df = read_demand(config.data.path, format=config.data.format, columns=config.data.columns or None,
-                         table_options=table_options(config.data), calendar=args.calendar, prices=args.prices,
-                         leading_zeros=args.leading_zeros)
-        _audit_load(config.data.path)
+        if raw is None:
+            raw = read_user_table(config)
+        df = demand_from_frame(raw, source=str(config.data.path), **_demand_options(config))
         return df, f"file {Path(config.data.path).name}"
     # New SKUs in a region the base never saw: another seed, only the target region's DCs.
     sim = simulate_demand(SimulationSpec(n_skus=args.target_skus or args.sim_skus, n_days=args.sim_days,
@@ -88,7 +89,23 @@ def user_split_bounds(parts: dict[str, pd.DataFrame], source: str) -> tuple[pd.T
     return val_start, test_start
 
 
-def load_target_panel(config: RunConfig) -> tuple[DemandPanel, str, str]:
+def read_user_table(config: RunConfig) -> pd.DataFrame:
+    """The user's demand file as a raw table (read once, recorded in the audit log)."""
+    from workbench.tabular import read_table, table_options
+
+    raw = read_table(config.data.path, **table_options(config.data))
+    _audit_load(config.data.path)
+    return raw
+
+
+def _demand_options(config: RunConfig) -> dict:
+    """How a raw table becomes demand (``data.demand_from_frame``): layout, renames, joins, pre-launch zeros."""
+    args: SupplyTaskArgs = config.task
+    return dict(format=config.data.format, columns=config.data.columns or None, calendar=args.calendar,
+                prices=args.prices, leading_zeros=args.leading_zeros)
+
+
+def load_target_panel(config: RunConfig, raw: pd.DataFrame | None = None) -> tuple[DemandPanel, str, str]:
     """The data to adapt to as a dense panel, with its description and content fingerprint.
 
     The M5-shaped simulated set (``task.sim_preset: m5``) is simulated straight into float32
@@ -103,48 +120,42 @@ def load_target_panel(config: RunConfig) -> tuple[DemandPanel, str, str]:
         panel, _ = simulate_panel(spec)
         return (panel, f"simulated M5-shaped set ({len(panel):,} series x {len(panel.dates):,} days)",
                 fingerprint_panel(panel))
-    df, description = load_target_data(config)
+    df, description = load_target_data(config, raw)
     df = _limit_series(df, config.data.max_rows)
     return DemandPanel.from_frame(df), description, fingerprint_frame(df)
 
 
-def load_user_split(config: RunConfig) -> tuple[DemandPanel, str, str, tuple, dict] | None:
-    """The user's own split (``--train/--val/--test`` files, or a split column), or ``None``.
+def load_user_split(config: RunConfig, raw: pd.DataFrame | None = None) -> tuple[DemandPanel, str, str, tuple, dict] | None:
+    """The user's own split (``--train/--val/--test`` files, or a split column in ``raw``), or ``None``.
+
+    Args:
+        config: The run config.
+        raw: The user's ``data.path`` file as read by :func:`read_user_table` (``None``: no such file).
 
     Returns:
-        ``(panel, description, fingerprint, (val_start, test_start), parts' row counts)``.
+        ``(panel, description, fingerprint, (val_start, test_start), split record)``, or ``None``
+        when the data has no split of the user's own.
     """
     from workbench import splits
     from workbench.io import fingerprint_file
     from workbench.tabular import table_options
-    from workbench.usecases.supply_chain.data import demand_from_frame, read_demand, validate_demand
 
-    args: SupplyTaskArgs = config.task
-    opts = dict(format=config.data.format, columns=config.data.columns or None, table_options=table_options(config.data),
-                calendar=args.calendar, prices=args.prices, leading_zeros=args.leading_zeros)
+    opts = _demand_options(config)
     if config.data.train:
-        parts = splits.file_split(config.data, lambda path: read_demand(path, **opts))
+        parts = splits.file_split(config.data, lambda path: read_demand(
+            path, table_options=table_options(config.data), **opts))
         files = {k: getattr(config.data, k) for k in parts}
+        for path in files.values():
+            _audit_load(path)
         source, kind = ", ".join(f"{k} {v}" for k, v in files.items()), "files"
         fingerprint = "+".join(fingerprint_file(v) for v in files.values())
-    elif config.data.path:
-        from workbench.tabular import read_table
-
-        raw = read_table(config.data.path, **table_options(config.data))
-        column = config.data.split_column
-        if column not in raw.columns:
+    elif raw is not None:
+        source, kind = str(config.data.path), "column"
+        parts = splits.column_split(raw, config.data.split_column, source=source)
+        if parts is None:
             return None
-        source, kind, fingerprint = str(config.data.path), "column", fingerprint_file(config.data.path)
-        labels = splits.normalise(raw[column], column=column, source=source).to_numpy()
-        parts = {}
-        for name in splits.SPLIT_NAMES:
-            rows = raw[labels == name].drop(columns=[column]).reset_index(drop=True)
-            if len(rows):
-                parts[name] = rows
-        if "train" not in parts:
-            raise splits.SplitError(f"{source}: the split column {column!r} has no train rows")
+        fingerprint = fingerprint_file(config.data.path)
         # Each part is read the way a whole file is (renames, layouts, checks); then the time order is checked.
-        opts.pop("table_options")
         parts = {name: demand_from_frame(rows, source=f"{source} ({name} rows)", **opts) for name, rows in parts.items()}
     else:
         return None
@@ -225,9 +236,10 @@ def run_experiment(config: RunConfig) -> dict:
     from workbench.progress import emit, stage
 
     with stage("loading demand data"):
-        user = load_user_split(config)
+        raw = read_user_table(config) if config.data.path else None  # read once, whatever the split
+        user = load_user_split(config, raw)
         if user is None:
-            panel, description, data_fingerprint = load_target_panel(config)
+            panel, description, data_fingerprint = load_target_panel(config, raw)
             split = Split.from_args(len(panel.dates), args)
             split_record = splits.record("generated", {"train": split.train_end, "val": split.val_end - split.train_end,
                                                        "test": split.T - split.val_end}, unit="periods",
@@ -271,18 +283,16 @@ def run_experiment(config: RunConfig) -> dict:
         timings[f"{role}_fit_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         with stage(f"backtesting the {'adapter' if mode == 'lora' else 'fully fine-tuned model'}"):
-            forecasts[role] = est.predict(panel, origins=origins)
+            raw = est.predict(panel, origins=origins, calibrated=False)
+            forecasts[role] = est.calibrate(raw)
         forecasts[role].name = role
         models[role] = est.model_
         timings[f"{role}_predict_s"] = time.perf_counter() - t0
         if est.quantile_shift_ is not None:
-            # What the conformal shift did, scored on the test period (it was fitted on validation only).
-            raw = forecast_model(est.model_, panel, origins, args, name=f"{role}-raw")
-            before = evaluate(raw, panel, args, split, segments)[1]["overall"]
-            after = evaluate(forecasts[role], panel, args, split, segments)[1]["overall"]
-            calibration_effect[role] = {"shift": est.quantile_shift_, **{
-                f"{k}_{when}": m.get(k) for when, m in (("raw", before), ("calibrated", after))
-                for k in ("wql", "coverage_80", "coverage")}}
+            # What the conformal shift did, scored on the test period (it was fitted on validation only);
+            # the calibrated side is the role's own accuracy, filled in once that is scored below.
+            calibration_effect[role] = {"shift": est.quantile_shift_, "raw": evaluate(raw, panel, args, split,
+                                                                                      segments)[1]["overall"]}
         res = est.fit_result_
         fit_info[role] = {"train_windows": est.n_train_windows_, "seconds": res.seconds,
                           "samples_per_s": res.samples_per_s, "peak_memory_mb": res.peak_memory_mb,
@@ -302,6 +312,10 @@ def run_experiment(config: RunConfig) -> dict:
 
     with stage("scoring forecast accuracy"):
         metrics, by_segment, per_series = _roles_accuracy(forecasts, panel, args, split, segments)
+    for role, effect in calibration_effect.items():
+        before = effect.pop("raw")
+        effect.update({f"{k}_{when}": m.get(k) for when, m in (("raw", before), ("calibrated", metrics[role]))
+                       for k in ("wql", "coverage_80", "coverage")})
     baseline_role = "ets" if "ets" in forecasts else next((b for b in args.baselines if b in forecasts), None)
     if baseline_role is not None:
         metrics["baseline"] = dict(metrics[baseline_role], model=baseline_role)

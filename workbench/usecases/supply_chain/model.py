@@ -400,7 +400,7 @@ class DemandForecaster:
         if not hasattr(self, "model_"):
             raise RuntimeError("this DemandForecaster is not fitted yet: call fit(data) or load(path) first")
 
-    def predict(self, data, *, origins: np.ndarray | None = None):
+    def predict(self, data, *, origins: np.ndarray | None = None, calibrated: bool = True):
         """Quantile forecasts in demand units.
 
         Args:
@@ -410,23 +410,29 @@ class DemandForecaster:
                 (append rows with planned covariates to forecast with them).
             origins: ``(n, 2)`` (series index, first forecast day index); default: the day after
                 the last date for every series.
+            calibrated: Apply the conformal quantile shifts (``quantile_shift_``); ``False`` gives
+                the model's raw quantiles (see :meth:`calibrate`).
 
         Returns:
             A :class:`~workbench.usecases.supply_chain.backtest.Forecasts`.
         """
         from workbench.usecases.supply_chain.backtest import forecast_model
 
-        from workbench.usecases.supply_chain.backtest import shift_quantiles
-
         self._check_fitted()
         panel = self._panel(data)
         if origins is None:
             origins = np.column_stack([np.arange(len(panel)), np.full(len(panel), len(panel.dates))])
         fc = forecast_model(self.model_, panel, origins, self._args(), name=self.mode)
+        return self.calibrate(fc) if calibrated else fc
+
+    def calibrate(self, fc):
+        """A copy of raw forecasts ``fc`` with the conformal quantile shifts applied (``fc`` itself if none)."""
+        from workbench.usecases.supply_chain.backtest import shift_quantiles
+
         shift = getattr(self, "quantile_shift_", None)
-        if shift is not None and len(fc.origins):
-            fc.daily = shift_quantiles(fc.daily, fc.scale, shift)
-        return fc
+        if shift is None or not len(fc.origins):
+            return fc
+        return dataclasses.replace(fc, daily=shift_quantiles(fc.daily, fc.scale, shift))
 
     def evaluate(self, data) -> dict:
         """Rolling-origin backtest of this (fitted) model on the last ``test_periods`` of ``data``.
