@@ -31,11 +31,7 @@ NOTEBOOK_NAME = "predictive_maintenance.ipynb"
 UPDATE_TIMEOUT = jlab.UPDATE_TIMEOUT
 
 # The panel's summary line: "alarm when predicted RUL ≤ 76: ... expected cost 1.0 (0.25 per engine) ...".
-PANEL_TEXT_JS = """() => {
-    const el = [...document.querySelectorAll('.jp-OutputArea .widget-html-content')]
-        .find(e => e.innerText.includes('alarm when predicted RUL'));
-    return el ? el.innerText : null;
-}"""
+PANEL_NEEDLE = "alarm when predicted RUL"
 
 SHOWN = re.compile(r"alarm when predicted RUL ≤ ([-+0-9.e]+):.*?expected cost ([-0-9.]+)", re.S)
 
@@ -47,9 +43,7 @@ def _shown(text: str | None) -> tuple[float, float]:
 
 
 def _wait_for_text(page, before: str | None):
-    page.wait_for_function(f"(b) => {{ const t = ({PANEL_TEXT_JS})(); return t !== null && t !== b; }}",
-                           arg=before, timeout=UPDATE_TIMEOUT * 1000, polling=250)
-    return page.evaluate(PANEL_TEXT_JS)
+    return jlab.widget_text(page, PANEL_NEEDLE, changed_from=before)
 
 
 def _type(page, label: str, value: float) -> None:
@@ -70,8 +64,7 @@ def test_maintenance_notebook_runs_and_its_alarm_panel_matches_the_library(lab, 
         shown = jlab.run_and_inspect(page, lab, artifacts)
         timings = shown["timings"]
         try:
-            page.wait_for_function(f"() => ({PANEL_TEXT_JS})() !== null", timeout=UPDATE_TIMEOUT * 1000)
-            seen["start"] = page.evaluate(PANEL_TEXT_JS)
+            seen["start"] = jlab.widget_text(page, PANEL_NEEDLE)
             _type(page, "cost of a missed failure", 100)
             seen["missed=100"] = _wait_for_text(page, seen["start"])
             _type(page, "alarm when predicted RUL", 7.5)

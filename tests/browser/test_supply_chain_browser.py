@@ -31,11 +31,7 @@ NOTEBOOK_NAME = "supply_chain.ipynb"
 UPDATE_TIMEOUT = jlab.UPDATE_TIMEOUT
 
 # The panel's decision line: "Stock (value) to reach 95% cycle service with LoRA adapter: 1,234".
-PANEL_TEXT_JS = """() => {
-    const el = [...document.querySelectorAll('.jp-OutputArea .widget-html-content')]
-        .find(e => e.innerText.includes('cycle service with'));
-    return el ? el.innerText : null;
-}"""
+PANEL_NEEDLE = "cycle service with"
 
 SHOWN = re.compile(r"Stock \(value\) to reach (\d+)% cycle service with (.+?): ([^\n]+)")
 
@@ -63,13 +59,10 @@ def test_supply_notebook_runs_and_its_service_panel_matches_the_library(lab, art
         shown = jlab.run_and_inspect(page, lab, artifacts)
         timings = shown["timings"]
         try:
-            page.wait_for_function(f"() => ({PANEL_TEXT_JS})() !== null", timeout=UPDATE_TIMEOUT * 1000)
-            seen["start"] = page.evaluate(PANEL_TEXT_JS)
+            seen["start"] = jlab.widget_text(page, PANEL_NEEDLE)
             select = page.locator(".jp-OutputArea .widget-dropdown", has=page.locator("label", has_text="Model"))
             select.locator("select").first.select_option(label=label("ets"))
-            page.wait_for_function(f"(b) => {{ const t = ({PANEL_TEXT_JS})(); return t !== null && t !== b; }}",
-                                   arg=seen["start"], timeout=UPDATE_TIMEOUT * 1000, polling=250)
-            seen["ets"] = page.evaluate(PANEL_TEXT_JS)
+            seen["ets"] = jlab.widget_text(page, PANEL_NEEDLE, changed_from=seen["start"])
         except PlaywrightError as exc:
             jlab.fail(page, artifacts, lab, f"the service-level panel did not respond: {exc}; seen {seen}; "
                                             f"browser errors: {console_errors[-10:]}")

@@ -93,6 +93,21 @@ LAST_OUTPUT_JS = """() => {
     return outs.length ? outs[outs.length - 1].innerText.trim() : '';
 }"""
 
+def widget_text_js(needle: str) -> str:
+    """JS returning the text of the first widget HTML output that contains ``needle`` (or null)."""
+    return ("() => { const el = [...document.querySelectorAll('.jp-OutputArea .widget-html-content')]"
+            f".find(e => e.innerText.includes({json.dumps(needle)})); return el ? el.innerText : null; }}")
+
+
+def widget_text(page, needle: str, *, changed_from: str | None = None) -> str:
+    """Wait until a widget HTML output containing ``needle`` is shown (and differs from
+    ``changed_from``, when given, e.g. after an interaction) and return its text."""
+    js = widget_text_js(needle)
+    page.wait_for_function(f"(b) => {{ const t = ({js})(); return t !== null && t !== b; }}", arg=changed_from,
+                           timeout=UPDATE_TIMEOUT * 1000, polling=250)
+    return page.evaluate(js)
+
+
 # Every element inside a cell output whose right edge lies past the notebook's cells. JupyterLab's
 # output area scrolls sideways (overflow-x: auto), so such content is cut off behind a scroll bar:
 # exactly what a user must not see. Only content that a ``hidden``/``clip`` ancestor inside the
