@@ -170,7 +170,7 @@ def validate_demand(df: pd.DataFrame, *, source: str = "<frame>", extra_static: 
     if missing:
         problems.append(f"missing required column(s) {missing}; expected columns unique_id, ds, y "
                         f"(rename yours with columns={{'your_name': 'y', ...}})")
-    df, driver_problems = _fold_drivers(df, source)
+    df, driver_problems = _fold_drivers(df)
     problems += driver_problems
     allowed = set(REQUIRED) | set(COVARIATES) | set(STATIC_COLUMNS) | set(extra_static)
     unknown = [str(c) for c in df.columns if c not in allowed]
@@ -389,7 +389,7 @@ def demand_from_frame(df: pd.DataFrame, *, source: str = "<frame>", format: str 
     elif format == "wide" or (format is None and is_wide):
         df = wide_to_long(df, start=start, source=source)
     if calendar is not None:
-        df = join_calendar(df, calendar, start=start, source=source)
+        df = join_calendar(df, calendar, start=start)
     if prices is not None:
         df = join_prices(df, prices, source=source)
     if leading_zeros not in ("demand", "missing"):
@@ -408,8 +408,7 @@ def drop_leading_zeros(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def join_calendar(df: pd.DataFrame, calendar: str | Path, *, start: str = M5_START,
-                  source: str = "<frame>") -> pd.DataFrame:
+def join_calendar(df: pd.DataFrame, calendar: str | Path, *, start: str = M5_START) -> pd.DataFrame:
     """Join an M5-style calendar file by day: events, ``snap_*`` and ``wm_yr_wk`` columns.
 
     The calendar needs a ``date`` column (or M5's ``d`` = ``d_1, d_2, ...`` counted from ``start``).
@@ -465,7 +464,7 @@ def join_prices(df: pd.DataFrame, prices: str | Path, *, source: str = "<frame>"
     return out
 
 
-def _fold_drivers(df: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[str]]:
+def _fold_drivers(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Events -> ``holiday`` channel, SNAP -> ``promo`` channel (see the module docstring)."""
     problems = []
     events = [c for c in df.columns if c in EVENT_COLUMNS]
