@@ -5,8 +5,9 @@ region Ost, 13-week rolling-origin backtest) and reports, all measured in the sa
 
 * training throughput (samples/s) of pretraining, LoRA and full fine-tuning, inference
   throughput (windows/s) of the adapted model, and peak memory,
-* MASE, RMSSE, wQL, coverage of frozen base, adapter, full fine-tuning and the baselines, with
-  ratios against the best classical baseline,
+* MASE, RMSSE, wQL, coverage_80 (80 % interval coverage, goal near 0.80) and coverage of frozen
+  base, adapter, full fine-tuning and the baselines, with ratios against the best classical baseline,
+  and what the validation-period quantile calibration did to each (validation and test),
 * fill rate, cycle service level and stock value at the target service level, and the stock
   each forecaster needs to reach the target (interpolated along its service-stock curve).
 
@@ -70,7 +71,7 @@ def main(argv=None) -> int:
     best = min(classical, key=lambda r: m[r]["wql"]) if classical else None
     rows = {}
     for role in [r for r in m if r != "baseline"]:
-        rows[role] = {k: m[role].get(k) for k in ("mase", "rmsse", "wql", "coverage", "smape")}
+        rows[role] = {k: m[role].get(k) for k in ("mase", "rmsse", "wql", "coverage_80", "coverage", "smape")}
         rows[role] |= {k: inv[role].get(k) for k in ("fill_rate", "cycle_service_level", "avg_stock_value", "cost")}
         rows[role]["stock_value_at_target_csl"] = stock.get(role)
     summary = {
@@ -91,6 +92,9 @@ def main(argv=None) -> int:
                    for k in ("wql", "rmsse", "mase", "stock_value_at_target_csl")}
             for role in rows
         },
+        # coverage_80 = "80 % interval coverage, goal near 0.80"; the calibration's validation/test effect:
+        "quantile_calibration": {role: {k: v for k, v in e.items() if k != "shifts"}
+                                 for role, e in result.get("quantile_calibration", {}).items()},
         "timings": result["timings"],
         "run_dir": result["run_dir"],
     }

@@ -39,6 +39,8 @@ def test_cli_backtest_prints_metrics_json_last(cli_run):
         assert 0 <= last[role]["wql"] < 5 and 0 <= last[role]["coverage"] <= 1
         assert 0 <= last[role]["fill_rate"] <= 1
     assert last["baseline"]["model"] == "ets" and last["n_series"] == 8
+    assert 0 <= last["adapter"]["coverage_80"] <= 1
+    assert last["labels"]["coverage_80"] == "80 % interval coverage, goal near 0.80"
 
 
 def test_run_writes_artefacts(cli_run):
@@ -54,6 +56,14 @@ def test_run_writes_artefacts(cli_run):
     assert set(result["calibration"]) == {"frozen_base", "adapter"}           # neural models only
     assert result["calibration"]["adapter"]["days"] == 10
     assert set(result["inventory_uncalibrated"]) == {"frozen_base", "adapter"}
+    # Every model with quantiles is calibrated on the validation period the same way, and the run says
+    # what that did: validation pinball can only go down (shift 0 is a candidate), coverage before/after.
+    cal = result["quantile_calibration"]
+    assert set(cal) == {"frozen_base", "adapter", "seasonal_naive", "ets"}
+    for role, e in cal.items():
+        assert e["val_pinball_calibrated"] <= e["val_pinball_raw"] * (1 + 1e-6), role
+        assert 0 <= e["test_coverage_80_calibrated"] <= 1 and e["test_wql_calibrated"] == result["metrics"][role]["wql"]
+        assert e["shifts"]["counts"] is True and len(e["shifts"]["pooled"]) == len(result["quantiles"])
 
 
 def test_report_section_renders(cli_run):
@@ -66,7 +76,8 @@ def test_report_section_renders(cli_run):
     # The section ends with the honest verdict on wQL, the same line the run recorded.
     assert html.rstrip().endswith("</strong></p>") and result["verdict"] in html.replace("&#x27;", "'")
     assert "Best model on this data" in result["verdict"]
-    assert "closer to that is better" in html
+    assert "80 % interval coverage, goal near 0.80" in html and "Closer to the nominal level is better" in html
+    assert "Interval calibration on the validation period" in html
 
 
 def test_run_records_the_decision_function_result(cli_run):

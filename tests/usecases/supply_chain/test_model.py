@@ -61,14 +61,15 @@ def test_lora_fit_save_load_merge_round_trip(tiny_task, tiny_base, tiny_demand, 
     again = DemandForecaster.load(tmp_path / "adapter")
     np.testing.assert_allclose(again.predict(tiny_demand).daily, fc.daily, rtol=1e-5, atol=1e-5)
     merged = merge_adapter(again.model_)
-    from workbench.usecases.supply_chain.backtest import forecast_model, shift_quantiles
+    from workbench.usecases.supply_chain.backtest import forecast_model
 
-    # The saved forecaster keeps its conformal quantile shifts (task.calibrate_quantiles) ...
-    assert again.quantile_shift_ == est.quantile_shift_ and len(est.quantile_shift_) == len(tiny_task.quantiles)
+    # The saved forecaster keeps its validation-period quantile calibration (task.calibrate_quantiles) ...
+    cal = est.quantile_calibration_
+    assert again.quantile_calibration_.to_dict() == cal.to_dict() and len(cal.pooled) == len(tiny_task.quantiles)
+    assert est.calibration_report_["val_pinball_calibrated"] <= est.calibration_report_["val_pinball_raw"] + 1e-9
     raw = forecast_model(merged, panel, fc.origins, tiny_task)
-    # ... and the merged model gives the same forecasts once they are applied.
-    np.testing.assert_allclose(shift_quantiles(raw.daily, raw.scale, est.quantile_shift_), fc.daily,
-                               rtol=1e-4, atol=1e-4)
+    # ... and the merged model gives the same forecasts once it is applied.
+    np.testing.assert_allclose(est.calibrate(raw, panel).daily, fc.daily, rtol=1e-4, atol=1e-4)
     other = QuantileForecaster(arch_config(tiny_task))
     with pytest.raises(AdapterMismatchError):
         DemandForecaster.load(tmp_path / "adapter", base=other)

@@ -89,3 +89,20 @@ def test_segment_figure_labels_coverage_correctly():
     fig = segment_figure({"ets": {"by_dc": {"A": {"coverage": 0.7}}}}, "dc", "coverage")
     assert "closer to the interval's nominal level is better" in fig.layout.title.text
     assert "lower is better" not in fig.layout.title.text and fig.layout.yaxis.title.text
+
+
+def test_coverage_80_is_labelled_with_its_goal_in_tables_dropdown_and_figure():
+    from workbench.forecast_metrics import COVERAGE_80_LABEL
+    from workbench.usecases.supply_chain.widgets import accuracy_table
+
+    assert COVERAGE_80_LABEL == "80 % interval coverage, goal near 0.80"
+    table = accuracy_table({"adapter": {"wql": 0.3, "coverage_80": 0.81, "coverage": 0.95}, "baseline": {"wql": 1.0}})
+    assert COVERAGE_80_LABEL in table.columns and table.loc["LoRA adapter", COVERAGE_80_LABEL] == 0.81
+    assert list(table.index) == ["LoRA adapter"]                                  # the alias row is left out
+    view = portfolio_view({"by_segment": {"ets": {"by_dc": {"A": {"coverage_80": 0.7, "wql": 0.5}}}}})
+    metric = view.children[0].children[1]
+    assert (COVERAGE_80_LABEL, "coverage_80") in metric.options
+    metric.value = "coverage_80"                                                 # the figure follows the choice
+    fig = view.children[1]
+    assert COVERAGE_80_LABEL in fig.layout.title.text and "closer to 0.80 is better" in fig.layout.title.text
+    assert any(s.y0 == 0.8 for s in fig.layout.shapes)                            # the goal line

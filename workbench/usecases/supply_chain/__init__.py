@@ -104,7 +104,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
 
 def _summary(result: dict) -> dict:
     """The one-line JSON: accuracy and inventory of each role."""
-    keys = ("wql", "rmsse", "mase", "smape", "coverage", "coverage_80")
+    keys = ("wql", "rmsse", "mase", "smape", "coverage", "coverage_80", "coverage_80_inclusive")
     inv_keys = ("fill_rate", "cycle_service_level", "avg_stock_value", "cost")
     out = {"data": result["data"], "run_dir": result["run_dir"], "service_level": result["service_level"],
            "n_series": result["n_backtested"]}
@@ -112,6 +112,9 @@ def _summary(result: dict) -> dict:
         out[role] = {k: m.get(k) for k in keys} | {k: result["inventory"].get(role, {}).get(k) for k in inv_keys}
         if "model" in m:
             out[role]["model"] = m["model"]
+    from workbench.forecast_metrics import COVERAGE_80_LABEL
+
+    out["labels"] = {"coverage_80": COVERAGE_80_LABEL}
     return out
 
 
@@ -169,7 +172,11 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             mapping[theirs] = ours
         cfg.data.columns = mapping
     result = run_experiment(cfg)
-    print(f"outputs: {result['run_dir']}", file=sys.stderr)
+    from workbench.usecases.supply_chain.widgets import accuracy_frame
+
+    # The result table a user reads first (stderr; the last stdout line stays one JSON object).
+    print(f"forecast accuracy on the test period:\n{accuracy_frame(result).to_string()}", file=sys.stderr)
+    print(f"{result.get('verdict', '')}\noutputs: {result['run_dir']}", file=sys.stderr)
     print_json_line(_summary(result))
     return 0
 

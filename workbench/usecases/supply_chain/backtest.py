@@ -215,40 +215,6 @@ def calibrate(fc_val: Forecasts, panel: DemandPanel, days: int, levels=CALIBRATI
     return np.asarray(levels, float), corr
 
 
-def quantile_shift(fc_val: Forecasts, panel: DemandPanel) -> np.ndarray:
-    """Per-level shifts (in window-scale units) that make each daily quantile cover its level.
-
-    Conformalised quantile regression, one level at a time (Romano, Patterson & Candes 2019): on
-    validation windows the model never trained on, the score of level tau is
-    ``(actual - q_tau) / scale``; its empirical tau-quantile is the shift, so that on exchangeable
-    windows ``P(actual <= q_tau + shift * scale) ~ tau``. Intervals that were too narrow on the
-    user's data (54 % coverage of a 5-98 % interval on a real retail set, issue 12) widen, and
-    too wide ones narrow. Scores are pooled over the horizon days.
-
-    Args:
-        fc_val: Forecasts at validation origins (with ``scale``).
-        panel: The data (actuals of the validation period).
-
-    Returns:
-        ``(Q,)`` shifts; zeros when there are no validation actuals.
-    """
-    if fc_val.scale is None:
-        raise ValueError("quantile calibration needs the window scales of the forecasts (neural model forecasts)")
-    H = fc_val.daily.shape[1]
-    y = actuals(panel, fc_val.origins, H)
-    ok = ~np.isnan(y)
-    if not ok.any():
-        return np.zeros(len(fc_val.taus))
-    scores = (y[..., None] - fc_val.daily) / np.asarray(fc_val.scale, float)[:, None, None]
-    return np.array([float(np.quantile(scores[..., k][ok], tau)) for k, tau in enumerate(fc_val.taus)])
-
-
-def shift_quantiles(daily: np.ndarray, scale: np.ndarray, shift) -> np.ndarray:
-    """Apply :func:`quantile_shift`'s shifts: ``max(q + shift * scale, 0)``, re-sorted across levels."""
-    out = np.asarray(daily) + np.asarray(shift, dtype=daily.dtype)[None, None, :] * np.asarray(scale, daily.dtype)[:, None, None]
-    return np.sort(np.maximum(out, 0.0), axis=-1)
-
-
 def forecast_baseline(baseline, panel: DemandPanel, origins: np.ndarray, split: Split) -> Forecasts:
     """Fit a baseline on the days before the test period and forecast the origins."""
     baseline.fit(panel, split.val_end)

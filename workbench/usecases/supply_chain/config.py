@@ -130,10 +130,19 @@ class SupplyTaskArgs:
     stock, while the raw cumulative quantiles achieved 94.0 %. Worth trying with a longer
     validation period or when the raw service level misses the target by more than 2 points."""
     calibrate_quantiles: bool = True
-    """Shift each daily quantile of the adapted models by a conformal correction measured on the
-    validation period (``backtest.quantile_shift``), so that intervals cover their nominal level
-    on the user's data. The frozen base stays as it is (zero-shot); baselines take their
-    intervals from their own in-sample errors already."""
+    """Shift each daily quantile of the adapted models (adapter, full fine-tuning) by the shift that
+    minimises its pinball loss on the validation period, on the count scale and per zero-share
+    group of series (``calibration.fit_quantile_calibration``), so that intervals cover their
+    nominal level on the user's data."""
+    calibration_method: str = "shift"
+    """How the calibration moves each quantile level: ``shift`` (add a multiple of the window's
+    mean demand), ``width`` (scale its distance from the median, which stays as it is) or ``auto``
+    (both, keeping the one of lower validation pinball loss per model)."""
+    calibrate_baselines: bool = True
+    """Calibrate the frozen base and the baselines the same way, so that every model's intervals
+    are compared on equal terms. Baselines are refitted on the training period to forecast the
+    validation period (they see it when forecasting the test period); their raw figures stay in
+    ``results.json`` (``quantile_calibration``)."""
     service_levels: list = field(default_factory=lambda: [0.8, 0.85, 0.9, 0.95, 0.98])
     """Targets for the service-versus-stock curve."""
 
@@ -170,6 +179,9 @@ class SupplyTaskArgs:
             p.append(f"{prefix}.test_periods: must be >= horizon ({self.horizon}), got {self.test_periods}")
         if self.leading_zeros not in ("demand", "missing"):
             p.append(f"{prefix}.leading_zeros: must be 'demand' or 'missing', got {self.leading_zeros!r}")
+        if self.calibration_method not in ("shift", "width", "auto"):
+            p.append(f"{prefix}.calibration_method: must be 'shift', 'width' or 'auto', got "
+                     f"{self.calibration_method!r}")
         if self.sim_preset not in ("default", "m5"):
             p.append(f"{prefix}.sim_preset: must be 'default' or 'm5', got {self.sim_preset!r}")
         if self.target_skus is not None and int(self.target_skus) < 1:

@@ -271,7 +271,9 @@ class DemandForecaster:
         seed: Seed of the adaptation.
 
     Fitted attributes: ``model_``, ``history_``, ``fit_result_``, ``base_info_``, ``n_train_windows_``,
-    ``quantile_shift_`` (conformal per-level shifts from the validation period, or ``None``).
+    ``quantile_calibration_`` (a :class:`~workbench.usecases.supply_chain.calibration.QuantileCalibration`
+    fitted on the validation period, or ``None``) and ``calibration_report_`` (its validation
+    pinball loss and 80 % coverage before and after).
     """
 
     def __init__(self, task: SupplyTaskArgs | None = None, lora=None, train=None, mode: str = "lora",
@@ -336,7 +338,8 @@ class DemandForecaster:
         self.n_train_windows_ = 0
         self.history_ = pd.DataFrame()
         self.fit_result_ = None
-        self.quantile_shift_ = None
+        self.quantile_calibration_ = None
+        self.calibration_report_ = {}
         if self.mode == "frozen":
             self.model_ = base.eval()
             return self
@@ -376,24 +379,24 @@ class DemandForecaster:
         self.history_ = self.fit_result_.history
         self.model_ = model.eval()
         self.n_train_windows_ = int(len(tr))
-        self.quantile_shift_ = None
         if args.calibrate_quantiles:
-            self.quantile_shift_ = self._quantile_shift(panel, train_end, val_end)
+            self._fit_calibration(panel, train_end, val_end)
         return self
 
-    def _quantile_shift(self, panel, train_end: int, val_end: int):
-        """Conformal per-level shifts from origins whose whole horizon lies in ``[train_end, val_end)``."""
-        from workbench.usecases.supply_chain.backtest import forecast_model, quantile_shift
-        from workbench.windows import sample_origins, training_origins
+    def _fit_calibration(self, panel, train_end: int, val_end: int) -> None:
+        """Quantile calibration from origins whose whole horizon lies in ``[train_end, val_end)``."""
+        from workbench.usecases.supply_chain.backtest import forecast_model
+        from workbench.usecases.supply_chain.calibration import (calibration_origins, calibration_report,
+                                                                 fit_forecast_calibration)
 
         args = self._args()
-        va = training_origins(panel, context=args.context_length, horizon=args.horizon, first=train_end,
-                              last=val_end, stride=1, min_history=args.min_history)
-        va = sample_origins(va, CALIBRATION_WINDOWS, seed=self.seed)
+        va = calibration_origins(panel, args, train_end, val_end, max_windows=CALIBRATION_WINDOWS, seed=self.seed)
         if len(va) == 0:
-            return None
+            return
         fc_val = forecast_model(self.model_, panel, va, args, name="validation")
-        return [float(x) for x in quantile_shift(fc_val, panel)]
+        self.quantile_calibration_ = fit_forecast_calibration(fc_val, panel, args.context_length,
+                                                              method=args.calibration_method, seed=self.seed)
+        self.calibration_report_ = calibration_report(fc_val, self.quantile_calibration_, panel, args.context_length)
 
     # -- predict
     def _check_fitted(self) -> None:
@@ -410,8 +413,8 @@ class DemandForecaster:
                 (append rows with planned covariates to forecast with them).
             origins: ``(n, 2)`` (series index, first forecast day index); default: the day after
                 the last date for every series.
-            calibrated: Apply the conformal quantile shifts (``quantile_shift_``); ``False`` gives
-                the model's raw quantiles (see :meth:`calibrate`).
+            calibrated: Apply the validation-period calibration (``quantile_calibration_``); ``False``
+                gives the model's raw quantiles (see :meth:`calibrate`).
 
         Returns:
             A :class:`~workbench.usecases.supply_chain.backtest.Forecasts`.
@@ -423,16 +426,19 @@ class DemandForecaster:
         if origins is None:
             origins = np.column_stack([np.arange(len(panel)), np.full(len(panel), len(panel.dates))])
         fc = forecast_model(self.model_, panel, origins, self._args(), name=self.mode)
-        return self.calibrate(fc) if calibrated else fc
+        return self.calibrate(fc, panel) if calibrated else fc
 
-    def calibrate(self, fc):
-        """A copy of raw forecasts ``fc`` with the conformal quantile shifts applied (``fc`` itself if none)."""
-        from workbench.usecases.supply_chain.backtest import shift_quantiles
+    def calibrate(self, fc, data):
+        """A copy of raw forecasts ``fc`` with the validation-period calibration applied (``fc`` itself if none).
 
-        shift = getattr(self, "quantile_shift_", None)
-        if shift is None or not len(fc.origins):
-            return fc
-        return dataclasses.replace(fc, daily=shift_quantiles(fc.daily, fc.scale, shift))
+        Args:
+            fc: Raw forecasts (``predict(..., calibrated=False)``).
+            data: The data they were made from (each window's group is read from its context).
+        """
+        from workbench.usecases.supply_chain.calibration import apply_forecast_calibration
+
+        cal = getattr(self, "quantile_calibration_", None)
+        return apply_forecast_calibration(cal, fc, self._panel(data), self._args().context_length)
 
     def evaluate(self, data) -> dict:
         """Rolling-origin backtest of this (fitted) model on the last ``test_periods`` of ``data``.
@@ -460,7 +466,8 @@ class DemandForecaster:
         self._check_fitted()
         path = Path(path)
         meta = {"mode": self.mode, "task": dataclasses.asdict(self._args()),
-                "quantile_shift": getattr(self, "quantile_shift_", None)}
+                "quantile_calibration": (self.quantile_calibration_.to_dict()
+                                         if getattr(self, "quantile_calibration_", None) is not None else None)}
         if self.mode == "lora":
             save_adapter(self.model_, path, base_model_id=base_model_id(self.base_info_)
                          if "path" in self.base_info_ and self.base_info_["path"] != "in-memory" else "in-memory",
@@ -482,7 +489,12 @@ class DemandForecaster:
         meta = json.loads(meta_path.read_text())
         task = SupplyTaskArgs(**{SupplyTaskArgs.ALIASES.get(k, k): v for k, v in meta["task"].items()})
         est = cls(task=task, mode=meta["mode"], base=base)
-        est.quantile_shift_ = meta.get("quantile_shift")
+        from workbench.usecases.supply_chain.calibration import QuantileCalibration
+
+        # Older saves hold a plain list of pooled shifts ("quantile_shift"): read as pooled shifts.
+        est.quantile_calibration_ = QuantileCalibration.from_dict(meta.get("quantile_calibration",
+                                                                           meta.get("quantile_shift")))
+        est.calibration_report_ = {}
         if meta["mode"] == "lora":
             b, est.base_info_ = est._base()
             est.model_ = load_adapter(clone_model(b), path).eval()

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from workbench.forecast_metrics import COVERAGE_80_LABEL
 from workbench.windows import period_dates
 from workbench.widgets.figures import COLORS, LABELS, metrics_table
 
@@ -34,10 +35,14 @@ EXTRA_LABELS = {"seasonal_naive": "Seasonal naive", "ets": "ETS (A,N,A)", "light
 
 
 METRIC_NAMES = {"wql": "weighted quantile loss (wQL)", "rmsse": "RMSSE", "mase": "MASE", "smape": "sMAPE",
+                "coverage_80": COVERAGE_80_LABEL,
                 "coverage": "coverage of the lowest-highest quantile interval"}
 # Coverage is not "lower is better": the best value is the interval's nominal level.
 METRIC_GOAL = {"wql": "lower is better", "rmsse": "lower is better", "mase": "lower is better",
-               "smape": "lower is better", "coverage": "closer to the interval's nominal level is better"}
+               "smape": "lower is better", "coverage_80": "closer to 0.80 is better",
+               "coverage": "closer to the interval's nominal level is better"}
+ACCURACY_KEYS = ("wql", "rmsse", "mase", "smape", "coverage_80", "coverage")
+"""Columns of the accuracy tables, in order (``coverage_80`` next to the losses: users look there)."""
 
 
 def color(role: str) -> str:
@@ -174,8 +179,10 @@ def segment_figure(by_segment: Mapping[str, Mapping], column: str = "sbc_class",
     fig.update_layout(barmode="group", title=f"{names} by {column.replace('_', ' ')} ({METRIC_GOAL.get(metric, '')})",
                       xaxis_title=column.replace("_", " "), yaxis_title=names, autosize=True,
                       margin=dict(l=10, r=10, t=40, b=10))
-    if metric == "coverage":
+    if metric in ("coverage", "coverage_80"):
         fig.update_yaxes(tickformat=".0%")
+    if metric == "coverage_80":
+        fig.add_hline(y=0.8, line_dash="dash", line_color="#444", annotation_text="goal 0.80")
     return fig
 
 
@@ -347,7 +354,8 @@ def portfolio_view(result: dict):
     cols = sorted({k[3:] for segs in result["by_segment"].values() for k in segs})
     col = w.Dropdown(options=cols, value="sbc_class" if "sbc_class" in cols else (cols[0] if cols else None),
                      description="Segment")
-    met = w.Dropdown(options=["wql", "rmsse", "mase", "smape", "coverage"], description="Metric")
+    met = w.Dropdown(options=[(METRIC_NAMES[k] if k in ("coverage_80",) else k, k) for k in ACCURACY_KEYS],
+                     description="Metric")
     fig = go.FigureWidget()
 
     def redraw(*_):
@@ -366,11 +374,37 @@ def portfolio_view(result: dict):
 
 
 # ----------------------------------------------------------------------------- report
+def accuracy_table(metrics: Mapping[str, Mapping]) -> pd.DataFrame:
+    """Accuracy table of ``{role: overall metrics}``: one row per forecaster, ``coverage_80`` labelled.
+
+    The 80 % interval coverage column is named :data:`COVERAGE_80_LABEL`, so that nobody reads it
+    as "higher is better".
+    """
+    keys = [k for k in ACCURACY_KEYS if any(k in v for v in metrics.values())]
+    m = {label(r): v for r, v in metrics.items() if r != "baseline"}
+    return metrics_table(m, keys)[keys].astype(float).round(3).rename(columns={"coverage_80": COVERAGE_80_LABEL})
+
+
 def accuracy_frame(result: dict) -> pd.DataFrame:
-    """Accuracy table: one row per forecaster."""
-    keys = ["wql", "rmsse", "mase", "smape", "coverage"]
-    m = {label(r): v for r, v in result["metrics"].items() if r != "baseline"}
-    return metrics_table(m, keys)[keys].round(3)
+    """Accuracy table of a run: one row per forecaster (see :func:`accuracy_table`)."""
+    return accuracy_table(result["metrics"])
+
+
+def calibration_frame(result: dict) -> pd.DataFrame:
+    """Validation-period quantile calibration per forecaster: pinball loss and 80 % coverage, before and after.
+
+    Validation figures are where the calibration was fitted; test figures are out of sample.
+    """
+    rows = {}
+    for role, e in (result.get("quantile_calibration") or {}).items():
+        rows[label(role)] = {
+            "val pinball raw": e.get("val_pinball_raw"), "val pinball calibrated": e.get("val_pinball_calibrated"),
+            "val 80 % coverage raw": e.get("val_coverage_80_raw"),
+            "val 80 % coverage calibrated": e.get("val_coverage_80_calibrated"),
+            "test 80 % coverage raw": e.get("test_coverage_80_raw"),
+            "test 80 % coverage calibrated": e.get("test_coverage_80_calibrated"),
+            "test wQL raw": e.get("test_wql_raw"), "test wQL calibrated": e.get("test_wql_calibrated")}
+    return pd.DataFrame(rows).T.astype(float).round(3)
 
 
 def inventory_frame(result: dict) -> pd.DataFrame:
@@ -422,8 +456,11 @@ def report_html(result: dict) -> str:
         f"{escape(result['metrics'].get('baseline', {}).get('model', '-'))} here.</p>",
         "<h3>Forecast accuracy (mean forecast for MASE/RMSSE/sMAPE; wQL over all quantiles)</h3>",
         table_html(accuracy_frame(result)),
-        f"<p class='note'>coverage: share of actual values inside the {lo:.0%}-{hi:.0%} quantile interval "
-        f"(nominal {hi - lo:.0%}; closer to that is better, not lower).</p>",
+        f"<p class='note'>{COVERAGE_80_LABEL}: share of actual values inside the 10 %-90 % quantile interval "
+        "on the count scale; an actual equal to an interval end counts by the randomised PIT (a zero day "
+        "under an interval starting at 0 counts only partly). coverage: the same share for the "
+        f"{lo:.0%}-{hi:.0%} interval, ties counted as inside (nominal {hi - lo:.0%}). Closer to the nominal "
+        "level is better, not higher.</p>",
         "<p class='note'>sMAPE counts 0/0 as 0 and is not meaningful on intermittent series; "
         "an all-zero forecast can win MASE there. Judge by wQL/RMSSE and by the decision below.</p>",
         f"<h3>Inventory: (R, S) policy at a {target:.0%} target cycle service level</h3>",
@@ -442,8 +479,14 @@ def report_html(result: dict) -> str:
             f"{result['inventory'][role]['cycle_service_level']:.1%} after "
             f"(correction {result['calibration'].get(role, {}).get('correction_at_target', float('nan')):+.2f} x scale)"
             for role in raw if role in result["inventory"])
-        parts.insert(7, "<p class='note'>Neural models' order-up-to levels are conformally corrected on the "
+        parts.insert(8, "<p class='note'>Neural models' order-up-to levels are conformally corrected on the "
                         f"validation weeks (never the test weeks). {items}.</p>")
+    cal = calibration_frame(result)
+    if not cal.empty:
+        parts[5:5] = ["<h3>Interval calibration on the validation period</h3>", table_html(cal),
+                      "<p class='note'>Each quantile level is shifted by what minimises its pinball loss on the "
+                      "validation period (count scale, per zero-share group of series); test figures are out of "
+                      "sample.</p>"]
     if result.get("by_segment"):
         parts.append(figure_html(segment_figure(result["by_segment"], "sbc_class", "wql"), height=380))
     parts.append(f"<p class='verdict'><strong>{escape(wql_verdict(result)['text'])}</strong></p>")
