@@ -1,4 +1,4 @@
-"""Tests of workbench.timeseries: windows, scaler, PatchTST builder, cached pretraining, LoRA round trip."""
+"""Tests of workbench.timeseries: windows, scaler, PatchTST builder, LoRA round trip (pretraining: test_ts_pretrain.py)."""
 
 import numpy as np
 import pandas as pd
@@ -7,9 +7,8 @@ import torch
 
 from workbench.config import LoraArgs
 from workbench.lora import apply_lora, load_adapter, merge_adapter, save_adapter
-from workbench.timeseries import (PatchTSTSpec, PretrainArgs, SeriesScaler, build_patchtst, load_backbone,
-                                  norm_modules_to_save, patchtst_lora_targets, predict_batched, pretrain_cache_key,
-                                  pretrain_patchtst, sliding_windows)
+from workbench.timeseries import (PatchTSTSpec, SeriesScaler, build_patchtst, load_backbone, norm_modules_to_save,
+                                  patchtst_lora_targets, predict_batched, sliding_windows)
 
 SPEC = PatchTSTSpec(context_length=16, patch_length=4, patch_stride=4, d_model=16, num_layers=1, num_heads=2,
                     ffn_dim=32, dropout=0.0, head_dropout=0.0)
@@ -76,22 +75,6 @@ def test_backbone_moves_between_heads_and_channel_counts():
         load_backbone(other, pre)
 
 
-def test_pretraining_is_cached_by_content(tmp_path):
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(64, 16, 2)).astype(np.float32)
-    args = PretrainArgs(epochs=1, batch_size=32)
-    first = pretrain_patchtst(X, SPEC, args, name="t", cache_dir=tmp_path)
-    assert not first.from_cache and (first.path / "model.safetensors").is_file()
-    assert len(first.info["loss_per_epoch"]) == 1 and first.info["windows_per_s"] > 0
-    again = pretrain_patchtst(X, SPEC, args, name="t", cache_dir=tmp_path)
-    assert again.from_cache and again.path == first.path
-    for k, v in first.model.state_dict().items():
-        torch.testing.assert_close(again.model.state_dict()[k], v)
-    assert pretrain_cache_key(X + 1, SPEC, args) != pretrain_cache_key(X, SPEC, args)
-    with pytest.raises(ValueError, match="NaN"):
-        pretrain_patchtst(np.full_like(X, np.nan), SPEC, args, cache_dir=tmp_path)
-
-
 @pytest.mark.parametrize("norm", ["layernorm", "batchnorm"])
 def test_lora_round_trip_is_exact(tmp_path, norm):
     """Saved, reloaded and merged adapters predict exactly what the trained model predicted.
@@ -128,23 +111,6 @@ def test_lora_round_trip_is_exact(tmp_path, norm):
     np.testing.assert_allclose(predict_batched(merged, X.numpy()), expected, atol=1e-5)
 
 
-def test_supervised_pretraining_stage_and_cache(tmp_path):
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(64, 16, 2)).astype(np.float32)
-    y = X[:, -4:, :].mean((1, 2))
-    args = PretrainArgs(epochs=1, batch_size=32, supervised_epochs=2)
-    with pytest.raises(ValueError, match="one target per window"):
-        pretrain_patchtst(X, SPEC, args, cache_dir=tmp_path)
-    res = pretrain_patchtst(X, SPEC, args, targets=y, name="sup", cache_dir=tmp_path)
-    assert res.info["model_class"] == "PatchTSTForRegression" and len(res.info["supervised_loss_per_epoch"]) == 2
-    again = pretrain_patchtst(X, SPEC, args, targets=y, name="sup", cache_dir=tmp_path)
-    assert again.from_cache and type(again.model).__name__ == "PatchTSTForRegression"
-    other = pretrain_patchtst(X, SPEC, args, targets=y + 1, name="sup", cache_dir=tmp_path)
-    assert other.path != res.path  # targets are part of the cache key
-    reg = build_patchtst(SPEC, "regression", num_channels=5, base=res.path)  # backbone loads, new head
-    assert predict_batched(reg, rng.normal(size=(3, 16, 5)).astype(np.float32)).shape == (3, 1)
-
-
 def test_lazy_windows_equal_materialised_ones_and_hold_only_rows():
     from workbench.timeseries import LazyWindows
 
@@ -165,22 +131,3 @@ def test_lazy_windows_equal_materialised_ones_and_hold_only_rows():
     assert (full.ends >= 8).all() and len(full) == (40 - 7) + (12 - 7)
     big = LazyWindows(frame, id_col="id", time_col="t", feature_cols=["a", "b"], window=8, target_col="y")
     assert big.nbytes() < big.take(np.arange(len(big))).nbytes  # rows and an index, not windows
-
-
-def test_continue_pretraining_moves_the_backbone_and_saves_a_loadable_base(tmp_path):
-    from safetensors.torch import load_file
-
-    from workbench.timeseries import continue_pretraining
-
-    X = np.random.default_rng(0).normal(size=(64, 16, 3)).astype(np.float32)
-    base = pretrain_patchtst(X, SPEC, PretrainArgs(epochs=1, batch_size=32), cache_dir=tmp_path / "cache")
-    shifted = (X * 2.0 + 1.0).astype(np.float32)
-    info = continue_pretraining(base.path, shifted, SPEC, tmp_path / "fleet", epochs=2, batch_size=32)
-    assert len(info["loss_per_epoch"]) == 2 and info["n_windows"] == 64
-    before, after = load_file(str(base.path / "model.safetensors")), load_file(str(tmp_path / "fleet" / "model.safetensors"))
-    moved = [k for k in before if k.startswith("model.") and not torch.equal(before[k], after[k])]
-    assert moved  # the backbone changed
-    reg = build_patchtst(SPEC, "regression", num_channels=3, base=tmp_path / "fleet")
-    torch.testing.assert_close(reg.state_dict()[moved[0]], after[moved[0]])
-    with pytest.raises(ValueError, match="epochs"):
-        continue_pretraining(base.path, shifted, SPEC, tmp_path / "x", epochs=0)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workbench.timeseries import PatchTSTSpec, PretrainArgs
+from workbench.timeseries import PatchTSTSpec
+from workbench.ts_pretrain import PretrainArgs
 
 
 @dataclass

@@ -29,7 +29,7 @@ from workbench.config import RunConfig
 from workbench.models import quiet_transformers
 from workbench.progress import stage
 from workbench.report import smoke_on
-from workbench.timeseries import PretrainResult
+from workbench.ts_pretrain import PretrainResult
 from workbench.usecases.maintenance.baselines import ProcessFailureClassifier, WindowFeatureRUL
 from workbench.usecases.maintenance.config import MaintenanceTaskArgs
 from workbench.usecases.maintenance.data import (DataFormatError, add_train_rul, ai4i_features, ai4i_windows, cut_units,

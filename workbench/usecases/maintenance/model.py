@@ -30,8 +30,8 @@ import pandas as pd
 import torch
 
 from workbench.config import LoraArgs, TrainArgs
-from workbench.timeseries import (PatchTSTSpec, PretrainResult, build_patchtst, patchtst_lora_targets,
-                                  predict_batched, pretrain_patchtst)
+from workbench.timeseries import PatchTSTSpec, build_patchtst, patchtst_lora_targets, predict_batched
+from workbench.ts_pretrain import PretrainResult, pretrain_patchtst
 from workbench.usecases.maintenance.config import MaintenanceTaskArgs
 from workbench.usecases.maintenance.data import CMapssPreprocessor, add_train_rul, split_units
 from workbench.usecases.maintenance.evaluation import failure_metrics, rul_metrics
@@ -53,7 +53,7 @@ def pretrain_base(args: MaintenanceTaskArgs, *, force: bool = False, verbose: bo
     settings and the window data and targets, so any change retrains and nothing stale is reused.
 
     Returns:
-        The :class:`workbench.timeseries.PretrainResult`; downstream models take its backbone.
+        The :class:`workbench.ts_pretrain.PretrainResult`; downstream models take its backbone.
     """
     if args.base_model == "shipped":  # the packaged weights (broad corpus): nothing to wait for
         from workbench.usecases.maintenance.pretrain import load_shipped
@@ -260,7 +260,7 @@ class RULEstimator(_Estimator):
         self.adapt_info_ = None
         if self.adapt_epochs and base is not None and self.mode != "frozen":
             # Fleet-adaptive step: masked patches on this fleet's own training windows (no labels).
-            from workbench.timeseries import continue_pretraining
+            from workbench.ts_pretrain import continue_pretraining
 
             out = Path(self.run_dir or tempfile.mkdtemp(prefix="maint-adapt-")) / "fleet_base"
             Xad = wtr.take(np.arange(len(wtr))[:: max(1, len(wtr) // 20000)])  # bounded: at most ~20k windows

@@ -39,7 +39,8 @@ from typing import Any
 import numpy as np
 
 from workbench.io import fingerprint_file
-from workbench.timeseries import PatchTSTSpec, PretrainArgs, PretrainResult
+from workbench.timeseries import PatchTSTSpec
+from workbench.ts_pretrain import PretrainArgs, PretrainResult
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "base"
 """Where the shipped base lives inside the package."""
@@ -156,7 +157,7 @@ def pretrain_shipped(task, out: Path = SHIPPED_DIR, *, scale: float = 1.0, data_
     import torch
 
     from workbench.io import atomic_directory, atomic_write_json, atomic_write_text
-    from workbench.timeseries import pretrain_patchtst, supervised_pretraining
+    from workbench.ts_pretrain import pretrain_patchtst, supervised_pretraining
 
     t0 = time.perf_counter()
     args = CorpusArgs().scaled(scale)
