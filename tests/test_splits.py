@@ -54,3 +54,21 @@ def test_record_and_describe():
     assert describe(r) == "your files: train 700, val 80, test 180 rows"
     with pytest.raises(ValueError):
         record("random", {})
+
+
+def test_seen_texts_round_trip_and_unseen_selection(tmp_path):
+    from workbench.splits import SEEN_FILE, read_seen_texts, select_unseen_texts, text_hash, write_seen_texts
+
+    assert read_seen_texts(tmp_path) is None
+    write_seen_texts(tmp_path, ["a b", " c "], test_texts=["t1", "t2"], split="s", data_fingerprint="sha256:x")
+    seen = read_seen_texts(tmp_path)
+    assert "a b" not in (tmp_path / SEEN_FILE).read_text()  # hashes only, never the texts
+    assert seen["texts"] == sorted({text_hash("a b"), text_hash("c")}) and seen["data_fingerprint"] == "sha256:x"
+    keep, n_seen, why = select_unseen_texts(["x", "c", "a b", "y"], seen, "sha256:other", unit="sentences", source="f")
+    assert keep == [0, 3] and n_seen == 2 and "2 sentences of f were used" in why
+    assert select_unseen_texts(["x"], seen)[:2] == ([0], 0)
+    keep, n_seen, why = select_unseen_texts(["t2", "a b", "t1", "z"], seen, "sha256:x")  # the training file again
+    assert keep == [0, 2] and "test rows of the recorded split" in why
+    with pytest.raises(SplitError, match="f: all 2 rows were used to train or validate"):
+        select_unseen_texts(["c", "a b"], seen, source="f")
+    assert select_unseen_texts(["c"], None)[:2] == ([0], 0)  # an adapter without a record: every row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from transformers import BertConfig, BertModel
 
@@ -41,3 +42,21 @@ def test_legal_de_keeps_importing_the_same_class():
     from workbench.usecases.legal_de import model
 
     assert model.MeanPoolingClassifier is MeanPoolingClassifier
+
+
+def test_head_dropout_zero_gives_equal_train_and_eval_outputs():
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+                     hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)  # only the head's dropout varies
+    ids = torch.tensor([[5, 6, 7, 8], [9, 10, 11, 0]])
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]])
+    off = MeanPoolingClassifier(BertModel(cfg), 3, dropout=0.0)
+    on = MeanPoolingClassifier(BertModel(cfg), 3, dropout=0.5)
+    on.load_state_dict(off.state_dict())
+    eval_logits = off.eval()(input_ids=ids, attention_mask=mask).logits
+    torch.testing.assert_close(off.train()(input_ids=ids, attention_mask=mask).logits, eval_logits, rtol=0, atol=0)
+    torch.testing.assert_close(on.eval()(input_ids=ids, attention_mask=mask).logits, eval_logits, rtol=0, atol=0)
+    torch.manual_seed(1)
+    assert not torch.equal(on.train()(input_ids=ids, attention_mask=mask).logits, eval_logits)  # 0.5 does drop
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+        MeanPoolingClassifier(BertModel(cfg), 3, dropout=1.0)

@@ -17,12 +17,18 @@ Usage::
     from workbench.splits import column_split, file_split, record
     parts = file_split(config.data, read) or column_split(frame, config.data.split_column, source=path)
     info = record("files", {k: len(v) for k, v in parts.items()}, unit="rows")
+
+It also keeps what an adapter has seen (:func:`write_seen_texts`, :func:`read_seen_texts`,
+:func:`select_unseen_texts`): hashes of its training, validation and test texts, so that
+``workbench evaluate`` skips (or refuses) evaluation rows the adapter was trained on.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 SPLIT_NAMES = ("train", "val", "test")
 ALIASES = {"train": "train", "training": "train", "val": "val", "validation": "val", "valid": "val",
@@ -146,3 +152,79 @@ def describe(split: dict) -> str:
     sizes = ", ".join(f"{k} {v:,}" for k, v in split["sizes"].items())
     extra = f" ({split['detail']})" if split.get("detail") else ""
     return f"{head}{extra}: {sizes} {split.get('unit', 'rows')}"
+
+
+# --------------------------------------------------------------------------------------------
+# Seen texts: what an adapter trained on, so evaluation can skip it (shared by the text use cases)
+# --------------------------------------------------------------------------------------------
+SEEN_FILE = "seen_texts.json"
+"""File in an adapter folder with the hashes of the texts it was trained, validated and tested on."""
+
+
+def text_hash(text: str) -> str:
+    """Short sha256 of a whitespace-stripped text (64 bits: collisions are negligible for clause sets)."""
+    return hashlib.sha256(str(text).strip().encode("utf-8")).hexdigest()[:16]
+
+
+def write_seen_texts(adapter_dir: str | Path, texts: Iterable[str], test_texts: Iterable[str] = (), **record) -> Path:
+    """Record the hashes of the texts an adapter was trained and validated on, its test texts and split.
+
+    Only hashes are stored, never the texts (an adapter folder may be passed on; the data may not).
+
+    Args:
+        adapter_dir: The adapter folder.
+        texts: Training and validation texts.
+        test_texts: The test texts of the run (evaluating the training file again scores exactly these).
+        **record: What else to store, e.g. ``split="random split, seed 0"``, ``data_fingerprint``.
+    """
+    from workbench.io import atomic_write_json
+
+    path = Path(adapter_dir) / SEEN_FILE
+    atomic_write_json(path, {**record, "hash": "sha256[:16] of the stripped text",
+                             "texts": sorted({text_hash(t) for t in texts}),
+                             "test_texts": sorted({text_hash(t) for t in test_texts})})
+    return path
+
+
+def read_seen_texts(adapter_dir: str | Path) -> dict | None:
+    """The adapter's ``seen_texts.json``, or ``None`` for adapters saved without it."""
+    path = Path(adapter_dir) / SEEN_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def select_unseen_texts(texts: Sequence[str], seen: dict | None, fingerprint: str | None = None, *,
+                        unit: str = "rows", source: str = "the file") -> tuple[list[int], int, str]:
+    """Which of ``texts`` an evaluation may score: those the adapter did not train or validate on.
+
+    Args:
+        texts: One text per row (or sentence) of the evaluation data.
+        seen: The adapter's :func:`read_seen_texts` record (``None``: every row is scored).
+        fingerprint: The evaluation file's fingerprint; when it is the training data's
+            (``seen["data_fingerprint"]``), exactly the run's test rows are scored.
+        unit: What a text is (``rows``, ``sentences``), for the description.
+        source: The file's name, for the messages.
+
+    Returns:
+        ``(indices to score, number of training/validation texts found, description)``.
+
+    Raises:
+        SplitError: Every text was used to train or validate the adapter (the message names the count).
+    """
+    if seen is None:
+        return list(range(len(texts))), 0, f"all {len(texts)} {unit} (the adapter records no training texts)"
+    hashes = [text_hash(t) for t in texts]
+    split = seen.get("split")
+    if fingerprint is not None and fingerprint == seen.get("data_fingerprint") and seen.get("test_texts"):
+        test = set(seen["test_texts"])
+        keep = [i for i, h in enumerate(hashes) if h in test]
+        return keep, len(texts) - len(keep), f"test {unit} of the recorded split ({split}): {len(keep)} of {len(texts)}"
+    train = set(seen.get("texts", []))
+    keep = [i for i, h in enumerate(hashes) if h not in train]
+    n_seen = len(texts) - len(keep)
+    if texts and not keep:
+        raise SplitError(f"{source}: all {n_seen} {unit} were used to train or validate this adapter ({split}); "
+                         "scoring them would overstate its quality. Evaluate on held-out data")
+    if n_seen:
+        return keep, n_seen, (f"{len(keep)} of {len(texts)} {unit} scored; {n_seen} {unit} of {source} were used to "
+                              f"train or validate this adapter ({split}) and are skipped")
+    return keep, 0, f"all {len(keep)} {unit}: none was used in training"

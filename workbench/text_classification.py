@@ -36,7 +36,8 @@ class MeanPoolingClassifier(torch.nn.Module):
     Args:
         encoder: A Hugging Face encoder (``AutoModel``) returning ``last_hidden_state``.
         num_labels: Number of classes.
-        dropout: Dropout before the head.
+        dropout: Dropout probability on the pooled embedding before the head, in [0, 1) (training
+            only; 0 makes train and eval outputs equal).
 
     ``forward(input_ids, attention_mask)`` returns an object with ``logits`` of shape (B, C),
     like HF's sequence classifiers, so the task and peft treat it the same way.
@@ -44,6 +45,8 @@ class MeanPoolingClassifier(torch.nn.Module):
 
     def __init__(self, encoder: torch.nn.Module, num_labels: int, dropout: float = 0.1):
         super().__init__()
+        if not 0 <= dropout < 1:
+            raise ValueError(f"MeanPoolingClassifier: dropout must be in [0, 1), got {dropout!r}")
         self.encoder = encoder
         self.dropout = torch.nn.Dropout(dropout)
         self.classifier = torch.nn.Linear(encoder.config.hidden_size, num_labels)

@@ -21,6 +21,9 @@ def test_problems_name_every_bad_field_at_once():
     problems = bad.problems("task")
     for field in ("max_length", "n_per_class", "max_train_rows", "labels", "baseline_C", "sample_version", "head_init"):
         assert any(p.startswith(f"task.{field}:") for p in problems), field
+    for p in (1.0, -0.1, "0.1", True):
+        assert any(x.startswith("task.head_dropout:") and "[0, 1)" in x for x in TaskArgs(head_dropout=p).problems("task"))
+    assert TaskArgs(head_dropout=0.0).problems("task") == [] and TaskArgs().head_dropout == 0.1
     with pytest.raises(ConfigError) as err:
         RunConfig.from_dict({"task": {"max_length": 4, "frozen_C": -1}}, task_cls=TaskArgs)
     assert len(err.value.problems) == 2

@@ -34,19 +34,38 @@ def test_smoke_run_compares_three_models_and_saves_the_adapter(result):
     assert "Entity F1 per class" in html and result["verdict"].split("(")[0].strip()[:20] in html
 
 
-def test_cli_train_evaluate_predict_on_user_files(tmp_path, capsys):
-    from workbench.cli import main
-    from workbench.conll import read_tagged, write_tagged
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    """`workbench train` on three user files (a: train, b: val, c: test); returns (folder, files, adapter, out)."""
+    import contextlib
+    import io
 
-    sents = generate(150, seed=7)
+    from workbench.cli import main
+    from workbench.conll import write_tagged
+
+    tmp_path = tmp_path_factory.mktemp("cli")
+    # Distinct sentences: the generator repeats a few, and a repeat in c.jsonl would (rightly) be
+    # skipped by `evaluate` as a training sentence.
+    sents = list({" ".join(words): (words, tags) for words, tags in generate(220, seed=7)}.values())[:150]
+    assert len(sents) == 150
     files = {}
     for name, part in (("a.conll", sents[:100]), ("b.conll", sents[100:120]), ("c.jsonl", sents[120:])):
         write_tagged(tmp_path / name, part)
         files[name] = str(tmp_path / name)
-    assert main(["train", "--usecase", "legal_ner", "--smoke", "--output-dir", str(tmp_path / "runs"), "--name", "cli",
-                 "--train", files["a.conll"], "--val", files["b.conll"], "--test", files["c.jsonl"]]) == 0
-    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    adapter = str(tmp_path / "runs" / "cli" / "adapter")
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(["train", "--usecase", "legal_ner", "--smoke", "--output-dir", str(tmp_path / "runs"), "--name",
+                     "cli", "--train", files["a.conll"], "--val", files["b.conll"], "--test", files["c.jsonl"]])
+    assert code == 0
+    out = json.loads(stdout.getvalue().strip().splitlines()[-1])
+    return tmp_path, files, str(tmp_path / "runs" / "cli" / "adapter"), out
+
+
+def test_cli_train_evaluate_predict_on_user_files(cli_run, capsys):
+    from workbench.cli import main
+    from workbench.conll import read_tagged
+
+    tmp_path, files, adapter, out = cli_run
     assert out["metrics"]["baseline"]["micro_f1"] > 0.5
     assert main(["evaluate", "--usecase", "legal_ner", "--smoke", "--adapter", adapter, "--test", files["c.jsonl"]]) == 0
     ev = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["metrics"]
@@ -65,3 +84,59 @@ def test_highlight_escapes_and_colours_entities():
     html = highlight_html(["Richter", "<b>Meier</b>", "§", "1", "BGB"], ["O", "B-RR", "B-GS", "I-GS", "I-GS"])
     assert "&lt;b&gt;Meier&lt;/b&gt;" in html and "<b>Meier" not in html
     assert html.count("<mark") == 2 and "§ 1 BGB" in html
+
+
+def test_evaluate_skips_training_sentences_and_names_the_count(cli_run, capsys, monkeypatch):
+    """An evaluation file that overlaps the training data is flagged; a clean one is not."""
+    from workbench.conll import read_tagged, write_tagged
+    from workbench.io import fingerprint_file
+    from workbench.splits import SplitError
+    from workbench.usecases.legal_ner.inference import evaluate_adapter
+
+    monkeypatch.delenv("WORKBENCH_QUIET", raising=False)  # the warning line is part of what is checked
+    tmp_path, files, adapter, _ = cli_run
+    cfg = legal_ner.default_config(smoke=True)
+    cfg.data.path = files["c.jsonl"]
+    clean = evaluate_adapter(cfg, adapter)
+    assert clean["sentences"] == 30 and clean["seen_sentences"] == 0 and "none was used in training" in clean["selection"]
+    assert clean["data_fingerprint"] == fingerprint_file(files["c.jsonl"])
+    assert "warning" not in capsys.readouterr().err
+
+    mixed = tmp_path / "mixed.conll"
+    write_tagged(mixed, read_tagged(files["a.conll"])[:12] + read_tagged(files["b.conll"])[:3]
+                 + read_tagged(files["c.jsonl"]))
+    cfg.data.path = str(mixed)
+    res = evaluate_adapter(cfg, adapter)
+    assert res["sentences"] == 30 and res["seen_sentences"] == 15
+    assert "15 of 45 sentences" in capsys.readouterr().err and "15 sentences" in res["selection"]
+    assert res["micro_f1"] == clean["micro_f1"]  # exactly the clean sentences were scored
+
+    cfg.data.path = files["a.conll"]
+    with pytest.raises(SplitError, match=r"all 100 sentences were used to train or validate this adapter"):
+        evaluate_adapter(cfg, adapter)
+
+
+def test_run_info_and_seen_record_carry_the_training_data_fingerprint(result, cli_run):
+    from pathlib import Path
+
+    from workbench.io import fingerprint_file
+    from workbench.splits import text_hash
+    from workbench.usecases.legal_ner.data import prepare_data, sentence_text
+
+    for run_dir, adapter in ((Path(result["run_dir"]), Path(result["adapter_dir"])),
+                             (Path(cli_run[2]).parent, Path(cli_run[2]))):
+        info = json.loads((run_dir / "run_info.json").read_text())
+        seen = json.loads((adapter / "seen_texts.json").read_text())
+        assert info["data_fingerprint"].startswith("sha256:") and info["data_fingerprint"] == seen["data_fingerprint"]
+    # The generated run: exactly its training+validation and its test sentences are recorded (as hashes).
+    train, val, test, info = prepare_data(legal_ner.default_config(smoke=True))
+    seen = json.loads((Path(result["adapter_dir"]) / "seen_texts.json").read_text())
+    assert set(seen["texts"]) == {text_hash(sentence_text(s)) for s in (*train, *val)}
+    assert set(seen["test_texts"]) == {text_hash(sentence_text(s)) for s in test}
+    assert seen["data_fingerprint"] == info["fingerprint"]
+    seen = json.loads((Path(cli_run[2]) / "seen_texts.json").read_text())
+    assert (len(seen["texts"]), len(seen["test_texts"])) == (120, 30)  # distinct sentences of a+b, and of c
+    files = cli_run[1]
+    expected = "+".join(fingerprint_file(files[k]) for k in ("a.conll", "b.conll", "c.jsonl"))
+    assert json.loads((Path(cli_run[2]).parent / "run_info.json").read_text())["data_fingerprint"] == expected
+

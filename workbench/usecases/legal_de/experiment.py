@@ -67,7 +67,7 @@ def run_experiment(config: RunConfig) -> dict:
 
     Returns:
         ``{"usecase", "metrics": {"baseline", "frozen_base", "adapter"}, "verdict", "run_dir",
-        "data", "labels", "adapter_dir", "param_count", "class_weighting", "truncation",
+        "data", "labels", "adapter_dir", "param_count", "class_weighting", "truncation", "domain_adaptation",
         "minority_class", "examples", ...}``; each model's metrics hold ``per_class`` precision,
         recall, F1 and support; ``examples`` holds the test texts with the true label and every
         model's prediction (for the report and the widget).
@@ -117,6 +117,7 @@ def run_experiment(config: RunConfig) -> dict:
         eval_batch_size=config.eval.batch_size, class_weighting=task.class_weighting, seed=config.run.seed,
         run_dir=run_dir, resume=config.run.resume, allow_download=config.model.allow_download,
         trust_remote_code=config.model.trust_remote_code, head_init=task.head_init, probe_C=task.frozen_C,
+        head_dropout=task.head_dropout, domain_adaptation=task.domain_adaptation, dapt_steps=task.dapt_steps,
     )
     clf.fit(train, val, probe=frozen)  # LP-FT: the head starts from the frozen-base probe
     truncation = {"max_length": task.max_length}
@@ -154,6 +155,9 @@ def run_experiment(config: RunConfig) -> dict:
         "param_count": {"trainable": clf.param_count_.trainable, "total": clf.param_count_.total},
         "class_weighting": weighting,
         "truncation": truncation,
+        # The masked-LM step before the task LoRA (training texts only), or None when it was off.
+        "domain_adaptation": (None if getattr(clf, "dapt_info_", None) is None
+                              else {k: v for k, v in clf.dapt_info_.items() if k != "lora_state"}),
         "minority_class": minority_report(metrics, train["label"]),
         "training": {"seconds": fit.seconds, "samples_per_s": fit.samples_per_s, "epochs": fit.epochs,
                      "peak_memory_mb": fit.peak_memory_mb, "precision": fit.precision,

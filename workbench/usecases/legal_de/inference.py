@@ -23,39 +23,15 @@ Usage::
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
 
+# The seen-text record is core (legal_ner uses it too); re-exported here for older imports.
+from workbench.splits import SEEN_FILE, read_seen_texts, text_hash, write_seen_texts  # noqa: F401
 from workbench.usecases.legal_de.data import DataError
-
-SEEN_FILE = "seen_texts.json"
-
-
-def text_hash(text: str) -> str:
-    """Short sha256 of a whitespace-stripped text (64 bits: collisions are negligible for clause sets)."""
-    return hashlib.sha256(str(text).strip().encode("utf-8")).hexdigest()[:16]
-
-
-def write_seen_texts(adapter_dir: str | Path, texts: Iterable[str], test_texts: Iterable[str] = (), **record) -> Path:
-    """Record the hashes of the texts an adapter was trained and validated on, its test texts and split.
-
-    Args:
-        adapter_dir: The adapter folder.
-        texts: Training and validation texts.
-        test_texts: The test texts of the run (evaluating the training file again scores exactly these).
-        **record: What else to store, e.g. ``split="random split, seed 0"``, ``data_fingerprint``.
-    """
-    from workbench.io import atomic_write_json
-
-    path = Path(adapter_dir) / SEEN_FILE
-    atomic_write_json(path, {**record, "hash": "sha256[:16] of the stripped text",
-                             "texts": sorted({text_hash(t) for t in texts}),
-                             "test_texts": sorted({text_hash(t) for t in test_texts})})
-    return path
 
 
 def check_adapter_dir(adapter_dir: str | Path) -> Path:
@@ -77,8 +53,7 @@ def check_adapter_dir(adapter_dir: str | Path) -> Path:
 
 
 def _seen(adapter_dir: Path) -> dict | None:
-    path = adapter_dir / SEEN_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return read_seen_texts(adapter_dir)
 
 
 def check_labels(adapter_labels: list[str], data_labels: Iterable[str], adapter_dir: Path, source: str) -> list[str]:

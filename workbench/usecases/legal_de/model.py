@@ -124,12 +124,17 @@ class LegalClauseClassifier:
         head_init: ``"linear_probe"`` (the head starts from a logistic regression on the frozen
             embeddings, LP-FT) or ``"random"``.
         probe_C: Inverse regularisation of that logistic regression.
+        head_dropout: Dropout probability before the classification head (``task.head_dropout``).
+        domain_adaptation: Before the task LoRA, continue masked-LM pretraining of the encoder with
+            LoRA on the training texts only and merge it (:func:`workbench.masked_lm.domain_adapt`).
+        dapt_steps: Optimizer steps of that domain adaptation.
     """
 
     def __init__(self, base_model: str | None = None, lora: LoraArgs | None = None, train: TrainArgs | None = None,
                  max_length: int = 128, eval_batch_size: int = 64, class_weighting: bool | str = "auto", seed: int = 42,
                  run_dir: str | Path | None = None, resume: bool = False, allow_download: bool = False,
-                 trust_remote_code: bool = False, head_init: str = "linear_probe", probe_C: float = 10.0):
+                 trust_remote_code: bool = False, head_init: str = "linear_probe", probe_C: float = 10.0,
+                 head_dropout: float = 0.1, domain_adaptation: bool = False, dapt_steps: int = 200):
         self.base_model = base_model
         self.lora = lora
         self.train = train
@@ -143,6 +148,9 @@ class LegalClauseClassifier:
         self.trust_remote_code = trust_remote_code
         self.head_init = head_init
         self.probe_C = probe_C
+        self.head_dropout = head_dropout
+        self.domain_adaptation = domain_adaptation
+        self.dapt_steps = dapt_steps
 
     # ------------------------------------------------------------------ setup
     def _base_id(self) -> str:
@@ -161,7 +169,7 @@ class LegalClauseClassifier:
             encoder = AutoModel.from_pretrained(self.base_path_, local_files_only=True, use_safetensors=True,
                                                 trust_remote_code=self.trust_remote_code)
         torch.manual_seed(self.seed)  # the new head's initialisation
-        model = MeanPoolingClassifier(encoder, num_labels)
+        model = MeanPoolingClassifier(encoder, num_labels, dropout=self.head_dropout)
         model.train()  # from_pretrained returns eval mode (STACK_NOTES)
         return model
 
@@ -218,6 +226,24 @@ class LegalClauseClassifier:
         if self.head_init not in ("linear_probe", "random"):
             raise ValueError(f"head_init must be 'linear_probe' or 'random', got {self.head_init!r}")
         base = self._load_base(len(self.labels_))
+        self.dapt_info_ = None
+        if self.domain_adaptation:
+            from workbench.masked_lm import domain_adapt
+
+            # Training texts only: validation rows pick the epoch and must stay unseen, labels are not used.
+            with stage(f"domain adaptation: masked-LM LoRA on {len(train):,} training texts, {self.dapt_steps} steps"):
+                base.encoder, self.dapt_info_ = domain_adapt(base.encoder, self.tokenizer_, train["text"].tolist(),
+                                                             steps=self.dapt_steps, max_length=self.max_length,
+                                                             seed=self.seed)
+            base.train()
+            if self.head_init == "linear_probe":
+                # A probe fitted on the unadapted base would start the head on other features: refit it
+                # on a frozen copy of the adapted encoder.
+                probe = FrozenBaseClassifier(self.base_model, self.max_length, C=self.probe_C,
+                                             batch_size=self.eval_batch_size, seed=self.seed,
+                                             allow_download=self.allow_download)
+                probe.encoder_, probe.tokenizer_ = copy.deepcopy(base.encoder).eval(), self.tokenizer_
+                probe.fit(train, self.labels_)
         if self.head_init == "linear_probe":
             self.probe_ = probe or FrozenBaseClassifier(self.base_model, self.max_length, C=self.probe_C,
                                                         batch_size=self.eval_batch_size, seed=self.seed,
@@ -294,8 +320,15 @@ class LegalClauseClassifier:
 
         self._check_fitted()
         info = {"usecase": "legal_de", "labels": self.labels_, "max_length": self.max_length,
-                "architecture": "MeanPoolingClassifier", **(extra or {})}
+                "architecture": "MeanPoolingClassifier", "head_dropout": self.head_dropout, **(extra or {})}
+        dapt = getattr(self, "dapt_info_", None)
+        if dapt is not None:
+            info["domain_adaptation"] = {k: v for k, v in dapt.items() if k != "lora_state"}
         path = save_adapter(self.model_, path, base_model_id=self._base_id(), extra=info)
+        if dapt is not None:
+            from workbench.masked_lm import save_dapt
+
+            save_dapt(dapt, path)  # evaluate/predict rebuild the same adapted encoder before the task adapter
         atomic_write_json(Path(path) / LABEL_MAP_FILE, {"id2label": dict(enumerate(self.labels_)),
                                                         "label2id": {x: i for i, x in enumerate(self.labels_)}})
         self.adapter_ = Path(path)
@@ -322,9 +355,14 @@ class LegalClauseClassifier:
         id2label = json.loads(label_file.read_text(encoding="utf-8"))["id2label"]
         labels = [id2label[str(i)] for i in range(len(id2label))]
         self = cls(base_model=base_model or meta.get("base_model"), max_length=int(meta.get("max_length", 128)),
-                   allow_download=allow_download)
+                   allow_download=allow_download, head_dropout=float(meta.get("head_dropout", 0.1)))
         self.labels_ = labels
         base = self._load_base(len(labels))
+        from workbench.masked_lm import apply_saved_dapt, has_saved_dapt
+
+        if has_saved_dapt(path):
+            base.encoder = apply_saved_dapt(base.encoder, path)
+            self.domain_adaptation = True
         self.model_ = load_adapter(base, path)
         self.model_.eval()
         self.adapter_ = path

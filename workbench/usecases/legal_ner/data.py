@@ -249,8 +249,15 @@ def prepare_data(config) -> tuple[list[Sentence], list[Sentence], list[Sentence]
     Order of sources: separate files (``--train/--val/--test``, used as given; a missing val or
     test part is carved from train, seeded), then one file ``data.path`` (seeded sentence split),
     else the generator (``task.n_sentences``, ``task.generator_seed``).
+
+    ``info["fingerprint"]`` identifies the training data (``run_info.json`` and ``seen_texts.json``
+    carry it): the file's sha256, the files' joined by ``+``, or, for generated sentences, the
+    sha256 of the sentences themselves.
     """
+    import json
+
     from workbench import splits
+    from workbench.io import fingerprint_bytes, fingerprint_file
 
     task, data = config.task, config.data
     seed = data.split_seed
@@ -272,21 +279,30 @@ def prepare_data(config) -> tuple[list[Sentence], list[Sentence], list[Sentence]
         detail = f"{' and '.join(carved)} carved from train, seed {seed}" if carved else ""
         record_args = ("files",)
         record_kw = {"files": files, "detail": detail}
+        fingerprint = "+".join(fingerprint_file(v) for v in files.values())
     elif data.path:
         train, val, test = _split(read_user_file(data.path, data.format), data.val_fraction, data.test_fraction, seed)
         source, record_args, record_kw = data.path, ("generated",), {"detail": f"sentence split of {data.path}, seed {seed}"}
+        fingerprint = fingerprint_file(data.path)
     else:
         sents = generate(task.n_sentences, task.generator_seed)
         train, val, test = _split(sents, data.val_fraction, data.test_fraction, seed)
         source = f"generated LER-style sentences (n={task.n_sentences}, seed {task.generator_seed})"
         record_args, record_kw = ("generated",), {"detail": f"random sentence split, seed {seed}"}
+        fingerprint = fingerprint_bytes(json.dumps(sents, ensure_ascii=False).encode("utf-8"))
     if task.tagset == "coarse":
         train, val, test = ([to_coarse(s) for s in part] for part in (train, val, test))
     sizes = {"train": len(train), "val": len(val), "test": len(test)}
-    info = {"source": source, "tagset": task.tagset, "rows": sizes,
+    info = {"source": source, "fingerprint": fingerprint, "tagset": task.tagset, "rows": sizes,
             "split_record": splits.record(*record_args, sizes, unit="sentences", **record_kw)}
     info["split"] = splits.describe(info["split_record"])
     return train, val, test, info
+
+
+def sentence_text(sent: Sentence | Sequence[str]) -> str:
+    """A sentence's words joined by spaces: what the seen-text record hashes (tags do not matter)."""
+    words = sent[0] if isinstance(sent, tuple) else sent
+    return " ".join(words)
 
 
 def tag_types(sents: Sequence[Sentence]) -> list[str]:

@@ -33,7 +33,8 @@ def run_experiment(config: RunConfig) -> dict:
     from workbench.metrics import verdict
     from workbench.progress import emit, stage
     from workbench.usecases.legal_ner.baselines import CRF_FILE, CrfTagger
-    from workbench.usecases.legal_ner.data import prepare_data
+    from workbench.splits import write_seen_texts
+    from workbench.usecases.legal_ner.data import prepare_data, sentence_text
     from workbench.usecases.legal_ner.model import FrozenBaseTagger, make_adapter_tagger
     from workbench.usecases.legal_ner.task import labels_for, score
 
@@ -45,7 +46,7 @@ def run_experiment(config: RunConfig) -> dict:
     with stage("legal_ner: loading the sentences"):
         train, val, test, info = prepare_data(config)
     emit(f"data: {info['source']}; {info['split']}")
-    write_run_info(run_dir, config, None, usecase=NAME, started=started, data=info)
+    write_run_info(run_dir, config, info["fingerprint"], usecase=NAME, started=started, data=info)
     labels = labels_for(task.tagset)
     unknown = sorted({t for part in (train, val, test) for _, tags in part for t in tags} - set(labels))
     if unknown:
@@ -74,6 +75,9 @@ def run_experiment(config: RunConfig) -> dict:
     adapter_dir = tagger.save(run_dir / "adapter", extra={"usecase": NAME, "tagset": task.tagset,
                                                           "metrics": _headline(metrics), "split": split_record})
     crf.save(Path(adapter_dir) / CRF_FILE)
+    # Hashes (not texts) of what the adapter saw, so `workbench evaluate` can skip training sentences.
+    write_seen_texts(adapter_dir, [sentence_text(s) for s in (*train, *val)], [sentence_text(s) for s in test],
+                     split=info["split"], data_fingerprint=info["fingerprint"])
     _write_card(adapter_dir, config, tagger, metrics, info)
     result = {"usecase": NAME, "metrics": metrics, "verdict": summary["text"], "split": split_record,
               "labels": labels, "tagset": task.tagset, "data": {k: v for k, v in info.items() if k != "split_record"},
@@ -90,7 +94,8 @@ def _write_card(adapter_dir: Path, config: RunConfig, tagger, metrics: dict, inf
     write_model_card(adapter_dir, {
         "name": f"{NAME}-{config.run.name}", "base_model": tagger._base_id(), "usecase": NAME,
         "task": "token-classification", "language": "de", "labels": tagger.labels_,
-        "datasets": [{"name": info["source"], "rows": sum(info["rows"].values()), "split": info["split"]}],
+        "datasets": [{"name": info["source"], "fingerprint": info["fingerprint"], "rows": sum(info["rows"].values()),
+                      "split": info["split"]}],
         "metrics": _headline(metrics),
         "limitations": ("Trained on the data named above; generated LER-style sentences are far more regular than "
                         "real judgements. Compare with the CRF row before relying on the adapter."),

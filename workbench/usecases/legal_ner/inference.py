@@ -1,5 +1,12 @@
 """``workbench evaluate`` and ``workbench predict`` for legal NER.
 
+Evaluation is honest the same way as legal_de's (the record is core, :mod:`workbench.splits`):
+``run_experiment`` writes ``seen_texts.json`` (hashes of the training, validation and test
+sentences, the split and the training data's fingerprint) into the adapter folder;
+:func:`evaluate_adapter` skips every sentence of the file that the adapter trained or validated on
+(a warning names the count), refuses a file made only of such sentences, and scores exactly the
+run's test sentences when the file is the training file itself.
+
 Usage::
 
     evaluate_adapter(cfg, "runs/legal_ner/adapter")        # test sentences of cfg's data
@@ -8,7 +15,6 @@ Usage::
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from workbench.config import RunConfig
@@ -27,11 +33,22 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
     """Entity F1 (micro, macro, per class) of a saved tagger on sentences it did not train on.
 
     ``workbench evaluate --test FILE`` (the CLI puts it into ``data.path``) or ``data.test``:
-    every sentence of that file is scored, since the adapter never saw it. Without a file: the
-    test part of the generated sentences (same seeds as training). The tag set follows the
-    adapter's labels (coarse or fine); fine gold tags are mapped for a coarse adapter.
+    every sentence of that file the adapter did not train or validate on is scored (see the
+    module docstring). Without a file: the test part of the generated sentences (same seeds as
+    training). The tag set follows the adapter's labels (coarse or fine); fine gold tags are
+    mapped for a coarse adapter.
+
+    Returns:
+        Entity F1 scores plus ``sentences`` (scored), ``seen_sentences`` (skipped because the
+        adapter trained on them), ``selection`` (why) and ``data_fingerprint`` of the scored file.
+
+    Raises:
+        workbench.splits.SplitError: Every sentence of the file was used in training.
     """
-    from workbench.usecases.legal_ner.data import prepare_data, read_user_file, to_coarse
+    from workbench.io import fingerprint_file
+    from workbench.progress import emit
+    from workbench.splits import read_seen_texts, select_unseen_texts
+    from workbench.usecases.legal_ner.data import prepare_data, read_user_file, sentence_text, to_coarse
     from workbench.usecases.legal_ner.task import score
 
     tagger = _load(adapter_dir, config)
@@ -41,12 +58,20 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
     if path:
         test = read_user_file(path, config.data.format)
         test = [to_coarse(s) for s in test] if coarse else test
-        source = path
+        source, fingerprint = str(path), fingerprint_file(path)
+        keep, n_seen, selection = select_unseen_texts([sentence_text(s) for s in test], read_seen_texts(adapter_dir),
+                                                      fingerprint, unit="sentences", source=source)
+        if n_seen:
+            emit(f"warning: {n_seen} of {len(test)} sentences of {source} were used to train or validate this adapter; "
+                 f"they are not scored ({selection})")
+        test = [test[i] for i in keep]
     else:
         _, _, test, info = prepare_data(config)
-        source = info["source"]
+        source, fingerprint, n_seen = info["source"], info["fingerprint"], 0
+        selection = f"test sentences of {info['split']}"
     scores = score(test, tagger.predict([w for w, _ in test]))
-    return {"usecase": "legal_ner", "source": source, "sentences": len(test), "tagset": config.task.tagset, **scores}
+    return {"usecase": "legal_ner", "source": source, "sentences": len(test), "seen_sentences": n_seen,
+            "selection": selection, "data_fingerprint": fingerprint, "tagset": config.task.tagset, **scores}
 
 
 def predict_file(config: RunConfig, adapter_dir: str, input_path: str, output_path: str) -> str:
