@@ -90,7 +90,7 @@ def test_hard_cases_genitive_particles_signature_rows_and_decoys():
 def test_tagger_lowers_the_leak_rate_on_held_out_generated_documents():
     from workbench.governance.pii_eval import heldout_documents
 
-    docs = heldout_documents(21)
+    docs = heldout_documents(48)  # six of each of the eight kinds: 21 documents were too few to be stable
     rules = evaluate_survival(Pseudonymiser(use_tagger=False, seed=0), docs)
     both = evaluate_survival(Pseudonymiser(seed=0), docs)
     assert both["survival_share"] < rules["survival_share"]
@@ -109,3 +109,26 @@ def test_training_is_deterministic_given_the_seed(tmp_path):
     digests = [json.loads((tmp_path / n / "config.json").read_text())["sha256"] for n in ("a", "b")]
     assert digests[0] == digests[1]
     assert (tmp_path / "a" / "MODEL_CARD.md").read_text().count("CC BY-SA 2.0") >= 1
+
+
+def test_published_decisions_initials_and_signature_rows_go_headings_and_exhibits_stay():
+    # The forms of published federal decisions that the first tagger missed (issue 13): parties
+    # anonymised to initials, a lawyer's initial, judges in the rubric's genitive, and signature
+    # rows of lone surnames; headings, enumerations and exhibits with a letter are no one.
+    text = ("In dem Rechtsstreit hat der 4. Senat des Bundesarbeitsgerichts unter Mitwirkung des Vorsitzenden "
+            "Richters Wennerström, der Richterin Dr. Kaltenbach und des Richters Obermüller beschlossen:\n"
+            "Gründe\n"
+            "A. Tatbestand\n"
+            "Rechtsanwalt B. wurde dem Angeklagten beigeordnet. Die Zeugin K. hielt die Kündigung für "
+            "unwirksam. Der Kläger legte die Rechnung als Anlage K 3 vor.\n\n"
+            "Wennerström\nKaltenbach\nObermüller\n")
+    spans = Pseudonymiser(seed=0).detect(text)
+    for name in ("Richters Wennerström", "Dr. Kaltenbach", "Richters Obermüller", "\nWennerström",
+                 "\nKaltenbach", "\nObermüller"):
+        word = name.split()[-1].strip()
+        start = text.index(name) + len(name) - len(word)
+        assert any(s.start <= start and start + len(word) <= s.end for s in spans), (name, spans)
+    assert covered(spans, text, "B.") and covered(spans, text, "K.")
+    assert not touched(spans, text, "Richters") and not touched(spans, text, "Richterin")
+    for kept in ("Gründe", "Tatbestand", "Anlage K 3", "Kündigung", "Rechnung", "Bundesarbeitsgerichts"):
+        assert not touched(spans, text, kept), (kept, spans)

@@ -46,7 +46,7 @@ from pathlib import Path
 from workbench.governance import pii_lexicon as lex
 from workbench.governance.pii_rules import Span, make_iban, make_pension_id, make_steuer_id
 
-KINDS = ("letter", "contract", "court", "invoice", "hr_note", "email", "maintenance")
+KINDS = ("letter", "contract", "court", "invoice", "hr_note", "email", "maintenance", "decision")
 GAZETTEER_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "german_gazetteers"
 _STREET_RE = re.compile(r"^[A-ZÄÖÜ][\wäöüß.\- ]*"
                         r"(straße|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad)$")
@@ -364,8 +364,166 @@ def _maintenance(d: _Doc) -> None:
     b.add(".\n")
 
 
+# Published decisions of the federal courts, written the way those courts write them (issue 13:
+# on real decisions the tagger missed judges' signature rows and parties anonymised to initials).
+_FEDERAL = (("Bundesgerichtshofs", "Zivilsenat", "ZR"), ("Bundesgerichtshofs", "Strafsenat", "StR"),
+            ("Bundesarbeitsgerichts", "Senat", "AZR"), ("Bundesfinanzhofs", "Senat", "R"),
+            ("Bundessozialgerichts", "Senat", "R"), ("Bundesverwaltungsgerichts", "Senat", "C"),
+            ("Bundespatentgerichts", "Senat (Marken-Beschwerdesenat)", "W (pat)"))
+_HEADINGS = lex.DECISION_HEADINGS
+_ENUMERATORS = ("A.", "B.", "C.", "I.", "II.", "III.", "IV.", "1.", "2.", "3.", "a)", "b)", "aa)", "bb)", "cc)")
+# {P}: a party or other person as the courts publish them (mostly an initial).
+_PARTY_SENTENCES = (
+    "Der Kläger {P} war seit dem Jahr 2009 bei der Beklagten als Sachbearbeiter beschäftigt.",
+    "Die Klägerin verlangt von {P} die Rückzahlung eines Darlehens.",
+    "{P} bestreitet, die Ware erhalten zu haben.",
+    "Nach den Feststellungen des Landgerichts übergab {P} dem Angeklagten das Geld.",
+    "Rechtsanwalt {P} wurde dem Angeklagten als Pflichtverteidiger beigeordnet.",
+    "Die Zeugin {P} hat bekundet, sie habe den Vertrag nie unterschrieben.",
+    "Die Erblasserin {P} hatte ihr Vermögen einer Stiftung zugewandt.",
+    "Das Grundstück war seit 2011 an {P} verpachtet.",
+    "Zwischen {P} und dem Beklagten bestand ein Mietverhältnis.",
+    "Der Sachverständige {P} kam zu dem Ergebnis, dass der Mangel schon bei Übergabe vorlag.",
+    "Mit Schreiben vom 3. Mai 2016 teilte {P} mit, er werde die Zahlungen einstellen.",
+    "{P} ist die Mutter des Klägers und lebt seit 2015 in einem Pflegeheim.",
+    "Die Beklagte schloss mit {P} einen befristeten Arbeitsvertrag.",
+    "Nach Auffassung von {P} ist die Kündigung unwirksam.",
+    "Der Geschäftsführer {P} unterzeichnete den Vertrag für die Gesellschaft.",
+    "Die Steuerberaterin {P} reichte die Erklärung verspätet ein.",
+    "Das Finanzamt ging davon aus, dass {P} die Leistungen im Inland erbracht habe.",
+    "Ein Beweisbeschluss, mit dem {P} als Gutachter hätte beauftragt werden können, fehlt.",
+    "Die Tätigkeit von {P} gehört nicht zu den sozietätsfähigen Berufen.",
+    "Der Angeklagte traf sich mit {P} und {Q} in einer Gaststätte.",
+    "{P} hat sich darauf berufen, dass die Akte unvollständig sei.",
+    "Der Vater des Kindes, {P}, ist seit 2014 unbekannten Aufenthalts.",
+)
+# Left and right contexts around a person, combined freely: the tagger must read the slot, not
+# memorise sentences.
+_LEFT = ("Der Kläger", "Die Beklagte schloss mit", "Nach Auffassung von", "Der Antrag der", "Die Behandlung der",
+         "Das Jobcenter zahlte für", "Die Zahlungen an", "Ansprüche bestehen gegen", "Ein Schreiben des Herrn",
+         "Die Aussage der Zeugin", "Das Gutachten des Sachverständigen", "Die Mutter des Kindes,", "Dabei erhielt",
+         "Die Vollmacht von", "In der Vernehmung räumte", "Das Landgericht hörte", "Unstreitig zahlte",
+         "Die Erben der", "Der Vertrag zwischen der Klägerin und", "Das Konto von", "Der Bruder", "Hiernach hat",
+         "Dem Schreiben von", "Die Tochter der Erblasserin,", "Der Prozessbevollmächtigte des", "Zeuge")
+_RIGHT = ("hat die Forderung bestritten.", "vom 28. Februar 2014 blieb unbeantwortet.", "erhielt keine Leistungen.",
+          "war an dem Geschäft nicht beteiligt.", "wurde nicht gehört.", "lebte seit 2010 im Ausland.",
+          "in der Klinik wurde fortgesetzt.", "sei nicht ordnungsgemäß geladen worden.", "verstarb im Jahr 2016.",
+          "führte das Gespräch allein.", "zu zahlen.", "gehörte der Betrieb.", "erbrachten Leistungen sind steuerfrei.",
+          "kündigte das Mietverhältnis fristlos.", "ist nicht zu beanstanden.", "überwies den Betrag am selben Tag.")
+# Legal prose without people: capitalised nouns in the slots where names stand elsewhere.
+_NOUNS = ("Höhe", "Umfang", "Zweck", "Form", "Frist", "Anspruch", "Vertrag", "Antrag", "Schaden", "Zahlung", "Umstände",
+          "Anforderungen", "Bedeutung", "Pflichten", "Kenntnis", "Folge", "Maßgabe", "Gesetz", "Schriftsatz", "Begehren",
+          "Annahme", "Auslegung", "Rechtsprechung", "Begründung", "Entscheidung", "Wirkung", "Grundstück", "Wohnung",
+          "Gesellschaft", "Vermögen", "Einkommen", "Unterhalt", "Betrag", "Zinsen", "Kosten", "Mangel", "Leistung",
+          "Zeitraum", "Monat", "Monate", "Jahr", "Tag", "Ware", "Waren", "Marke", "Zeichen", "Dienstleistungen",
+          "Verkehr", "Verfahren", "Beschwerde", "Revision", "Berufung", "Klage", "Urteil", "Beschluss", "Senat",
+          "Kammer", "Behörde", "Verwaltung", "Arbeitgeber", "Arbeitsverhältnis", "Kündigung", "Abmahnung", "Lohn",
+          "Steuer", "Umsatz", "Erklärung", "Bescheid", "Einspruch", "Tatsachen", "Beweis", "Zeugen", "Akte",
+          "Verhandlung", "Termin", "Anfang", "Ende", "Mitte", "Teil", "Teile", "Artikel", "Absatz", "Satz", "Merkmal",
+          "Merkmale", "Ergebnis", "Erfolg", "Glauben", "Treu", "Rede", "Fehler", "Gefahr", "Sicherheit", "Eigentum",
+          "Besitz", "Mieter", "Miete", "Pacht", "Kaufpreis", "Rechnung", "Immobilien", "Unternehmen", "Computer",
+          "Software", "Daten", "Zubehör", "Soldaten", "Beamte", "Klasse", "Gruppe", "Bundesländer", "Gemeinde")
+_NOUN_TEMPLATES = ("Die {A} ergibt sich aus dem {B}.", "Maßgeblich ist der {A} der {B}.", "{A} und {B} sind zu trennen.",
+                   "Auf die {A} kommt es nicht an.", "Danach richtet sich die {A} nach dem {B}.",
+                   "Lediglich die {A} ist streitig.", "Allerdings fehlt es an einer {A}.",
+                   "Ohne {A} ist der {B} unwirksam.", "Gleiches gilt für die {A} der {B}.",
+                   "Ebenso ist die {A} bei der {B} zu berücksichtigen.", "Im Übrigen bleibt die {A} unberührt.")
+# Single capitals that are not people: exhibits, plots, variants, sections, enumerations.
+_LETTER_DECOYS = ("Der Kläger legte die Rechnung als Anlage K {n} vor.", "Die Flurstücke {L} und {M} wurden getauscht.",
+                  "Nach Variante {L} wäre der Anspruch ausgeschlossen.", "Der Antrag zu {L} ist unbegründet.",
+                  "Die Beklagte hat die Anlage B {n} nicht bestritten.", "Im Fall {L} liegt kein Mangel vor.",
+                  "Die Wohnung im Haus {L} ist vermietet.", "Die Gruppe {L} umfasst alle Altverträge.")
+_CITATIONS = ("BGH, Urteil vom 12. März 2015 - III ZR 123/14, NJW 2015, 1234 Rn. 12",
+              "BVerfGE 12, 34, 56", "BSG SozR 4-2500 § 13 Nr. 1", "BAG, Urteil vom 7. Juli 2010 - 4 AZR 549/08",
+              "BFHE 245, 112", "Palandt/Grüneberg, BGB, 79. Aufl., § 280 Rn. 4")
+
+
+def _initial(rng: random.Random) -> str:
+    return rng.choice("ABCDEFGHKLMNPRSTWZ")
+
+
+def _party(d: _Doc) -> None:
+    """Write a person as a federal court's published decision names them (mostly an initial)."""
+    rng, r = d.rng, d.rng.random()
+    if r < 0.08:  # two initials ("M. D."), first-name initial and surname initial
+        d.b.add(f"{_initial(rng)}. {_initial(rng)}.", "PERSON")
+        return
+    if 0.75 <= r < 0.82:
+        d.b.add(rng.choice(("Dr. ", "Herrn Dr. ", "Frau ")))
+    d.b.add(f"{_initial(rng)}." if r < 0.45 or 0.75 <= r < 0.82 else _initial(rng) if r < 0.75 else d.surname(),
+            "PERSON")
+
+
+def _judges(d: _Doc, k: int) -> list[str]:
+    return [d.surname() for _ in range(k)]
+
+
+def _decision(d: _Doc) -> None:
+    """A published federal decision: rubric with judges, anonymised parties, citations, signature rows."""
+    b, rng = d.b, d.rng
+    court, senate, register = rng.choice(_FEDERAL)
+    b.add(rng.choice(("BUNDESGERICHTSHOF\n", "", "Bundesgerichtshof\n")))
+    b.add(rng.choice(("Beschluss", "Urteil", "Im Namen des Volkes\nUrteil")) + "\n")
+    b.add(f"{rng.choice(('I', 'II', 'III', 'IX', 'X', '1', '4', '10'))} {register} {rng.randint(10, 999)}/"
+          f"{rng.randint(10, 23)}\n\n")
+    judges = _judges(d, rng.choice((3, 5)))
+    titled = [rng.random() < 0.4 for _ in judges]
+    b.add(f"In dem Rechtsstreit hat der {rng.randint(1, 12)}. {senate} des {court} am {rng.randint(1, 28)}. "
+          f"{rng.choice(('Januar', 'März', 'Mai', 'Juli', 'Oktober', 'November'))} {rng.randint(2012, 2023)} ")
+    lead = rng.random() < 0.5
+    b.add("unter Mitwirkung des Vorsitzenden Richters " if lead else "durch die Vorsitzende Richterin ")
+    for i, (name, dr) in enumerate(zip(judges, titled)):
+        if i:
+            b.add(" und " if i == len(judges) - 1 else ", ")
+            if rng.random() < 0.5:
+                b.add(("der Richterin " if rng.random() < 0.5 else "des Richters ") if lead else
+                      ("die Richterin " if rng.random() < 0.5 else "den Richter "))
+        b.add("Dr. " if dr else "").add(name, "PERSON")
+    b.add(rng.choice((" beschlossen:\n", " für Recht erkannt:\n")))
+    b.add(rng.choice(("Die Revision wird zurückgewiesen.", "Die Beschwerde wird verworfen.",
+                      "Das Urteil des Landgerichts wird aufgehoben.")) + "\n\n")
+    for _ in range(rng.randint(3, 6)):
+        r = rng.random()
+        if r < 0.3:
+            b.add(rng.choice(_HEADINGS) if rng.random() < 0.6 else
+                  f"{rng.choice(_ENUMERATORS)} {rng.choice(_HEADINGS)}").add("\n")
+        if rng.random() < 0.4:
+            b.add(rng.choice(_ENUMERATORS) + " ")
+        if rng.random() < 0.4:
+            b.add(rng.choice(_NOUN_TEMPLATES).format(A=rng.choice(_NOUNS), B=rng.choice(_NOUNS)) + " ")
+        template = rng.choice(_PARTY_SENTENCES) if rng.random() < 0.5 else \
+            f"{rng.choice(_LEFT)} {{P}} {rng.choice(_RIGHT)}"
+        pieces = re.split(r"(\{[PQ]\})", template)
+        for piece in pieces:
+            if piece in ("{P}", "{Q}"):
+                _party(d)
+            else:
+                b.add(piece)
+        if rng.random() < 0.35:
+            b.add(" ").add(rng.choice(_LETTER_DECOYS).format(n=rng.randint(1, 30), L=_initial(rng), M=_initial(rng)),
+                           "DECOY")
+        if rng.random() < 0.3:
+            b.add(" (vgl. ").add(rng.choice(_CITATIONS), "DECOY").add(")")
+        b.add(" ")
+        if rng.random() < 0.3:
+            d.decoy_sentence()
+        b.add("\n")
+    if rng.random() < 0.3:
+        b.add(f"Richter{'in' if rng.random() < 0.5 else ''} am Bundesgerichtshof " + ("Dr. " if rng.random() < 0.3 else ""))
+        b.add(d.surname(), "PERSON").add(" ist wegen Urlaubs an der Unterschrift gehindert.\n")
+    # Signature rows: one judge a line, or all on one line; no role, no "gez.".
+    b.add("\n")
+    signers = _judges(d, rng.choice((3, 5)))
+    one_line = rng.random() < 0.3
+    for i, name in enumerate(signers):
+        if rng.random() < 0.2:
+            b.add("Dr. ")
+        b.add(name, "PERSON")
+        b.add(("   " if i < len(signers) - 1 else "\n") if one_line else "\n")
+
+
 _WRITERS = {"letter": _letter, "contract": _contract, "court": _court, "invoice": _invoice, "hr_note": _hr_note,
-            "email": _email, "maintenance": _maintenance}
+            "email": _email, "maintenance": _maintenance, "decision": _decision}
 
 
 def generate_documents(n: int, seed: int = 0, lists: NameLists | None = None, kinds=KINDS):

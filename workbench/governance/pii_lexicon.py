@@ -114,7 +114,19 @@ PARTY_CUES = ("Angeklagte", "Angeklagten", "Angeklagter", "Beschuldigte", "Besch
               "Erblassers", "Erblasserin", "Mitangeklagte", "Mitangeklagten", "Verurteilte", "Verurteilten",
               "Herr", "Herrn", "Frau", "Kind", "Kindes", "Sohn", "Sohnes", "Tochter", "Ehemann", "Ehefrau",
               "Patient", "Patientin", "Schuldner", "Schuldnerin", "Gläubiger", "Gläubigerin", "Arbeitnehmer",
-              "Arbeitnehmerin", "Mieter", "Mieterin", "Vermieter", "Vermieterin")
+              "Arbeitnehmerin", "Mieter", "Mieterin", "Vermieter", "Vermieterin",
+              # Professionals and relatives, anonymised the same way ("Rechtsanwalt B.", "die Mutter M.").
+              "Rechtsanwalt", "Rechtsanwältin", "Notar", "Notarin", "Steuerberater", "Steuerberaterin",
+              "Sachverständige", "Sachverständigen", "Sachverständiger", "Gutachter", "Gutachterin",
+              "Verteidiger", "Verteidigerin", "Pflichtverteidiger", "Wahlverteidiger", "Geschäftsführer",
+              "Geschäftsführerin", "Pächter", "Pächterin", "Erbe", "Erben", "Erbin", "Mutter", "Vater", "Vaters",
+              "Versicherte", "Versicherten", "Versicherter", "Arbeitnehmers", "Mieters", "Vermieters")
+# Headings of German court decisions: a line of one capitalised word is a judge's signature row
+# unless it is one of these.
+DECISION_HEADINGS = ("Tenor", "Gründe", "Tatbestand", "Entscheidungsgründe", "Leitsatz", "Leitsätze", "Beschluss",
+                     "Urteil", "Im Namen des Volkes", "Rechtsmittelbelehrung", "Sachverhalt", "Hinweis", "Verfahrensgang",
+                     "Kostenentscheidung", "Streitwert", "Begründung", "Vorinstanz", "Versäumnisurteil", "Teilurteil",
+                     "Anmerkung", "Beschlussformel", "Rechtsbehelfsbelehrung", "Zulassung", "Ergebnis", "Revision")
 PHRASE_CUES = ("vertreten durch", "z. Hd.", "z.Hd.", "zu Händen", "c/o", "gez.", "i. A.", "i.A.",
                "i. V.", "i.V.", "Name:", "Vorname:", "Nachname:", "Unterschrift:", "Ansprechpartner:",
                "Ansprechpartnerin:", "verheiratet mit", "Ehegatte", "Ehegattin", "Zwischen", "zwischen",

@@ -51,7 +51,8 @@ _STOP = frozenset(w for w in lex.COMMON_NOUNS | lex.NOT_NAMES | lex.ORG_WORDS | 
     "Der Die Das Den Dem Des Ein Eine Einen Einem Einer Im Am Zum Zur Bei Mit Nach Von Für Auf Aus In Es Er Sie Wir "
     "Ich Ihr Ihre Ihnen Sehr Bitte Betreff Datum Seite Euro EUR Januar Februar März April Mai Juni Juli August "
     "September Oktober November Dezember Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Tel Fax Mobil "
-    "Telefon Az Nr Str Gemäß Konto Art Abs Datum Betrag Kosten Keine Kein Alle Verwendungszweck Summe".split())
+    "Telefon Az Nr Str Gemäß Konto Art Abs Datum Betrag Kosten Keine Kein Alle Verwendungszweck Summe".split()) | \
+    frozenset(w for heading in lex.DECISION_HEADINGS for w in heading.split() if w[:1].isupper())
 
 
 def words_of(text: str) -> list[tuple[int, int]]:
@@ -71,12 +72,24 @@ def windows_of(text: str, max_words: int) -> list[list[tuple[int, int]]]:
     return [w for w in out if w]
 
 
+_INITIAL = re.compile(r"[A-ZÄÖÜ]\.?")
+
+
 def is_candidate(text: str, window: list[tuple[int, int]]) -> bool:
-    """Does the window contain something the model could call a name, street or place?"""
+    """Does the window contain something the model could call a name, street or place?
+
+    Besides capitalised words inside a sentence and cue words, two forms of published court
+    decisions qualify: a lone capital ("der Kläger K.", "an A verpachtet": parties anonymised to
+    initials) and a short line of capitalised words only (judges' signature rows, one name a line).
+    """
+    words = [text[a:b] for a, b in window]
+    if len(words) <= 6 and all(w[:1].isupper() or w in lex.NAME_PARTICLES or w == "-" for w in words) \
+            and any(len(w) > 2 and any(c.islower() for c in w) and w.rstrip(".") not in _STOP for w in words):
+        return True
     sentence_start = True
     for a, b in window:
         word = text[a:b]
-        if word in _CUES:
+        if word in _CUES or (_INITIAL.fullmatch(word) and len(window) > 2):
             return True
         if word[0].isupper() and not sentence_start and word.rstrip(".") not in _STOP \
                 and not word.endswith(lex.NOUN_ENDINGS) and any(c.islower() for c in word):
