@@ -201,7 +201,7 @@ def select_unseen_texts(texts: Sequence[str], seen: dict | None, fingerprint: st
         seen: The adapter's :func:`read_seen_texts` record (``None``: every row is scored).
         fingerprint: The evaluation file's fingerprint; when it is the training data's
             (``seen["data_fingerprint"]``), exactly the run's test rows are scored.
-        unit: What a text is (``rows``, ``sentences``), for the description.
+        unit: What a text is, a plural ending in "s" (``rows``, ``sentences``), for the description.
         source: The file's name, for the messages.
 
     Returns:
@@ -210,14 +210,16 @@ def select_unseen_texts(texts: Sequence[str], seen: dict | None, fingerprint: st
     Raises:
         SplitError: Every text was used to train or validate the adapter (the message names the count).
     """
+    one = unit[:-1]  # "rows" -> "row"
     if seen is None:
-        return list(range(len(texts))), 0, f"all {len(texts)} {unit} (the adapter records no training texts)"
+        return list(range(len(texts))), 0, f"every {one} (the adapter records no training texts)"
     hashes = [text_hash(t) for t in texts]
     split = seen.get("split")
     if fingerprint is not None and fingerprint == seen.get("data_fingerprint") and seen.get("test_texts"):
         test = set(seen["test_texts"])
         keep = [i for i, h in enumerate(hashes) if h in test]
-        return keep, len(texts) - len(keep), f"test {unit} of the recorded split ({split}): {len(keep)} of {len(texts)}"
+        return keep, len(texts) - len(keep), (f"test {unit} of the recorded split ({split}): "
+                                              f"{len(keep)} of {len(texts)} {unit}")
     train = set(seen.get("texts", []))
     keep = [i for i, h in enumerate(hashes) if h not in train]
     n_seen = len(texts) - len(keep)
@@ -227,4 +229,4 @@ def select_unseen_texts(texts: Sequence[str], seen: dict | None, fingerprint: st
     if n_seen:
         return keep, n_seen, (f"{len(keep)} of {len(texts)} {unit} scored; {n_seen} {unit} of {source} were used to "
                               f"train or validate this adapter ({split}) and are skipped")
-    return keep, 0, f"all {len(keep)} {unit}: none was used in training"
+    return keep, 0, f"every {one} ({len(keep)}): none was used in training"

@@ -127,6 +127,8 @@ DECISION_HEADINGS = ("Tenor", "Gründe", "Tatbestand", "Entscheidungsgründe", "
                      "Urteil", "Im Namen des Volkes", "Rechtsmittelbelehrung", "Sachverhalt", "Hinweis", "Verfahrensgang",
                      "Kostenentscheidung", "Streitwert", "Begründung", "Vorinstanz", "Versäumnisurteil", "Teilurteil",
                      "Anmerkung", "Beschlussformel", "Rechtsbehelfsbelehrung", "Zulassung", "Ergebnis", "Revision")
+HEADING_WORDS = frozenset(w for heading in DECISION_HEADINGS for w in heading.split() if w[:1].isupper())
+"""The capitalised words of :data:`DECISION_HEADINGS` ("Im Namen des Volkes": Im, Namen, Volkes)."""
 PHRASE_CUES = ("vertreten durch", "z. Hd.", "z.Hd.", "zu Händen", "c/o", "gez.", "i. A.", "i.A.",
                "i. V.", "i.V.", "Name:", "Vorname:", "Nachname:", "Unterschrift:", "Ansprechpartner:",
                "Ansprechpartnerin:", "verheiratet mit", "Ehegatte", "Ehegattin", "Zwischen", "zwischen",

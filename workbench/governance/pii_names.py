@@ -112,8 +112,6 @@ class _Tokens:
 
 _STRONG = frozenset(lex.STRONG_CUES)
 _JUDGE_WORDS = frozenset(("Richter", "Richters", "Richterin", "Richtern", "Richterinnen"))
-# Words of decision headings ("A. Tatbestand" on the line above "Rechtsanwalt B."): no signature.
-_HEADING_WORDS = frozenset(w for heading in lex.DECISION_HEADINGS for w in heading.split())
 _PARTY_CUES = frozenset(lex.PARTY_CUES)
 _STRONG_PHRASES = _cue_pattern(lex.STRONG_PHRASES)
 _NAME_FORM = re.compile(r"(Name, Vorname|Nachname, Vorname|Name/Vorname)\s*:\s*")
@@ -304,8 +302,9 @@ def find_person_names(text: str) -> list[Span]:
                 end = k
                 while k >= 0 and (toks.is_cap(k) or toks.word(k) in lex.NAME_PARTICLES or toks.word(k) in ("-",)):
                     k -= 1
+                # A heading ("A. Tatbestand" above "Rechtsanwalt B.") is no signature.
                 if end > k and toks.word(k) in ("\n", "", ".") and toks.is_cap(k + 1) \
-                        and not any(toks.word(x) in _HEADING_WORDS for x in range(k + 1, end + 1)):
+                        and not any(toks.word(x) in lex.HEADING_WORDS for x in range(k + 1, end + 1)):
                     add((k + 1, end), "rule:name-before-role", 0.8, strong=w in _STRONG)
         elif _first(w) and toks.is_cap(i):
             run = toks.take_name(i)

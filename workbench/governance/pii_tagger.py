@@ -52,7 +52,7 @@ _STOP = frozenset(w for w in lex.COMMON_NOUNS | lex.NOT_NAMES | lex.ORG_WORDS | 
     "Ich Ihr Ihre Ihnen Sehr Bitte Betreff Datum Seite Euro EUR Januar Februar März April Mai Juni Juli August "
     "September Oktober November Dezember Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Tel Fax Mobil "
     "Telefon Az Nr Str Gemäß Konto Art Abs Datum Betrag Kosten Keine Kein Alle Verwendungszweck Summe".split()) | \
-    frozenset(w for heading in lex.DECISION_HEADINGS for w in heading.split() if w[:1].isupper())
+    lex.HEADING_WORDS
 
 
 def words_of(text: str) -> list[tuple[int, int]]:

@@ -30,7 +30,8 @@ from typing import Iterable
 import pandas as pd
 
 # The seen-text record is core (legal_ner uses it too); re-exported here for older imports.
-from workbench.splits import SEEN_FILE, read_seen_texts, text_hash, write_seen_texts  # noqa: F401
+from workbench.splits import SEEN_FILE, text_hash, write_seen_texts  # noqa: F401
+from workbench.splits import SplitError, read_seen_texts, select_unseen_texts
 from workbench.usecases.legal_de.data import DataError
 
 
@@ -50,10 +51,6 @@ def check_adapter_dir(adapter_dir: str | Path) -> Path:
         raise FileNotFoundError(f"{path} is not a legal_de adapter folder: {', '.join(missing)} missing "
                                 "(a run writes them into runs/<name>/adapter)")
     return path
-
-
-def _seen(adapter_dir: Path) -> dict | None:
-    return read_seen_texts(adapter_dir)
 
 
 def check_labels(adapter_labels: list[str], data_labels: Iterable[str], adapter_dir: Path, source: str) -> list[str]:
@@ -94,21 +91,12 @@ def select_unseen(frame: pd.DataFrame, seen: dict | None, fingerprint: str | Non
             return test.reset_index(drop=True), f"file split column: {len(test)} test rows"
         if seen is None:
             raise DataError("the file's split column has no test rows; mark the held-out rows with split=test")
-    if seen is None:
-        return frame.reset_index(drop=True), "every row (the adapter records no training texts)"
-    hashes = frame["text"].map(text_hash)
-    if fingerprint is not None and fingerprint == seen.get("data_fingerprint") and seen.get("test_texts"):
-        picked = frame[hashes.isin(set(seen["test_texts"]))].reset_index(drop=True)
-        return picked, f"test rows of the recorded split ({seen.get('split')}): {len(picked)} of {len(frame)} rows"
-    mask = hashes.isin(set(seen.get("texts", [])))
-    if mask.all():
+    try:
+        keep, _, selection = select_unseen_texts(frame["text"].tolist(), seen, fingerprint, unit="rows")
+    except SplitError:
         raise DataError(f"every row of the file was used to train or validate this adapter ({seen.get('split')}); "
-                        "scoring them would overstate its quality. Evaluate on held-out rows")
-    picked = frame[~mask].reset_index(drop=True)
-    if mask.any():
-        return picked, (f"test rows of the recorded split ({seen.get('split')}): {len(picked)} scored, "
-                        f"{int(mask.sum())} training/validation rows skipped")
-    return picked, f"every row ({len(picked)}): none was used in training"
+                        "scoring them would overstate its quality. Evaluate on held-out rows") from None
+    return frame.iloc[keep].reset_index(drop=True), selection
 
 
 def evaluate_adapter(config, adapter_dir: str | Path) -> dict:
@@ -132,7 +120,7 @@ def evaluate_adapter(config, adapter_dir: str | Path) -> dict:
     from workbench.usecases.legal_de.model import LegalClauseClassifier
 
     path = check_adapter_dir(adapter_dir)
-    seen = _seen(path)
+    seen = read_seen_texts(path)
     with stage("legal_de: loading the data to score"):
         if config.data.path:
             cols = dict(config.data.columns or {})
