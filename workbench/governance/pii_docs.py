@@ -446,12 +446,17 @@ def _party(d: _Doc) -> None:
     """Write a person as a federal court's published decision names them (mostly an initial)."""
     rng, r = d.rng, d.rng.random()
     if r < 0.08:  # two initials ("M. D."), first-name initial and surname initial
-        d.b.add(f"{_initial(rng)}. {_initial(rng)}.", "PERSON")
-        return
-    if 0.75 <= r < 0.82:
+        text = f"{_initial(rng)}. {_initial(rng)}."
+    elif r < 0.45:
+        text = f"{_initial(rng)}."
+    elif r < 0.75:
+        text = _initial(rng)
+    elif r < 0.82:
         d.b.add(rng.choice(("Dr. ", "Herrn Dr. ", "Frau ")))
-    d.b.add(f"{_initial(rng)}." if r < 0.45 or 0.75 <= r < 0.82 else _initial(rng) if r < 0.75 else d.surname(),
-            "PERSON")
+        text = f"{_initial(rng)}."
+    else:
+        text = d.surname()
+    d.b.add(text, "PERSON")
 
 
 def _judges(d: _Doc, k: int) -> list[str]:

@@ -236,18 +236,17 @@ class LegalClauseClassifier:
                                                              steps=self.dapt_steps, max_length=self.max_length,
                                                              seed=self.seed)
             base.train()
-            if self.head_init == "linear_probe":
-                # A probe fitted on the unadapted base would start the head on other features: refit it
-                # on a frozen copy of the adapted encoder.
-                probe = FrozenBaseClassifier(self.base_model, self.max_length, C=self.probe_C,
+        if self.head_init == "linear_probe":
+            if probe is None or self.dapt_info_ is not None:
+                fresh = FrozenBaseClassifier(self.base_model, self.max_length, C=self.probe_C,
                                              batch_size=self.eval_batch_size, seed=self.seed,
                                              allow_download=self.allow_download)
-                probe.encoder_, probe.tokenizer_ = copy.deepcopy(base.encoder).eval(), self.tokenizer_
-                probe.fit(train, self.labels_)
-        if self.head_init == "linear_probe":
-            self.probe_ = probe or FrozenBaseClassifier(self.base_model, self.max_length, C=self.probe_C,
-                                                        batch_size=self.eval_batch_size, seed=self.seed,
-                                                        allow_download=self.allow_download).fit(train, self.labels_)
+                if self.dapt_info_ is not None:
+                    # A probe fitted on the unadapted base (also one passed in) would start the head on
+                    # other features: fit it on a frozen copy of the adapted encoder.
+                    fresh.encoder_, fresh.tokenizer_ = copy.deepcopy(base.encoder).eval(), self.tokenizer_
+                probe = fresh.fit(train, self.labels_)
+            self.probe_ = probe
             self._init_head_from_probe(base, self.probe_)
         self.model_ = apply_lora(base, self._lora_args(base), task_type=None)
         self.param_count_ = count_parameters(self.model_)
