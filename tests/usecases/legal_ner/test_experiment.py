@@ -101,6 +101,11 @@ def test_evaluate_skips_training_sentences_and_names_the_count(cli_run, capsys, 
     assert clean["sentences"] == 30 and clean["seen_sentences"] == 0 and "none was used in training" in clean["selection"]
     assert clean["data_fingerprint"] == fingerprint_file(files["c.jsonl"])
     assert "warning" not in capsys.readouterr().err
+    from workbench.governance.audit import read_entries
+
+    entry = read_entries()[-1]  # the evaluation is on the audit trail: which adapter, which data, what score
+    assert entry["operation"] == "evaluate" and entry["details"]["usecase"] == "legal_ner"
+    assert entry["details"]["data_fingerprint"] == clean["data_fingerprint"] and entry["outputs"]["micro_f1"] == clean["micro_f1"]
 
     mixed = tmp_path / "mixed.conll"
     write_tagged(mixed, read_tagged(files["a.conll"])[:12] + read_tagged(files["b.conll"])[:3]

@@ -101,9 +101,15 @@ def test_evaluate_adapter_and_predict_file(cli_run, tmp_path, tiny_demand):
     csv = tmp_path / "history.csv"
     tiny_demand.to_csv(csv, index=False)
     cfg = default_config(smoke=True).with_overrides([f"data.path={csv}"])
+    from workbench.governance.audit import read_entries
+
     scores = evaluate_adapter(cfg, run_dir / "adapter")
     assert 0 <= scores["wql"] < 5 and 0 <= scores["fill_rate"] <= 1 and scores["n_series"] == 8
+    entry = read_entries()[-1]  # evaluate and predict are on the audit trail, with the adapter they used
+    assert (entry["operation"], entry["details"]["usecase"], entry["outputs"]["wql"]) == ("evaluate", "supply_chain", scores["wql"])
     out = predict_file(cfg, run_dir / "adapter", csv, tmp_path / "forecast.csv")
+    entry = read_entries()[-1]
+    assert entry["operation"] == "predict" and entry["details"]["rows"] == len(pd.read_csv(out))
     fc = pd.read_csv(out)
     taus = json.loads((run_dir / "results.json").read_text())["quantiles"]
     horizon = json.loads((run_dir / "adapter" / "supply_forecaster.json").read_text())["task"]["horizon"]

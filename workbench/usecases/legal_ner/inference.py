@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.config import RunConfig
+from workbench.governance.audit import record_event
 
 
 def _load(adapter_dir: str | Path, config: RunConfig):
@@ -70,6 +71,9 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
         source, fingerprint, n_seen = info["source"], info["fingerprint"], 0
         selection = f"test sentences of {info['split']}"
     scores = score(test, tagger.predict([w for w, _ in test]))
+    # The compliance trail names which adapter scored which data, and how the rows were chosen.
+    record_event("evaluate", usecase="legal_ner", inputs={"adapter": Path(adapter_dir)}, data_fingerprint=fingerprint,
+                 selection=selection, outputs={k: scores[k] for k in ("micro_f1", "macro_f1") if k in scores})
     return {"usecase": "legal_ner", "source": source, "sentences": len(test), "seen_sentences": n_seen,
             "selection": selection, "data_fingerprint": fingerprint, "tagset": config.task.tagset, **scores}
 
@@ -94,4 +98,6 @@ def predict_file(config: RunConfig, adapter_dir: str, input_path: str, output_pa
     tagger = _load(adapter_dir, config)
     tags = tagger.predict(words_list)
     write_tagged(output_path, list(zip(words_list, tags)))
+    record_event("predict", usecase="legal_ner", inputs={"adapter": Path(adapter_dir), "data": src},
+                 outputs={"predictions": Path(output_path)}, rows=len(words_list))
     return str(output_path)

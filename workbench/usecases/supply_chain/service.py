@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.config import RunConfig
+from workbench.governance.audit import record_event
 
 
 def _load(adapter_dir):
@@ -58,6 +59,9 @@ def evaluate_adapter(config: RunConfig, adapter_dir) -> dict:
     out = {k: acc.get(k) for k in ("wql", "rmsse", "mase", "smape", "coverage", "n_series")}
     out |= {k: inv.get(k) for k in ("fill_rate", "cycle_service_level", "avg_stock_value")}
     out |= {"inventory_meaningful": inv.get("meaningful"), "inventory_note": inv.get("note"), "data": description}
+    # The compliance trail names which adapter scored which data (the load itself is logged as data_load).
+    record_event("evaluate", usecase="supply_chain", inputs={"adapter": Path(adapter_dir)}, data=description,
+                 outputs={k: out[k] for k in ("wql", "rmsse", "coverage", "n_series")})
     return out
 
 
@@ -99,4 +103,6 @@ def predict_file(config: RunConfig, adapter_dir, input_path, output_path) -> str
     for k, tau in enumerate(fc.taus):
         out[f"q{tau:g}"] = np.maximum(fc.daily[:, :, k].reshape(-1), 0.0).round(3)
     atomic_write_bytes(Path(output_path), out.to_csv(index=False).encode("utf-8"))
+    record_event("predict", usecase="supply_chain", inputs={"adapter": Path(adapter_dir), "data": Path(input_path)},
+                 outputs={"predictions": Path(output_path)}, rows=len(out))
     return str(output_path)
