@@ -60,8 +60,10 @@ def test_evaluate_on_the_full_training_file_scores_only_its_test_rows(user_run):
     assert metrics["scored_rows"] == result["data"]["rows"]["test"] == metrics["n"]
     assert metrics["selection"] == (f"test rows of the recorded split (random split, seed 0): "
                                     f"{metrics['scored_rows']} of {len(user_run['frame'])} rows")
-    # The same rows as in the run: the same score.
-    assert metrics["macro_f1"] == pytest.approx(result["metrics"]["adapter"]["macro_f1"])
+    # The same rows as in the run: the same score, of the run's model (the hybrid) and of the adapter alone.
+    assert metrics["model"] == "hybrid" and metrics["blend_weight"] == result["metrics"]["hybrid"]["blend_weight"]
+    assert metrics["macro_f1"] == pytest.approx(result["metrics"]["hybrid"]["macro_f1"])
+    assert metrics["adapter_alone"]["macro_f1"] == pytest.approx(result["metrics"]["adapter"]["macro_f1"])
 
 
 def test_evaluate_on_a_test_only_file_scores_every_row(user_run, tmp_path):

@@ -30,14 +30,16 @@ def test_tiny_fine_tune_beats_chance_and_writes_outputs(result):
 
     chance = 1 / 8
     metrics = result["metrics"]
-    assert set(metrics) == {"baseline", "frozen_base", "adapter"}
+    assert set(metrics) == {"baseline", "frozen_base", "adapter", "hybrid"}
+    assert 0.0 <= metrics["hybrid"]["blend_weight"] <= 1.0 and metrics["hybrid"]["val_macro_f1"] > chance
     assert metrics["adapter"]["accuracy"] > chance + 0.1, metrics["adapter"]
     assert metrics["baseline"]["accuracy"] > chance + 0.1
     for m in metrics.values():
         assert np.asarray(m["confusion_matrix"]).sum() == m["n"] == result["data"]["rows"]["test"]
     run_dir = Path(result["run_dir"])
     for name in ("config.yaml", "run_info.json", "metrics.csv", "results.json", "adapter/adapter_config.json",
-                 "adapter/adapter_model.safetensors", "adapter/label_map.json", "adapter/README.md"):
+                 "adapter/adapter_model.safetensors", "adapter/label_map.json", "adapter/README.md",
+                 "adapter/hybrid.json", "adapter/tfidf/tfidf.safetensors"):
         assert (run_dir / name).is_file(), name
     saved = json.loads((run_dir / "results.json").read_text())
     assert saved["metrics"]["adapter"]["macro_f1"] == pytest.approx(metrics["adapter"]["macro_f1"])
@@ -105,8 +107,8 @@ def test_report_section_has_table_and_figures_and_ends_with_the_verdict(result):
 
     html = legal_de.report_section(result)
     first_table = html[html.index("<table"):html.index("</table>")]
-    assert first_table.count("<tr") == 4  # header + three models
-    assert "TF-IDF" in html and "LoRA" in html and "Frozen base" in html
+    assert first_table.count("<tr") == 5  # header + four models (TF-IDF, frozen, LoRA, hybrid)
+    assert "TF-IDF" in html and "LoRA" in html and "Frozen base" in html and "Hybrid" in html
     assert "F1 per class" in html
     skewed = dict(result, minority_class={**result["minority_class"], "balanced": False})
     assert f"F1 of {result['minority_class']['label']} (smallest class)" in legal_de.report_section(skewed)
@@ -132,7 +134,7 @@ def test_results_record_per_class_minority_truncation_split_and_weighting(result
         assert sum(v["support"] for v in per_class.values()) == saved["metrics"][role]["n"]
         assert all(0.0 <= v["precision"] <= 1.0 and 0.0 <= v["recall"] <= 1.0 for v in per_class.values())
     minority = saved["minority_class"]
-    assert minority["label"] in result["labels"] and set(minority["f1"]) == {"baseline", "frozen_base", "adapter"}
+    assert minority["label"] in result["labels"] and set(minority["f1"]) == {"baseline", "frozen_base", "adapter", "hybrid"}
     assert minority["balanced"] is True
     assert minority["f1"]["adapter"] == saved["metrics"]["adapter"]["per_class"][minority["label"]]["f1"]
     trunc = saved["truncation"]

@@ -37,7 +37,8 @@ __all__ = ["NAME", "TaskArgs", "LegalTaskArgs", "default_config", "run_experimen
 # Rows of the comparison, in display order, with the names a reader sees.
 MODEL_ROWS = (("baseline", "TF-IDF + logistic regression"),
               ("frozen_base", "Frozen base + linear head (LR on mean-pooled embeddings)"),
-              ("adapter", "LoRA fine-tuned"))
+              ("adapter", "LoRA fine-tuned"),
+              ("hybrid", "Hybrid: TF-IDF x LoRA (blend weight chosen on validation)"))
 
 
 def __getattr__(name: str) -> Any:

@@ -56,6 +56,11 @@ class LegalTaskArgs:
     measurably help (docs/legal_de.md, "Domain adaptation")."""
     dapt_steps: int = 200
     """Optimizer steps (batches of 16 training texts) of that domain adaptation."""
+    hybrid: bool = True
+    """Also build the hybrid model: TF-IDF and LoRA adapter probabilities blended with one weight
+    chosen on the validation rows (weight 0 is the pure adapter, 1 pure TF-IDF, so on validation it
+    is never worse than either). It is saved with the adapter (``tfidf/``, ``hybrid.json``), shown as
+    its own row, and ``evaluate``/``predict`` use it. ``false``: the pure adapter only."""
     baseline_C: float = 10.0
     """Inverse regularisation of the TF-IDF logistic regression."""
     frozen_C: float = 10.0
@@ -86,6 +91,8 @@ class LegalTaskArgs:
         hd = self.head_dropout
         if not isinstance(hd, (int, float)) or isinstance(hd, bool) or not 0 <= hd < 1:
             out.append(f"{prefix}.head_dropout: expected a number in [0, 1) (a dropout probability), got {hd!r}")
+        if not isinstance(self.hybrid, bool):
+            out.append(f"{prefix}.hybrid: expected true or false, got {self.hybrid!r}")
         if not isinstance(self.domain_adaptation, bool):
             out.append(f"{prefix}.domain_adaptation: expected true or false, got {self.domain_adaptation!r}")
         if not isinstance(self.dapt_steps, int) or isinstance(self.dapt_steps, bool) or self.dapt_steps < 1:

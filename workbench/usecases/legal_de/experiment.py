@@ -24,7 +24,7 @@ def _audit(operation: str, **fields) -> None:
 
 def _summary(metrics: dict) -> dict:
     keep = ("accuracy", "macro_f1", "per_class", "confusion_matrix", "labels", "n", "train_seconds",
-            "predict_seconds", "samples_per_s")
+            "predict_seconds", "samples_per_s", "blend_weight", "val_macro_f1")
     return {k: metrics[k] for k in keep if k in metrics}
 
 
@@ -55,7 +55,7 @@ def minority_report(metrics: dict, train_labels) -> dict:
 
 
 def run_experiment(config: RunConfig) -> dict:
-    """Train and evaluate the baseline, the frozen base and the LoRA model on held-out data.
+    """Train and evaluate the baseline, the frozen base, the LoRA model and their hybrid on held-out data.
 
     Writes into ``config.run_dir()``: ``config.yaml`` and ``run_info.json`` (resolved config,
     library version, data fingerprint, which split was used), ``metrics.csv`` and ``checkpoints/``
@@ -66,7 +66,7 @@ def run_experiment(config: RunConfig) -> dict:
         config: A run config; ``config.task`` may be ``None`` (defaults are used).
 
     Returns:
-        ``{"usecase", "metrics": {"baseline", "frozen_base", "adapter"}, "verdict", "run_dir",
+        ``{"usecase", "metrics": {"baseline", "frozen_base", "adapter", "hybrid"}, "verdict", "run_dir",
         "data", "labels", "adapter_dir", "param_count", "class_weighting", "truncation", "domain_adaptation",
         "minority_class", "examples", ...}``; each model's metrics hold ``per_class`` precision,
         recall, F1 and support; ``examples`` holds the test texts with the true label and every
@@ -98,6 +98,7 @@ def run_experiment(config: RunConfig) -> dict:
     metrics: dict[str, dict] = {}
     examples = {"text": test["text"].tolist(), "label": test["label"].tolist()}
 
+    baseline = None
     if config.eval.baseline:
         baseline = TfidfBaseline(C=task.baseline_C, seed=config.run.seed).fit(train)  # the estimators print
         m = baseline.evaluate(test, labels=labels)                                      # their own progress
@@ -133,12 +134,19 @@ def run_experiment(config: RunConfig) -> dict:
     m = clf.evaluate(test)
     examples["adapter"] = m.pop("predictions")
     metrics["adapter"] = _summary(m)
+    hybrid = None
+    if task.hybrid and len(val):
+        hybrid = _fit_hybrid(clf, baseline, train, val, task.baseline_C, config.run.seed)
+        m = hybrid.evaluate(test)
+        examples["hybrid"] = m.pop("predictions")
+        metrics["hybrid"] = _summary(m)
     _audit("train", config=config.to_dict(), outputs={"run_dir": str(run_dir)}, metrics=_headline(metrics))
 
     summary = verdict({k: v["macro_f1"] for k, v in metrics.items()}, "macro-F1", lower_is_better=False,
                       labels=dict(MODEL_ROWS))
     split_record = {"split": data_info["split"], "data_fingerprint": data_info["fingerprint"]}
-    adapter_dir = clf.save(run_dir / "adapter", extra={"metrics": _headline(metrics), **split_record})
+    # The hybrid saves the adapter plus its TF-IDF part and blend weight; evaluate/predict then use it.
+    adapter_dir = (hybrid or clf).save(run_dir / "adapter", extra={"metrics": _headline(metrics), **split_record})
     write_seen_texts(adapter_dir, [*train["text"], *val["text"]], test_texts=test["text"], **split_record)
     _write_card(adapter_dir, config, clf, metrics, data_info)
     fit = clf.fit_result_
@@ -171,6 +179,15 @@ def run_experiment(config: RunConfig) -> dict:
                    metrics=_headline(metrics), truncation=truncation, class_weighting=weighting["used"])
     emit(summary["text"])
     return result
+
+
+def _fit_hybrid(clf, baseline, train, val, tfidf_C: float, seed: int):
+    """TF-IDF x adapter blend, its weight chosen on the validation rows (the adapter is already fitted)."""
+    from workbench.progress import stage
+    from workbench.usecases.legal_de.hybrid import HybridClauseClassifier
+
+    with stage(f"hybrid: choosing the TF-IDF x LoRA blend weight on {len(val):,} validation texts"):
+        return HybridClauseClassifier(clf, tfidf_C=tfidf_C, seed=seed).fit(train, val, tfidf=baseline)
 
 
 def _write_card(adapter_dir: Path, config: RunConfig, clf, metrics: dict, data_info: dict) -> None:

@@ -117,7 +117,9 @@ def evaluate_adapter(config, adapter_dir: str | Path) -> dict:
     from workbench.progress import stage
     from workbench.usecases.legal_de.experiment import _audit, _summary
     from workbench.usecases.legal_de.data import load_labelled_text, prepare_data
+    from workbench.usecases.legal_de.hybrid import blend
     from workbench.usecases.legal_de.model import LegalClauseClassifier
+    from workbench.usecases.legal_de.task import classification_metrics
 
     path = check_adapter_dir(adapter_dir)
     seen = read_seen_texts(path)
@@ -139,13 +141,40 @@ def evaluate_adapter(config, adapter_dir: str | Path) -> dict:
     labels = json.loads((path / "label_map.json").read_text(encoding="utf-8"))["id2label"]
     check_labels([labels[str(i)] for i in range(len(labels))], test["label"], path, source)
     with stage("loading the adapter"):
-        clf = LegalClauseClassifier.load(path, base_model=config.model.base_model,
-                                         allow_download=config.model.allow_download)
-    metrics = _summary(clf.evaluate(test))  # prints its own progress line
+        clf = load_classifier(path, config)
+    if isinstance(clf, LegalClauseClassifier):
+        metrics = _summary(clf.evaluate(test))  # prints its own progress line
+        metrics["model"] = "adapter"
+    else:  # the run's hybrid: score it, and the adapter alone beside it (the same encoder pass)
+        p_t, p_a = clf.components(test["text"].tolist())
+        truth = test["label"].tolist()
+        known = clf.labels_ + sorted(set(truth) - set(clf.labels_))
+        metrics = _summary(classification_metrics(truth, [clf.labels_[i] for i in blend(p_t, p_a, clf.weight_).argmax(1)],
+                                                  known))
+        alone = classification_metrics(truth, [clf.labels_[i] for i in p_a.argmax(1)], known)
+        metrics.update({"model": "hybrid", "blend_weight": clf.weight_,
+                        "adapter_alone": {k: alone[k] for k in ("accuracy", "macro_f1")}})
     metrics.update({"scored_rows": len(test), "selection": selection})
     _audit("evaluate", inputs={"adapter": path}, data_fingerprint=fingerprint, selection=selection,
-           metrics={k: metrics[k] for k in ("accuracy", "macro_f1") if k in metrics})
+           model=metrics["model"], metrics={k: metrics[k] for k in ("accuracy", "macro_f1") if k in metrics})
     return metrics
+
+
+def load_classifier(adapter_dir: str | Path, config):
+    """The model a run saved: its hybrid (TF-IDF x LoRA) when the folder holds one, else the adapter.
+
+    ``task.hybrid`` (default true) makes a run save the hybrid beside the adapter, and then it is the
+    run's model: its blend weight was chosen on the validation rows, where it is never worse than
+    the adapter or TF-IDF alone. Older folders and ``task.hybrid=false`` runs hold the adapter only.
+    """
+    from workbench.usecases.legal_de.hybrid import HYBRID_META, HybridClauseClassifier
+    from workbench.usecases.legal_de.model import LegalClauseClassifier
+
+    path = check_adapter_dir(adapter_dir)
+    kwargs = {"base_model": config.model.base_model, "allow_download": config.model.allow_download}
+    if (path / HYBRID_META).is_file():
+        return HybridClauseClassifier.load(path, **kwargs)
+    return LegalClauseClassifier.load(path, **kwargs)
 
 
 def predict_file(config, adapter_dir: str | Path, input_path: str | Path, output_path: str | Path) -> str:
@@ -164,7 +193,6 @@ def predict_file(config, adapter_dir: str | Path, input_path: str | Path, output
     from workbench.progress import stage
     from workbench.usecases.legal_de.experiment import _audit
     from workbench.usecases.legal_de.data import read_table
-    from workbench.usecases.legal_de.model import LegalClauseClassifier
 
     path = check_adapter_dir(adapter_dir)
     column = (config.data.columns or {}).get("text", "text")
@@ -179,8 +207,7 @@ def predict_file(config, adapter_dir: str | Path, input_path: str | Path, output
     if empty.any():
         raise DataError(f"{input_path}: column {column!r} has {int(empty.sum())} empty text(s), first at data row "
                         f"{int(empty[empty].index[0]) + 1}")
-    clf = LegalClauseClassifier.load(path, base_model=config.model.base_model,
-                                     allow_download=config.model.allow_download)
+    clf = load_classifier(path, config)
     added = ["prediction", *(f"p_{label}" for label in clf.labels_)]
     clash = [c for c in added if c in frame.columns]
     if clash:
@@ -193,5 +220,6 @@ def predict_file(config, adapter_dir: str | Path, input_path: str | Path, output
         out[f"p_{label}"] = proba[:, i].round(6)
     atomic_write_text(output_path, out.to_csv(index=False))
     _audit("predict", inputs={"adapter": path, "data": Path(input_path)},
-           outputs={"predictions": Path(output_path)}, rows=len(out))
+           outputs={"predictions": Path(output_path)}, rows=len(out),
+           model="hybrid" if hasattr(clf, "tfidf_") else "adapter")
     return str(output_path)

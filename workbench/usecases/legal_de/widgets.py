@@ -162,7 +162,7 @@ class ClauseExplorer:
         self.adapter, self.frozen, self.role = adapter, frozen, role
         self.labels = list(adapter.labels_)
         self.examples = examples_frame(examples) if examples is not None else pd.DataFrame(columns=["text", "label"])
-        self.roles = [r for r in ("baseline", "frozen_base", "adapter") if r in self.examples.columns]
+        self.roles = [r for r in ("baseline", "frozen_base", "adapter", "hybrid") if r in self.examples.columns]
 
         # Tab 1: try a clause.
         options = [("(type your own clause)", -1)] + [
