@@ -8,7 +8,7 @@ import torch
 
 from workbench.usecases.supply_chain.backtest import (Split, evaluate, forecast_baseline, forecast_model,
                                                       simulate_portfolio)
-from workbench.usecases.supply_chain.baselines import ETSForecaster, LightGBMQuantile, SeasonalNaive
+from workbench.usecases.supply_chain.baselines import CrostonTSB, ETSForecaster, LightGBMQuantile, SeasonalNaive
 from workbench.usecases.supply_chain.model import QuantileForecaster, arch_config
 from workbench.windows import DemandPanel, ForecastWindows, training_origins
 
@@ -69,8 +69,9 @@ def test_model_forecasts_do_not_see_the_future(panel, tiny_task):
 @pytest.mark.parametrize("make", [
     lambda t: SeasonalNaive(t.quantiles, t.horizon),
     lambda t: ETSForecaster(t.quantiles, t.horizon),
+    lambda t: CrostonTSB(t.quantiles, t.horizon),
     lambda t: LightGBMQuantile(t.quantiles, t.horizon, n_estimators=5, min_history=7),
-], ids=["seasonal_naive", "ets", "lightgbm"])
+], ids=["seasonal_naive", "ets", "croston_tsb", "lightgbm"])
 def test_baselines_do_not_see_the_future(panel, tiny_task, make):
     split = Split.from_args(len(panel.dates), tiny_task)
     origins = split.test_origins(panel, tiny_task)
@@ -153,3 +154,64 @@ def test_order_up_to_levels_are_whole_units_on_count_data(panel, tiny_task):
     levels = order_levels(fc, tiny_task.inventory_policy(), panel, 0)
     shown = levels[~np.isnan(levels)]
     assert len(shown) == 3 and np.all(shown >= 0) and np.all(shown == np.round(shown))
+
+
+def _intermittent_panel(seed=0, S=6, T=60):
+    """Monthly-like intermittent demand: demand in ~30 % of periods, sizes 1-9; one item stops selling."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    y = (rng.random((S, T)) < 0.3) * rng.integers(1, 10, (S, T))
+    y = y.astype(float)
+    y[0, 40:] = 0.0                                     # obsolescence: the item stops selling
+    y[1, 5] = np.nan                                    # an unobserved period changes nothing
+    rows = [(f"p{s}", d, y[s, t]) for s in range(S) for t, d in enumerate(pd.date_range("2020-01-01", periods=T,
+                                                                                          freq="MS"))]
+    df = pd.DataFrame(rows, columns=["unique_id", "ds", "y"]).dropna().assign(promo=0.0, price=1.0, holiday=0.0)
+    df.attrs["freq"] = "MS"
+    from workbench.windows import DemandPanel
+
+    return DemandPanel.from_frame(df), y
+
+
+def _tsb_by_hand(y, alpha, beta, init):
+    """The TSB recursions written out plainly for one series: forecasts after each period and the SSE."""
+    obs = [v for v in y if not np.isnan(v)][:init]
+    p = float(np.mean([v > 0 for v in obs]))
+    pos = [v for v in obs if v > 0]
+    z = float(np.mean(pos)) if pos else 0.0
+    out, sse, seen = [], 0.0, 0
+    for v in y:
+        if not np.isnan(v):
+            seen += 1
+            if seen > init:
+                sse += (v - p * z) ** 2
+            if v > 0:
+                p, z = p + beta * (1 - p), z + alpha * (v - z)
+            else:
+                p = p - beta * p
+        out.append(p * z)
+    return np.array(out), sse
+
+
+def test_croston_tsb_matches_the_recursions_and_picks_the_best_grid_point_by_brute_force():
+    panel, y = _intermittent_panel()
+    model = CrostonTSB([0.1, 0.5, 0.9], horizon=3, init=6).fit(panel, fit_end=len(panel.dates))
+    for s in range(len(y)):
+        sse = {(a, b): _tsb_by_hand(y[s], a, b, 6)[1] for a in model.alphas for b in model.betas}
+        best = min(sse, key=sse.get)
+        assert sse[tuple(model.params_[s])] == pytest.approx(sse[best])           # brute force agrees
+        np.testing.assert_allclose(model.forecast_[s], _tsb_by_hand(y[s], *model.params_[s], 6)[0], rtol=1e-12)
+    # Obsolescence: after 20 periods without demand the forecast has decayed (Croston's would not).
+    assert model.forecast_[0, -1] < 0.5 * model.forecast_[0, 39]
+
+
+def test_croston_tsb_quantiles_on_intermittent_data_have_a_mass_at_zero_and_sane_upper_levels():
+    panel, y = _intermittent_panel(seed=1, S=20, T=72)
+    model = CrostonTSB([0.1, 0.5, 0.9], horizon=3).fit(panel, fit_end=60)
+    daily, cum = model.predict(panel, np.array([(s, 60) for s in range(20)]))
+    assert daily.shape == (20, 3, 3) and (daily >= 0).all() and (np.diff(daily, axis=-1) >= -1e-6).all()
+    assert (daily[:, :, 0] == 0).mean() > 0.9                 # the 0.1 level sits on "no demand"
+    future = y[:, 60:63]
+    hit = (future <= daily[:, :, 2]).mean()                   # the 0.9 level covers most periods
+    assert 0.75 <= hit <= 1.0

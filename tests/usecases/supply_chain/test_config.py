@@ -49,3 +49,20 @@ def test_old_day_names_are_accepted_with_a_note_and_not_twice():
         RunConfig.from_dict({"task": {"test_days": 35, "test_periods": 35}}, task_cls=SupplyTaskArgs)
     with pytest.warns(FutureWarning, match="task.val_days is renamed"):
         assert RunConfig.from_dict({"task": {"val_days": 28}}, task_cls=SupplyTaskArgs).task.val_periods == 28
+
+
+def test_weekly_and_monthly_data_get_lengths_of_their_own_unless_the_user_set_them():
+    from workbench.usecases.supply_chain.config import FREQUENCY_DEFAULTS, for_frequency
+
+    daily = SupplyTaskArgs()
+    same, changed = for_frequency(daily, "D")
+    assert same is daily and changed == {}
+    mine = SupplyTaskArgs(horizon=6, val_periods=6)          # the user's horizon and validation stay
+    monthly, changed = for_frequency(mine, "MS")
+    assert (monthly.horizon, monthly.val_periods) == (6, 6) and "horizon" not in changed
+    assert monthly.season_length == 12 and changed["season_length"] == [7, 12] and monthly.test_periods == 12
+    assert mine.season_length == 7                             # the input is not changed
+    for freq in ("W", "MS", "ME"):
+        args, _ = for_frequency(SupplyTaskArgs(), freq)
+        assert args.problems("task") == [], (freq, args.problems("task"))   # every frequency set is valid
+        assert args.context_length % args.patch_length == 0 and set(FREQUENCY_DEFAULTS[freq]) <= set(vars(args))

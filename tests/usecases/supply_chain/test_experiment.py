@@ -146,3 +146,33 @@ def test_smoke_run_adapter_beats_frozen_base_on_the_new_region(tmp_path):
     assert m["adapter"]["wql"] < m["frozen_base"]["wql"]
     assert m["full_finetune"]["wql"] < m["frozen_base"]["wql"]
     assert (tmp_path / cfg.run.name / "adapter" / "README.md").is_file()
+
+
+def test_monthly_spare_parts_file_runs_with_monthly_lengths_and_a_croston_baseline(tmp_path, capsys):
+    """Issue 12: monthly planning is the norm for spare parts; the daily defaults (28 periods of horizon,
+    91 of test) cannot back-test four years of months, and Croston is the classic for intermittent demand."""
+    import numpy as np
+    import pandas as pd
+
+    from workbench.cli import main
+
+    rng = np.random.default_rng(5)
+    dates = pd.date_range("2020-01-01", periods=40, freq="MS")
+    df = pd.concat([pd.DataFrame({"unique_id": f"T{i:03d}", "ds": dates,
+                                  "y": (rng.random(len(dates)) < 0.35) * rng.integers(1, 8, len(dates))})
+                    for i in range(12)])
+    csv = tmp_path / "ersatzteile.csv"
+    df.to_csv(csv, index=False)
+    rc = main(["supply", "backtest", "--file", str(csv), "--smoke", "--output-dir", str(tmp_path / "runs"),
+               "--name", "teile", "--set", "task.baselines=[seasonal_naive,croston_tsb]",
+               "--set", "task.full_finetune=false", "--set", "task.sim_days=120", "--set", "task.sim_skus=4"])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert "monthly data: lengths left at their daily defaults now count" in err and "horizon=3" in err
+    result = json.loads((tmp_path / "runs" / "teile" / "results.json").read_text())
+    assert result["frequency"] == "MS" and result["frequency_defaults"]["horizon"] == [14, 3]
+    assert {"adapter", "croston_tsb", "seasonal_naive"} <= set(result["metrics"])
+    import yaml
+
+    saved = yaml.safe_load((tmp_path / "runs" / "teile" / "config.yaml").read_text())
+    assert saved["task"]["horizon"] == 3 and saved["task"]["season_length"] == 12   # the resolved config is saved

@@ -27,7 +27,7 @@ import sys
 from workbench.cli import add_run_args, run_overrides
 from workbench.config import EvalArgs, LoraArgs, RunArgs, RunConfig, TrainArgs
 from workbench.io import print_json_line
-from workbench.usecases.supply_chain.config import SupplyTaskArgs
+from workbench.usecases.supply_chain.config import SMOKE_LENGTHS, SupplyTaskArgs
 
 NAME = "supply_chain"
 TITLE = "Supply chain (quantile demand forecasts, PatchTST + LoRA, inventory simulation)"
@@ -51,7 +51,7 @@ def default_config(smoke: bool = False) -> RunConfig:
             LightGBM 0.216, frozen base 0.239).
     """
     if smoke:
-        task = SupplyTaskArgs(context_length=56, horizon=14, val_periods=14, test_periods=28, sim_skus=8, sim_days=280,
+        task = SupplyTaskArgs(**SMOKE_LENGTHS, sim_skus=8, sim_days=280,
                               pretrain_epochs=3, pretrain_stride=7, window_stride=3, d_model=16, ffn_dim=32,
                               head_hidden=32, covariate_dim=16, full_finetune=True,
                               baselines=["seasonal_naive", "ets"], service_levels=[0.8, 0.9, 0.95, 0.98])

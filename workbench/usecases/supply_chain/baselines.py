@@ -5,10 +5,13 @@
   Athanasopoulos, "Forecasting: Principles and Practice", 3rd ed., ch. 8.3), smoothing
   parameters chosen per series from a small grid by in-sample one-step squared error, all series
   and grid points filtered at once with numpy.
+* :class:`CrostonTSB`: the Croston family for intermittent demand, in the variant of Teunter,
+  Syntetos & Babai (2011, "Intermittent demand: linking forecasting to inventory obsolescence",
+  EJOR 214): demand probability and demand size smoothed apart, parameters per series from a grid.
 * :class:`LightGBMQuantile`: a global gradient-boosted model on lag and calendar features with
   the known covariates, one LightGBM quantile regressor per level (direct multi-horizon).
 
-The first two are point forecasters. Their quantiles come from their own in-sample errors:
+The first three are point forecasters. Their quantiles come from their own in-sample errors:
 ``q_tau(h) = f(h) + empirical tau-quantile of past h-step errors`` over the last ``lookback``
 origins, and the cumulative quantiles likewise from errors of h-day sums. This is the empirical
 (bootstrap-free) interval method of Hyndman & Athanasopoulos (ch. 5.5) applied per horizon, and
@@ -262,6 +265,124 @@ class ETSForecaster:
         return np.array(out_d), np.array(out_c)
 
 
+TSB_BLOCK = 512
+"""Series filtered at once by :meth:`CrostonTSB.fit`."""
+
+
+class CrostonTSB:
+    """Croston-family forecast for intermittent demand: TSB (Teunter, Syntetos & Babai 2011).
+
+    Croston (1972) smooths the sizes of non-zero demands and the intervals between them; its
+    forecast is biased (Syntetos & Boylan 2005) and never decays when an item stops selling. TSB
+    smooths the *probability* of demand in a period instead of the interval, every period:
+
+    * demand ``y_t > 0``: ``p <- p + beta (1 - p)`` and ``z <- z + alpha (y_t - z)``;
+    * no demand: ``p <- p - beta p`` (``z`` unchanged); unobserved periods change nothing;
+    * forecast for every future period: ``p * z`` (unbiased for the mean demand per period).
+
+    ``(alpha, beta)`` is chosen per series from a grid by in-sample one-step squared error before
+    ``fit_end``; ``p`` and ``z`` start from the first ``init`` observed periods. Quantiles come
+    from the empirical errors of past forecasts like the other point baselines (module docstring),
+    with the point mass at zero that TSB implies: a period has no demand with probability ``1 - p``,
+    so every level ``tau <= 1 - p`` is exactly 0 (and for the sum of ``h`` periods every
+    ``tau <= (1 - p)^h``). Error quantiles alone leave small positive values there, which count
+    data never take.
+
+    Args:
+        taus: Quantile levels.
+        horizon: H.
+        alphas: Grid of size smoothing parameters.
+        betas: Grid of probability smoothing parameters.
+        init: Observed periods that set the starting ``p`` and ``z``.
+        lookback: Past origins used for the error quantiles.
+    """
+
+    name = "croston_tsb"
+
+    def __init__(self, taus, horizon: int, alphas=(0.05, 0.1, 0.2, 0.3), betas=(0.02, 0.05, 0.1, 0.2),
+                 init: int = 12, lookback: int = 182):
+        self.taus, self.horizon = list(taus), horizon
+        self.alphas, self.betas, self.init, self.lookback = tuple(alphas), tuple(betas), init, lookback
+
+    def _filter(self, y: np.ndarray, alpha: np.ndarray, beta: np.ndarray,
+                until: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The TSB recursions for all series (rows) and grid points at once.
+
+        Returns the forecast made after each period ``(S, G, T)`` (``p * z`` once period ``t`` is
+        seen), the demand probability ``p`` after each period (same shape) and the in-sample
+        one-step SSE over the periods before ``until`` after the first ``init`` observed ones.
+        """
+        S, T = y.shape
+        G = len(alpha)
+        obs = ~np.isnan(y)
+        y0 = np.nan_to_num(y)
+        p0 = np.zeros(S)
+        z0 = np.zeros(S)
+        for s in range(S):  # start values from the first observed periods (causal up to there)
+            first = y[s][obs[s]][: self.init]
+            if len(first):
+                p0[s] = np.mean(first > 0)
+                z0[s] = first[first > 0].mean() if (first > 0).any() else 0.0
+        p = np.repeat(p0[:, None], G, axis=1)
+        z = np.repeat(z0[:, None], G, axis=1)
+        seen = np.cumsum(obs, axis=1)
+        forecast = np.zeros((S, G, T))
+        prob = np.zeros((S, G, T))
+        sse = np.zeros((S, G))
+        for t in range(T):
+            ok = obs[:, t][:, None]
+            yt = y0[:, t][:, None]
+            if t < until:
+                score = ok & (seen[:, t] > self.init)[:, None]
+                sse += np.where(score, (yt - p * z) ** 2, 0.0)
+            pos = ok & (yt > 0)
+            p = np.where(ok, p + beta[None, :] * (pos - p), p)
+            z = np.where(pos, z + alpha[None, :] * (yt - z), z)
+            forecast[:, :, t] = p * z
+            prob[:, :, t] = p
+        return forecast, prob, sse
+
+    def fit(self, panel: DemandPanel, fit_end: int) -> "CrostonTSB":
+        """Choose ``(alpha, beta)`` per series on periods before ``fit_end`` and filter all periods."""
+        grid = np.array([(a, b) for a in self.alphas for b in self.betas])
+        S, T = panel.y.shape
+        self.forecast_ = np.empty((S, T))
+        self.prob_ = np.empty((S, T))
+        best_all = np.empty(S, dtype=np.int64)
+        for lo in range(0, S, TSB_BLOCK):
+            y = np.asarray(panel.y[lo:lo + TSB_BLOCK], dtype=float)
+            forecast, prob, sse = self._filter(y, grid[:, 0], grid[:, 1], fit_end)
+            best = np.argmin(sse, axis=1)
+            self.forecast_[lo:lo + len(y)] = forecast[np.arange(len(y)), best]   # (block, T), causal in t
+            self.prob_[lo:lo + len(y)] = prob[np.arange(len(y)), best]
+            best_all[lo:lo + len(y)] = best
+        self.params_ = grid[best_all]
+        self.fit_end_ = fit_end
+        return self
+
+    def _point(self, s: int, ts: np.ndarray) -> np.ndarray:
+        # The forecast from origin t uses periods < t only: the state after period t - 1.
+        f = np.where(ts >= 1, self.forecast_[s, np.clip(ts - 1, 0, None)], np.nan)
+        return np.repeat(f[:, None], self.horizon, axis=1)
+
+    def predict(self, panel: DemandPanel, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Quantile forecasts for ``(series, origin)`` pairs (panel must be the fitted one)."""
+        return predict_in_chunks(self._predict_chunk, panel, origins)
+
+    def _predict_chunk(self, panel: DemandPanel, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out_d, out_c = [], []
+        taus = np.asarray(self.taus)[None, :]
+        steps = np.arange(1, self.horizon + 1)[:, None]
+        for s, o in np.asarray(origins):
+            d, c = _residual_quantiles(lambda ts: self._point(int(s), ts), np.asarray(panel.y[s], dtype=float),
+                                       int(o), self.horizon, self.taus, self.lookback)
+            p = self.prob_[int(s), int(o) - 1] if o >= 1 else 0.0
+            # The point mass at zero: P(no demand in a period) = 1 - p, in h periods (1 - p)^h.
+            out_d.append(np.where(taus <= 1.0 - p, 0.0, d))
+            out_c.append(np.where(taus <= (1.0 - p) ** steps, 0.0, c))
+        return np.array(out_d), np.array(out_c)
+
+
 class LightGBMQuantile:
     """Global LightGBM quantile regression on scaled lag, calendar and covariate features.
 
@@ -366,11 +487,13 @@ class LightGBMQuantile:
 
 
 def make_baseline(name: str, taus, horizon: int, season: int = 7, min_history: int = 14, seed: int = 0):
-    """Build a baseline by name (``seasonal_naive``, ``ets``, ``lightgbm``)."""
+    """Build a baseline by name (``seasonal_naive``, ``ets``, ``croston_tsb``, ``lightgbm``)."""
     if name == "seasonal_naive":
         return SeasonalNaive(taus, horizon, season)
     if name == "ets":
         return ETSForecaster(taus, horizon, season)
+    if name == "croston_tsb":
+        return CrostonTSB(taus, horizon)
     if name == "lightgbm":
         return LightGBMQuantile(taus, horizon, min_history=min_history, seed=seed)
-    raise ValueError(f"unknown baseline {name!r}: expected seasonal_naive, ets or lightgbm")
+    raise ValueError(f"unknown baseline {name!r}: expected seasonal_naive, ets, croston_tsb or lightgbm")

@@ -106,8 +106,9 @@ class SupplyTaskArgs:
     """Periods at the end held out for the rolling-origin backtest (>= horizon; formerly ``test_days``)."""
     full_finetune: bool = True
     """Also fine-tune all weights of a copy of the base, for comparison with LoRA."""
-    baselines: list = field(default_factory=lambda: ["seasonal_naive", "ets", "lightgbm"])
-    """Classical baselines to run: seasonal_naive, ets, lightgbm."""
+    baselines: list = field(default_factory=lambda: ["seasonal_naive", "ets", "croston_tsb", "lightgbm"])
+    """Classical baselines to run: seasonal_naive, ets, croston_tsb (Croston family, TSB variant: the
+    standard for intermittent spare-parts demand), lightgbm."""
     segment_columns: list = field(default_factory=lambda: ["sbc_class", "family", "dc"])
     """Columns for per-segment results (``sbc_class`` is computed from the training history)."""
     # --- inventory policy
@@ -191,9 +192,9 @@ class SupplyTaskArgs:
         if self.sim_days < self.context_length + self.horizon + self.val_periods + self.test_periods:
             p.append(f"{prefix}.sim_days: must be >= context_length + horizon + val_periods + test_periods "
                      f"({self.context_length + self.horizon + self.val_periods + self.test_periods}), got {self.sim_days}")
-        bad = [b for b in self.baselines if b not in ("seasonal_naive", "ets", "lightgbm")]
+        bad = [b for b in self.baselines if b not in ("seasonal_naive", "ets", "croston_tsb", "lightgbm")]
         if bad:
-            p.append(f"{prefix}.baselines: unknown {bad}; expected seasonal_naive, ets, lightgbm")
+            p.append(f"{prefix}.baselines: unknown {bad}; expected seasonal_naive, ets, croston_tsb, lightgbm")
         for name in ("holding_rate", "shortage_rate", "order_cost"):
             if getattr(self, name) < 0:
                 p.append(f"{prefix}.{name}: must be >= 0, got {getattr(self, name)}")
@@ -218,3 +219,50 @@ class SupplyTaskArgs:
                                lead_time=self.lead_time, review_period=self.review_period,
                                holding_rate=self.holding_rate, shortage_rate=self.shortage_rate,
                                order_cost=self.order_cost)
+
+
+SMOKE_LENGTHS: dict[str, int] = {"context_length": 56, "horizon": 14, "val_periods": 14, "test_periods": 28}
+"""The daily lengths of the smoke preset (``default_config(smoke=True)``)."""
+
+# Lengths that suit weekly and monthly data, used where a run left the daily defaults untouched:
+# a year of context, a season of a year, a planning horizon of two months or a quarter, one
+# period of lead time and review (a weekly or monthly ordering rhythm). The base's pretraining
+# settings stay: it pretrains on simulated *daily* demand whatever the user's frequency.
+FREQUENCY_DEFAULTS: dict[str, dict[str, int]] = {
+    "W": {"context_length": 52, "patch_length": 4, "patch_stride": 4, "horizon": 8, "season_length": 52,
+          "val_periods": 8, "test_periods": 13, "min_history": 8, "lead_time": 1, "review_period": 1},
+    "MS": {"context_length": 24, "patch_length": 3, "patch_stride": 3, "horizon": 3, "season_length": 12,
+           "val_periods": 6, "test_periods": 12, "min_history": 6, "lead_time": 1, "review_period": 1},
+}
+FREQUENCY_DEFAULTS["ME"] = FREQUENCY_DEFAULTS["MS"]
+
+
+def for_frequency(args: SupplyTaskArgs, freq: str) -> tuple[SupplyTaskArgs, dict[str, list[int]]]:
+    """The settings with daily-default lengths replaced by the weekly or monthly ones.
+
+    Every length counts periods, and the defaults are for daily data: 28 "periods" of horizon are
+    28 months on a monthly file, which no spare-parts history can back-test. So for weekly or
+    monthly data every length that still has its daily default value (of the default or the smoke
+    preset) becomes the value of :data:`FREQUENCY_DEFAULTS`; a length the user set keeps the
+    user's value.
+
+    Args:
+        args: The run's task settings (not changed).
+        freq: The panel's frequency (``D``, ``W``, ``MS`` or ``ME``).
+
+    Returns:
+        ``(settings to use, {name: [daily default, value used]})``; the same object and ``{}`` for
+        daily data.
+    """
+    import dataclasses
+
+    table = FREQUENCY_DEFAULTS.get(freq)
+    if not table:
+        return args, {}
+    daily = SupplyTaskArgs()
+    changed = {}
+    for name, value in table.items():
+        now = getattr(args, name)
+        if now != value and now in (getattr(daily, name), SMOKE_LENGTHS.get(name)):
+            changed[name] = [now, value]
+    return dataclasses.replace(args, **{name: v for name, (_, v) in changed.items()}), changed

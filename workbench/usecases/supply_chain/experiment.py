@@ -28,7 +28,7 @@ from workbench.usecases.supply_chain.backtest import (Forecasts, Split, attach_c
                                                       forecast_baseline, forecast_model, series_segments,
                                                       service_curve_for, simulate_portfolio)
 from workbench.usecases.supply_chain.baselines import make_baseline
-from workbench.usecases.supply_chain.config import SupplyTaskArgs
+from workbench.usecases.supply_chain.config import SupplyTaskArgs, for_frequency
 from workbench.usecases.supply_chain.data import demand_from_frame, read_demand, validate_demand
 from workbench.usecases.supply_chain.inventory import stock_needed
 from workbench.usecases.supply_chain.model import DemandForecaster, base_model_id, pretrained_base
@@ -241,14 +241,23 @@ def run_experiment(config: RunConfig) -> dict:
         user = load_user_split(config, raw)
         if user is None:
             panel, description, data_fingerprint = load_target_panel(config, raw)
+        else:
+            panel, description, data_fingerprint, (val_start, test_start), split_record = user
+        # Weekly or monthly data: lengths left at their daily defaults take the frequency's ones
+        # (config.task too, so config.yaml and the saved adapter record what was used).
+        args, frequency_defaults = for_frequency(args, panel.freq)
+        config.task = args
+        if user is None:
             split = Split.from_args(len(panel.dates), args)
             split_record = splits.record("generated", {"train": split.train_end, "val": split.val_end - split.train_end,
                                                        "test": split.T - split.val_end}, unit="periods",
                                          detail=f"last {args.test_periods} periods test, {args.val_periods} before "
                                                 "them validation")
         else:
-            panel, description, data_fingerprint, (val_start, test_start), split_record = user
             split = Split.from_bounds(panel, val_start, test_start, args)
+    if frequency_defaults:
+        emit(f"{'weekly' if panel.freq == 'W' else 'monthly'} data: lengths left at their daily defaults now count "
+             + ", ".join(f"{k}={v}" for k, (_, v) in frequency_defaults.items()) + " periods (set them to override)")
     emit(splits.describe(split_record))
     origins = split.test_origins(panel, args)
     if len(origins) == 0:
@@ -365,6 +374,8 @@ def run_experiment(config: RunConfig) -> dict:
         "base_model": {k: base_info.get(k) for k in ("path", "from_cache", "seconds", "samples_per_s",
                                                      "train_windows", "parameters", "source_regions")},
         "n_series": int(len(panel)),
+        "frequency": panel.freq,
+        "frequency_defaults": frequency_defaults,
         "split": split_record,
         "n_backtested": int(len(np.unique(origins[:, 0]))),
         "n_skipped_short_history": int((~split.eligible(panel, args)).sum()),

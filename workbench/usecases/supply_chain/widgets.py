@@ -29,8 +29,10 @@ from workbench.forecast_metrics import COVERAGE_80_LABEL
 from workbench.windows import period_dates
 from workbench.widgets.figures import COLORS, LABELS, metrics_table
 
-EXTRA_COLORS = {"seasonal_naive": "#bcbd22", "ets": "#8c8c8c", "lightgbm": "#2ca02c", "baseline": "#8c8c8c"}
-EXTRA_LABELS = {"seasonal_naive": "Seasonal naive", "ets": "ETS (A,N,A)", "lightgbm": "LightGBM quantile",
+EXTRA_COLORS = {"seasonal_naive": "#bcbd22", "ets": "#8c8c8c", "croston_tsb": "#8c564b", "lightgbm": "#2ca02c",
+                "baseline": "#8c8c8c"}
+EXTRA_LABELS = {"seasonal_naive": "Seasonal naive", "ets": "ETS (A,N,A)", "croston_tsb": "Croston (TSB)",
+                "lightgbm": "LightGBM quantile",
                 "frozen_base": "Frozen base (zero-shot)"}
 
 
