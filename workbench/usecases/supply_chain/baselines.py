@@ -166,6 +166,32 @@ class SeasonalNaive:
         return np.array(out_d), np.array(out_c)
 
 
+def _best_paths(panel: DemandPanel, grid: np.ndarray, block: int, run_filter, fit_end: int):
+    """Each series' filtered paths at its best grid point, filtering ``block`` series at a time.
+
+    ``run_filter(y, grid[:, 0], grid[:, 1], fit_end)`` returns paths ``(block, G, T)`` and the
+    in-sample SSE ``(block, G)``; only the lowest-SSE path of each series is kept, so memory is
+    bounded by the block, not by all series times all grid points.
+
+    Returns:
+        ``(paths as (S, T) arrays, best grid index per series (S,))``.
+    """
+    S, T = panel.y.shape
+    paths: list[np.ndarray] = []
+    best_all = np.empty(S, dtype=np.int64)
+    for lo in range(0, S, block):
+        y = np.asarray(panel.y[lo:lo + block], dtype=float)
+        *filtered, sse = run_filter(y, grid[:, 0], grid[:, 1], fit_end)
+        best = np.argmin(sse, axis=1)
+        if not paths:
+            paths = [np.empty((S, T)) for _ in filtered]
+        rows = np.arange(len(y))
+        for out, path in zip(paths, filtered):
+            out[lo:lo + len(y)] = path[rows, best]                          # causal in t
+        best_all[lo:lo + len(y)] = best
+    return paths, best_all
+
+
 ETS_BLOCK = 1024
 """Series filtered at once by :meth:`ETSForecaster.fit`."""
 
@@ -226,19 +252,8 @@ class ETSForecaster:
         per block they stay near 0.5 GB, and only each series' best path is kept.
         """
         grid = np.array([(a, g) for a in self.alphas for g in self.gammas])
-        S, T = panel.y.shape
-        self.level_ = np.empty((S, T))
-        self.seasonal_ = np.empty((S, T))
-        best_all = np.empty(S, dtype=np.int64)
-        for lo in range(0, S, ETS_BLOCK):
-            y = np.asarray(panel.y[lo:lo + ETS_BLOCK], dtype=float)
-            level, seas, sse = self._filter(y, grid[:, 0], grid[:, 1], fit_end)
-            best = np.argmin(sse, axis=1)                                   # (block,)
-            rows = np.arange(len(y))
-            self.level_[lo:lo + len(y)] = level[rows, best]                 # (S, T), causal in t
-            self.seasonal_[lo:lo + len(y)] = seas[rows, best]
-            best_all[lo:lo + len(y)] = best
-        self.params_ = grid[best_all]
+        (self.level_, self.seasonal_), best = _best_paths(panel, grid, ETS_BLOCK, self._filter, fit_end)
+        self.params_ = grid[best]
         self.fit_end_ = fit_end
         return self
 
@@ -345,18 +360,8 @@ class CrostonTSB:
     def fit(self, panel: DemandPanel, fit_end: int) -> "CrostonTSB":
         """Choose ``(alpha, beta)`` per series on periods before ``fit_end`` and filter all periods."""
         grid = np.array([(a, b) for a in self.alphas for b in self.betas])
-        S, T = panel.y.shape
-        self.forecast_ = np.empty((S, T))
-        self.prob_ = np.empty((S, T))
-        best_all = np.empty(S, dtype=np.int64)
-        for lo in range(0, S, TSB_BLOCK):
-            y = np.asarray(panel.y[lo:lo + TSB_BLOCK], dtype=float)
-            forecast, prob, sse = self._filter(y, grid[:, 0], grid[:, 1], fit_end)
-            best = np.argmin(sse, axis=1)
-            self.forecast_[lo:lo + len(y)] = forecast[np.arange(len(y)), best]   # (block, T), causal in t
-            self.prob_[lo:lo + len(y)] = prob[np.arange(len(y)), best]
-            best_all[lo:lo + len(y)] = best
-        self.params_ = grid[best_all]
+        (self.forecast_, self.prob_), best = _best_paths(panel, grid, TSB_BLOCK, self._filter, fit_end)
+        self.params_ = grid[best]
         self.fit_end_ = fit_end
         return self
 
