@@ -6,8 +6,8 @@ runs *Run All Cells* as a user would and checks that
 * every code cell ran without an error and no output is wider than the notebook;
 * the notebook shows the smoke banner and ENDS with the verdict line, and that line is exactly the
   one the library computes in this test process from the same data: the notebook's adapter
-  (saved under the lab's temp root, ``runs/legal_notebook/adapter``) and the two baselines, refitted
-  here (both are deterministic);
+  (saved under the lab's temp root, ``runs/legal_notebook/adapter``), the two baselines and the
+  TF-IDF x adapter hybrid, refitted here (all deterministic);
 * the ClauseExplorer works: its "Misclassified" tab states as many errors as the saved adapter
   makes on the test clauses here; picking a clause in "Try a clause" redraws the probability bars,
   and the adapter's bars in the browser equal ``predict_proba`` of that clause computed here.
@@ -50,14 +50,20 @@ def _library_view(work):
     from workbench.usecases.legal_de import MODEL_ROWS
     from workbench.usecases.legal_de.baselines import TfidfBaseline
     from workbench.usecases.legal_de.data import load_generated_sample, split_frame, subsample
+    from workbench.usecases.legal_de.hybrid import HybridClauseClassifier
     from workbench.usecases.legal_de.model import FrozenBaseClassifier, LegalClauseClassifier
 
     train, val, test = split_frame(load_generated_sample())
-    train, test = subsample(train, 96, SEED), subsample(test, 48, SEED)  # the notebook's smoke sizes
+    # the notebook's smoke sizes
+    train, val, test = subsample(train, 96, SEED), subsample(val, 48, SEED), subsample(test, 48, SEED)
     adapter = LegalClauseClassifier.load(work / "runs" / "legal_notebook" / "adapter")
     frozen = FrozenBaseClassifier(max_length=48).fit(train)
-    scores = {"baseline": TfidfBaseline().fit(train).evaluate(test, labels=frozen.labels_)["macro_f1"],
-              "frozen_base": frozen.evaluate(test)["macro_f1"], "adapter": adapter.evaluate(test)["macro_f1"]}
+    baseline = TfidfBaseline().fit(train)
+    # The notebook's fourth row: TF-IDF x adapter, blend weight chosen on the validation clauses.
+    hybrid = HybridClauseClassifier(adapter).fit(train, val, tfidf=baseline)
+    scores = {"baseline": baseline.evaluate(test, labels=frozen.labels_)["macro_f1"],
+              "frozen_base": frozen.evaluate(test)["macro_f1"], "adapter": adapter.evaluate(test)["macro_f1"],
+              "hybrid": hybrid.evaluate(test)["macro_f1"]}
     errors = int(sum(p != t for p, t in zip(adapter.predict(test["text"].tolist()), test["label"])))
     text = verdict(scores, "macro-F1", lower_is_better=False, labels=dict(MODEL_ROWS))["text"]
     return {"adapter": adapter, "test": test, "errors": errors, "verdict": text}
