@@ -22,11 +22,12 @@ import plotly.graph_objects as go
 from workbench.report import column_decimals, format_number
 
 COLORS = {"baseline": "#8c8c8c", "frozen_base": "#1f77b4", "adapter": "#ff7f0e", "truth": "#2ca02c",
-          "full_finetune": "#9467bd"}
+          "full_finetune": "#9467bd", "blend": "#d62728", "hybrid": "#d62728"}
 """One colour per model role, the same in every figure."""
 
 LABELS = {"baseline": "Baseline", "frozen_base": "Frozen base + head", "adapter": "LoRA adapter",
-          "full_finetune": "Full fine-tuning"}
+          "full_finetune": "Full fine-tuning", "blend": "Blend: adapter + baseline",
+          "hybrid": "Hybrid: adapter + baseline"}
 
 
 def responsive(fig: go.Figure) -> go.Figure:

@@ -84,6 +84,11 @@ def test_failure_estimator_on_process_windows(tiny, tmp_path):
                                                     + ["task.problem=failure", "data.max_rows=1500"])
     ev = evaluate_adapter(cfg, str(tmp_path / "ad"))
     assert {k: ev[k] for k in m} == m and ev["dataset"] == d["source"]
+    from workbench.governance.audit import read_entries
+
+    entry = read_entries()[-1]  # on the audit trail: which adapter scored which data, with what F1
+    assert entry["operation"] == "evaluate" and entry["details"]["usecase"] == "maintenance"
+    assert entry["details"]["rows"] == len(idx["test"]) and entry["outputs"]["f1"] == m["f1"]
 
 
 def test_cli_cmapss_on_a_simulated_multi_condition_fleet(tmp_path, capsys, monkeypatch):
@@ -136,6 +141,13 @@ def test_cli_cmapss_on_a_simulated_multi_condition_fleet(tmp_path, capsys, monke
     ev = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["metrics"]
     assert ev["rmse"] == pytest.approx(results["metrics"]["adapter"]["rmse"], abs=0.02)
     assert ev["alarm"]["alarm_rul"] == stored["alarm_rul"] and ev["alarm"]["cost"] == results["metrics"]["adapter"]["alarm"]["cost"]
+    from workbench.governance.audit import read_entries
+    from workbench.io import fingerprint_file
+
+    entry = read_entries()[-1]  # the compliance trail: which adapter scored which test engines, with what RMSE
+    assert entry["operation"] == "evaluate" and entry["details"]["usecase"] == "maintenance"
+    assert entry["details"]["data_fingerprint"]["test"] == fingerprint_file(files["test"])
+    assert entry["outputs"]["rmse"] == ev["rmse"] and entry["details"]["rows"] == len(results["predictions"]["unit"])
     # `workbench predict` on a C-MAPSS test file: one row per engine, unit ids kept.
     out_csv = tmp_path / "pred.csv"
     assert main(["predict", "--usecase", "maintenance", "--adapter", str(run_dir / "adapter"), "--input",
@@ -147,6 +159,9 @@ def test_cli_cmapss_on_a_simulated_multi_condition_fleet(tmp_path, capsys, monke
     assert pred["unit"].tolist() == results["predictions"]["unit"]
     np.testing.assert_allclose(pred["rul_pred"], results["predictions"]["adapter"], atol=0.02)
     assert (pred["alarm"] == (pred["rul_pred"] <= stored["alarm_rul"])).all()
+    entry = read_entries()[-1]
+    assert entry["operation"] == "predict" and entry["details"]["rows"] == len(pred)
+    assert entry["details"]["alarm_rul"] == stored["alarm_rul"]
 
 
 def test_evaluate_and_predict_refuse_a_missing_adapter(tmp_path):

@@ -6,8 +6,10 @@ turbofan fleet (six operating regimes, two fault modes) and cached, or taken fro
 train and AI4I, see ``pretrain.py`` and ``base/MODEL_CARD.md``); each plant adapts it with
 LoRA to its own fleet's run-to-failure histories (C-MAPSS format) for remaining-useful-life
 regression, or to its machining log (AI4I 2020 format) for failure classification. Every result
-stands next to the frozen base with a trained head and a LightGBM baseline; the model to use is
-recommended on validation engines (``result["recommendation"]``), the test verdict reports it.
+stands next to the frozen base with a trained head and a LightGBM baseline, and RUL runs add a
+blend of adapter and LightGBM (weight chosen on validation engines, ``metrics["blend"]``); the model
+to use is recommended on validation engines (capped RMSE, ``result["recommendation"]``), the test
+verdict reports it (see ``docs/maintenance.md``).
 Options of issue 12: ``task.adapt_epochs`` (masked patches on the fleet's own training series
 before LoRA), ``task.extra_inputs`` (engineered channels). Recipes are compared leave-one-fleet-out
 in ``benchmarks/bench_fleets.py``; ``benchmarks/bench_maintenance_scale.py`` runs 5,000 engines.

@@ -270,6 +270,51 @@ def format_threshold(t: float) -> str:
     return f"{t:.10g}"
 
 
+BLEND_GRID = tuple(round(i / 20, 2) for i in range(21))  # adapter weight 0, 0.05, ..., 1
+
+
+def blend_weight(y_true, pred_adapter, pred_baseline, *, grid=BLEND_GRID, cap: float | None = RUL_CAP) -> float:
+    """The adapter weight ``w`` of the blend ``w * adapter + (1 - w) * baseline`` with the lowest RMSE.
+
+    Meant for validation engines only: both predictions must be out of sample there (the baseline
+    that is blended on the test engines is refitted on all training engines, see
+    :func:`workbench.usecases.maintenance.experiment.blend_metrics`).
+
+    Args:
+        y_true: True RUL per validation engine (or cut).
+        pred_adapter: The adapter's predictions for the same engines.
+        pred_baseline: The baseline's predictions for the same engines.
+        grid: Candidate weights in ``[0, 1]`` (default 0, 0.05, ..., 1: both pure models included).
+        cap: Clip the truth at this RUL before scoring (the capped RMSE; ``None`` = raw truth).
+            Validation cuts early in an engine's life have a true RUL far above the training cap,
+            which no model predicts; their raw error is mostly ``truth - cap`` and would decide
+            the weight by how close each model comes to the cap, not by how well it tracks wear.
+
+    Returns:
+        The best weight; among equal RMSEs (within 1e-12) the largest weight (the adapter's share).
+
+    Raises:
+        ValueError: lengths differ, no engines, a weight outside [0, 1] or non-finite values.
+    """
+    t = np.asarray(y_true, float).ravel()
+    a = np.asarray(pred_adapter, float).ravel()
+    b = np.asarray(pred_baseline, float).ravel()
+    if not (t.size == a.size == b.size) or t.size == 0:
+        raise ValueError(f"blend_weight: expected one truth and two predictions per engine, got {t.size}, {a.size}, "
+                         f"{b.size} values")
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("blend_weight: truth and predictions must be finite")
+    w = np.asarray(list(grid), float)
+    if w.size == 0 or np.any((w < 0) | (w > 1)):
+        raise ValueError(f"blend_weight: grid must be non-empty weights in [0, 1], got {list(grid)}")
+    if cap is not None:
+        t = np.minimum(t, cap)
+    # (n_weights, n_engines) at once: 21 x a few hundred values.
+    err = np.sqrt(np.mean((w[:, None] * a[None, :] + (1.0 - w[:, None]) * b[None, :] - t[None, :]) ** 2, axis=1))
+    best = err.min()
+    return float(w[np.flatnonzero(err <= best + 1e-12)].max())
+
+
 def maintenance_verdict(metrics: dict, problem: str = "rul", *, on: str = "test") -> dict:
     """The honest one-line summary of a maintenance comparison (:func:`workbench.metrics.verdict`).
 
@@ -280,21 +325,53 @@ def maintenance_verdict(metrics: dict, problem: str = "rul", *, on: str = "test"
         metrics: Role to its metrics.
         problem: ``"rul"`` or ``"failure"``.
         on: ``"test"`` (reporting: the test engines, read once) or ``"validation"`` (the
-            recommendation: RUL validation engines of the training file, ``val_rmse``); the
-            text then says which engines it is based on.
+            recommendation: RUL validation engines of the training file, ``val_rmse_capped``
+            where every model has it, else ``val_rmse``); the text then says which engines it is
+            based on, and ``criterion`` which key decided.
+
+    A ``"blend"`` role (:func:`blend_weight`) only takes part when it beats every single model by
+    more than 1 %: it needs two models, and on the validation engines its weight was chosen, so
+    there it can only tie or win.
     """
     from workbench.metrics import verdict
     from workbench.widgets.figures import LABELS
 
     key, name, lower = ("rmse", "RMSE (cycles)", True) if problem == "rul" else ("f1", "F1", False)
+    extra = {"baseline": "LightGBM baseline", "blend": BLEND_LABEL}
     if on == "validation" and problem == "rul":
-        scores = {role: m.get("val_rmse") for role, m in metrics.items() if isinstance(m, dict)}
+        # Capped validation RMSE where every model has it: validation cuts early in a life have a true
+        # RUL far above the cap that no model predicts, and their raw error is noise between models.
+        vkey = "val_rmse_capped" if all(m.get("val_rmse_capped") is not None for m in metrics.values()
+                                        if isinstance(m, dict) and m.get("val_rmse") is not None) else "val_rmse"
+        scores = {role: m.get(vkey) for role, m in metrics.items() if isinstance(m, dict)}
         if not any(v is not None for v in scores.values()):
             return {"best": None, "tied": [], "adapter_best": False, "text": "No validation engines: no recommendation."}
-        labels = {**{r: LABELS.get(r, r) for r in scores}, "baseline": "LightGBM baseline"}
-        out = verdict(scores, "validation RMSE (cycles)", lower_is_better=True, labels=labels)
+        scores = _blend_only_if_clearly_better(scores)
+        labels = {**{r: LABELS.get(r, r) for r in scores}, **extra}
+        what = "capped validation RMSE (cycles)" if vkey == "val_rmse_capped" else "validation RMSE (cycles)"
+        out = verdict(scores, what, lower_is_better=True, labels=labels)
         out["text"] = "Recommended (chosen on validation engines): " + out["text"].removeprefix("Best model on this data: ")
+        out["criterion"] = vkey
         return out
-    scores = {role: m.get(key) for role, m in metrics.items() if isinstance(m, dict)}
-    labels = {**{r: LABELS.get(r, r) for r in scores}, "baseline": "LightGBM baseline"}
+    scores = _blend_only_if_clearly_better({role: m.get(key) for role, m in metrics.items() if isinstance(m, dict)},
+                                           lower)
+    labels = {**{r: LABELS.get(r, r) for r in scores}, **extra}
     return verdict(scores, name, lower_is_better=lower, labels=labels)
+
+
+BLEND_LABEL = "blend of adapter and LightGBM"
+
+
+def _blend_only_if_clearly_better(scores: dict, lower: bool = True, rel_tol: float = 0.01) -> dict:
+    """Drop the blend unless it beats every pure model by more than ``rel_tol``: it runs two models,
+    so a tie goes to the simpler one (as :func:`workbench.metrics.verdict` does for the adapter).
+    Its weight was chosen on the validation engines, so on them it can only tie or win."""
+    if scores.get("blend") is None:
+        return {k: v for k, v in scores.items() if k != "blend"}
+    pure = [float(v) for k, v in scores.items() if k != "blend" and v is not None and np.isfinite(float(v))]
+    if not pure:
+        return scores
+    best = min(pure) if lower else max(pure)
+    b = float(scores["blend"])
+    clearly = b < best - rel_tol * abs(best) if lower else b > best + rel_tol * abs(best)
+    return scores if clearly else {k: v for k, v in scores.items() if k != "blend"}

@@ -21,6 +21,7 @@ Usage::
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.config import RunConfig
+from workbench.governance.audit import record_event
 from workbench.progress import stage
 
 ALARM_FILE = "alarm.json"
@@ -51,6 +53,12 @@ def _alarm_rule(path: Path, cfg: RunConfig) -> dict[str, Any]:
     if f.is_file():
         return json.loads(f.read_text(encoding="utf-8"))
     return {"horizon": cfg.task.horizon, "cost_missed": cfg.task.cost_missed, "cost_early": cfg.task.cost_early}
+
+
+def _finite(metrics: dict, keys: tuple[str, ...]) -> dict[str, float]:
+    """The headline metrics for the audit log; a NaN (PR-AUC without failures) is left out, as the
+    log is strict JSON."""
+    return {k: float(metrics[k]) for k in keys if k in metrics and math.isfinite(float(metrics[k]))}
 
 
 def load_rul_estimator(adapter_dir: str | Path):
@@ -84,8 +92,14 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
             est = FailureEstimator.load(path)
             d = prepare_ai4i(task, seed=config.run.seed, max_rows=config.data.max_rows)
         with stage("scoring the adapter on the AI4I test split"):
-            return {**est.evaluate(d["X"]["test"], d["y"][d["idx"]["test"]]), "dataset": d["source"]}
+            scores = est.evaluate(d["X"]["test"], d["y"][d["idx"]["test"]])
+        # The compliance trail names which adapter scored which data, and how the rows were chosen.
+        record_event("evaluate", usecase="maintenance", inputs={"adapter": path}, data=str(d["source"]),
+                     selection="the fixed AI4I test split", rows=int(len(d["idx"]["test"])),
+                     outputs=_finite(scores, ("f1", "precision", "recall", "pr_auc")))
+        return {**scores, "dataset": d["source"]}
 
+    from workbench.io import fingerprint_file
     from workbench.usecases.maintenance.data import load_cmapss
     from workbench.usecases.maintenance.evaluation import alarm_cost
     from workbench.usecases.maintenance.experiment import _target_files
@@ -97,6 +111,8 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
             # The simulated demo fleet is regenerated from the config's seed, exactly as training wrote it.
             files, dataset = _target_files(task, Path(tmp), config.run.seed)
             data = load_cmapss(files["train"], files["test"], files["rul"])
+            # Fingerprinted here: the simulated demo fleet's files live only in this temporary folder.
+            fingerprints = {k: fingerprint_file(files[k]) for k in ("test", "rul") if files.get(k)}
     if data.test is None or data.test_rul is None:
         raise ValueError("evaluate needs test engines and their true RUL: set task.test_file and task.rul_file")
     rule = _alarm_rule(path, config)
@@ -111,6 +127,9 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
                         "alarm_rul": rule["alarm_rul"], "chosen_on": rule.get("chosen_on", "validation engines"),
                         "test_hindsight_cost": out["alarm"]["test_hindsight_cost"]}
     out["dataset"] = dataset
+    record_event("evaluate", usecase="maintenance", inputs={"adapter": path}, data=str(dataset),
+                 data_fingerprint=fingerprints, selection="every test engine at its last cycle", rows=int(len(pred)),
+                 outputs=_finite(out, ("rmse", "rmse_capped", "score")))
     return out
 
 
@@ -142,4 +161,6 @@ def predict_file(config: RunConfig, adapter_dir: str | Path, input_path: str | P
     out = pd.DataFrame({"unit": pred["unit"].astype(int), "last_cycle": pred["cycle"].astype(int),
                         "rul_pred": pred["rul_pred"].round(2), "alarm": pred["rul_pred"] <= threshold})
     atomic_write_text(output_path, out.to_csv(index=False))
+    record_event("predict", usecase="maintenance", inputs={"adapter": path, "data": Path(input_path)},
+                 outputs={"predictions": Path(output_path)}, rows=int(len(out)), alarm_rul=float(threshold))
     return str(output_path)

@@ -63,7 +63,7 @@ def rul_life_figure(cycles, truth, preds: Mapping[str, Any], *, unit: int | None
 def rul_scatter_figure(predictions: Mapping[str, Any], roles: list[str] | None = None) -> go.Figure:
     """Predicted vs true RUL at each test engine's last cycle, one colour per model."""
     truth = np.asarray(predictions["truth"], float)
-    roles = roles or [r for r in ("baseline", "frozen_base", "adapter", "full_finetune") if r in predictions]
+    roles = roles or [r for r in ("baseline", "frozen_base", "adapter", "blend", "full_finetune") if r in predictions]
     fig = go.Figure()
     for role in roles:
         fig.add_trace(go.Scatter(x=truth, y=np.asarray(predictions[role], float), mode="markers",
