@@ -8,7 +8,7 @@ from workbench.usecases.legal_ner.data import COARSE, FINE, generate, prepare_da
 
 
 def test_generator_is_valid_iob2_covers_all_19_classes_and_is_seeded():
-    sents = generate(300, seed=3)
+    sents = generate(600, seed=3)
     validate_iob2(sents, source="generated")  # raises on I- without B- or unequal lengths
     assert set(tag_types(sents)) == set(FINE) and len(FINE) == 19
     assert generate(50, seed=3) == sents[:50]
@@ -20,8 +20,12 @@ def test_generator_is_valid_iob2_covers_all_19_classes_and_is_seeded():
 def test_norms_and_case_references_are_whole_entities():
     sents = generate(400, seed=0)
     texts = {t: [" ".join(w[s:e]) for w, tags in sents for t2, s, e in entities(tags) if t2 == t] for t in ("GS", "RS")}
-    assert all(x.startswith("§ ") for x in texts["GS"])
-    assert all(", Urteil vom " in x or ", Beschluss vom " in x for x in texts["RS"])
+    # A norm ends with its law (or is a law's name), never with a connector or a bare number of a chain.
+    assert all(not x.endswith((" i. V. m.", " iVm", " und", " ,")) for x in texts["GS"])
+    assert sum(x.startswith(("§ ", "§§ ", "Art. ")) for x in texts["GS"]) > 0.7 * len(texts["GS"])
+    # A decision citation carries a number (file number, volume or page), the court included.
+    assert all(any(c.isdigit() for c in x) for x in texts["RS"])
+    assert any(", Urteil vom " in x or ", Beschluss vom " in x for x in texts["RS"])
     assert tokenize("§ 535 Abs. 1 BGB") == ["§", "535", "Abs.", "1", "BGB"]
 
 

@@ -79,7 +79,7 @@ def default_config(smoke: bool = False) -> RunConfig:
         run=RunArgs(name="legal_ner", usecase="legal_ner", seed=42, resume=False),
         data=DataArgs(),
         lora=lora,
-        train=TrainArgs(max_epochs=3, batch_size=16, lr=2e-3, warmup_ratio=0.1),
+        train=TrainArgs(max_epochs=3, batch_size=16, lr=1e-3, warmup_ratio=0.1),
         eval=EvalArgs(batch_size=64),
         task=NerTaskArgs(),
     )

@@ -8,7 +8,7 @@ LER's 7 coarse ones.
 
 Usage::
 
-    sents = generate(400, seed=0)                      # [(words, tags), ...], fine tags
+    sents = generate(400, seed=0)                      # [(words, tags), ...], fine tags (see generator.py)
     coarse = [to_coarse(s) for s in sents]
     train, val, test, info = prepare_data(config)      # generated, or the user's CoNLL/JSONL files
 """
@@ -51,168 +51,19 @@ def _lexicon() -> tuple[list[str], list[str]]:
     return sorted(lex.FIRST_NAMES), sorted(lex.SURNAMES)
 
 
-_LAENDER = ["Deutschland", "Frankreich", "Österreich", "Polen", "Italien", "Spanien", "Schweiz", "Türkei", "Bayern",
-            "Niedersachsen", "Sachsen", "Hessen", "Brandenburg", "Thüringen", "Baden-Württemberg", "Nordrhein-Westfalen"]
-_STAEDTE = ["Berlin", "Hamburg", "München", "Köln", "Frankfurt", "Stuttgart", "Leipzig", "Dresden", "Karlsruhe",
-            "Kassel", "Erfurt", "Hannover", "Bremen", "Mainz", "Trier", "Regensburg", "Bielefeld", "Würzburg"]
-_STRASSEN_HEAD = ["Haupt", "Bahnhof", "Schiller", "Goethe", "Linden", "Garten", "Berg", "Kirch", "Schul", "Mühlen"]
-_STRASSEN_TAIL = ["straße", "weg", "allee", "platz", "gasse", "ring"]
-_LANDSCHAFTEN = ["Schwarzwald", "Harz", "Eifel", "Allgäu", "Rhön", "Spreewald", "Erzgebirge", "Sauerland",
-                 "Taunus", "Odenwald", "Rheinland", "Ruhrgebiet"]
-_ORGS = ["Bundesrat", "Bundestag", "Europäische Kommission", "Deutscher Gewerkschaftsbund", "Vereinte Nationen",
-         "SPD", "CDU", "Bundesregierung", "Bundesagentur für Arbeit", "Rat der Europäischen Union"]
-_UN_HEAD = ["Müller", "Schmidt", "Nordstern", "Alpen", "Rhein", "Hanse", "Elbe", "Kronos", "Vita", "Solar"]
-_UN_TAIL = ["GmbH", "AG", "KG", "GmbH & Co. KG", "SE", "Versicherung AG", "Bau GmbH", "Logistik GmbH"]
-_INN = ["Bundesamt für Migration und Flüchtlinge", "Finanzamt", "Jobcenter", "Bundeskartellamt",
-        "Deutsche Rentenversicherung Bund", "Bundesministerium der Finanzen", "Landratsamt", "Ausländerbehörde",
-        "Bundesanstalt für Finanzdienstleistungsaufsicht", "Staatsanwaltschaft"]
-_GERICHTE_BUND = ["Bundesgerichtshof", "Bundesverfassungsgericht", "Bundesverwaltungsgericht", "Bundesfinanzhof",
-                  "Bundesarbeitsgericht", "Bundessozialgericht", "Gerichtshof der Europäischen Union"]
-_GERICHTE_ORT = ["Amtsgericht", "Landgericht", "Oberlandesgericht", "Verwaltungsgericht", "Sozialgericht",
-                 "Finanzgericht", "Arbeitsgericht", "Landesarbeitsgericht"]
-_GERICHT_KURZ = ["BGH", "BVerfG", "BVerwG", "BFH", "BAG", "BSG", "OLG München", "LG Berlin", "OVG Münster"]
-_MARKEN = ["Volkswagen", "Mercedes-Benz", "Adidas", "Nivea", "Haribo", "Lufthansa", "Facebook", "iPhone", "Porsche"]
-_GESETZE = ["BGB", "StGB", "ZPO", "GG", "AufenthG", "AsylG", "SGB II", "SGB V", "VwGO", "HGB", "EStG", "AO",
-            "UWG", "InsO", "StPO", "ArbGG", "KSchG", "BauGB"]
-_VERORDNUNGEN = ["BauNVO", "StVO", "GefStoffV", "BetrKV", "ArbZV", "BeschV", "AufenthV", "FeV", "StVZO"]
-_EU = ["Art. 3 Abs. 1 der Richtlinie 2008/115/EG", "Art. 267 AEUV", "Art. 6 Abs. 1 DSGVO",
-       "Verordnung (EU) Nr. 604/2013", "Art. 4 Abs. 2 EUV", "Richtlinie 2011/95/EU", "Art. 47 GRCh"]
-_VS = ["Satzung der Stadt {st} über die Erhebung von Gebühren", "Bebauungsplan Nr. {n} der Gemeinde {st}",
-       "Abfallsatzung der Stadt {st}", "Polizeiverordnung der Stadt {st}"]
-_VT = ["Tarifvertrag für den öffentlichen Dienst", "Manteltarifvertrag", "Mietvertrag vom {d}",
-       "Arbeitsvertrag vom {d}", "Rahmenvertrag vom {d}", "Gesellschaftsvertrag vom {d}"]
-_MONATE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-           "November", "Dezember"]
-_SENATE = ["VI ZR", "VIII ZR", "XI ZR", "I ZR", "1 BvR", "2 BvR", "10 C", "1 C", "5 AZR", "B 14 AS", "IX R"]
-_ENTSCHEIDUNG = ["Urteil", "Beschluss"]
-_KOMMENTAR = [("Palandt", "BGB"), ("MüKoBGB", "BGB"), ("Fischer", "StGB"), ("Zöller", "ZPO"),
-              ("Kopp/Schenke", "VwGO"), ("Bergmann/Dienelt", "Ausländerrecht"), ("Schönke/Schröder", "StGB")]
-
-
-# Slot kinds that are one pick from a list (the others are composed in ``_Gen.slot``).
-_PICK = {"LD": _LAENDER, "ST": _STAEDTE, "LDS": _LANDSCHAFTEN, "ORG": _ORGS, "INN": _INN, "MRK": _MARKEN, "EUN": _EU}
-
-
-class _Gen:
-    """One seeded sentence writer; each slot returns ``(words, fine_type)``."""
-
-    def __init__(self, seed: int):
-        self.rng = random.Random(seed)
-        self.first, self.last = _lexicon()
-
-    def c(self, seq):
-        return self.rng.choice(seq)
-
-    def date(self) -> str:
-        return f"{self.rng.randint(1, 28)}. {self.c(_MONATE)} {self.rng.randint(1995, 2023)}"
-
-    def aktenzeichen(self) -> str:
-        return f"{self.c(_SENATE)} {self.rng.randint(1, 499)}/{self.rng.randint(10, 23)}"
-
-    def slot(self, kind: str) -> tuple[str, str]:
-        c, r = self.c, self.rng
-        if kind in _PICK:
-            return c(_PICK[kind]), kind
-        if kind == "PER":
-            return (f"{c(self.first)} {c(self.last)}" if r.random() < 0.6 else c(self.last)), "PER"
-        if kind == "RR":
-            return c(self.last), "RR"
-        if kind == "AN":
-            return (f"{c(self.first)} {c(self.last)}" if r.random() < 0.5 else c(self.last)), "AN"
-        if kind == "STR":
-            return f"{c(_STRASSEN_HEAD)}{c(_STRASSEN_TAIL)} {r.randint(1, 120)}", "STR"
-        if kind == "UN":
-            return f"{c(_UN_HEAD)} {c(_UN_TAIL)}", "UN"
-        if kind == "GRT":
-            return (c(_GERICHTE_BUND) if r.random() < 0.5 else f"{c(_GERICHTE_ORT)} {c(_STAEDTE)}"), "GRT"
-        if kind == "GS":
-            para = f"§ {r.randint(1, 900)}" + (f" Abs. {r.randint(1, 5)}" if r.random() < 0.6 else "")
-            para += f" Satz {r.randint(1, 3)}" if r.random() < 0.3 else ""
-            return f"{para} {c(_GESETZE)}", "GS"
-        if kind == "VO":
-            return f"§ {r.randint(1, 60)} {c(_VERORDNUNGEN)}", "VO"
-        if kind == "VS":
-            return c(_VS).format(st=c(_STAEDTE), n=r.randint(1, 90)), "VS"
-        if kind == "VT":
-            return c(_VT).format(d=self.date()), "VT"
-        if kind == "RS":
-            court = c(_GERICHT_KURZ)
-            if r.random() < 0.6:
-                return f"{court}, {c(_ENTSCHEIDUNG)} vom {self.date()} - {self.aktenzeichen()}", "RS"
-            return f"{court}, {c(_ENTSCHEIDUNG)} vom {self.date()} - {self.aktenzeichen()} -, juris Rn. {r.randint(2, 60)}", "RS"
-        if kind == "LIT":
-            author, law = c(_KOMMENTAR)
-            if r.random() < 0.5:
-                return f"{author}/{c(self.last)}, {law}, {r.randint(10, 82)}. Aufl., § {r.randint(1, 900)} Rn. {r.randint(1, 80)}", "LIT"
-            return f"{author}, {law}, {r.randint(10, 82)}. Aufl. {r.randint(2005, 2023)}, § {r.randint(1, 900)} Rn. {r.randint(1, 80)}", "LIT"
-        raise KeyError(kind)
-
-
-# Sentence frames: {X} is a slot of fine class X; the rest is plain German court prose.
-_FRAMES = (
-    "Der Kläger {PER} wohnt in der {STR} in {ST} .",
-    "Die Klägerin wird durch Rechtsanwalt {AN} vertreten .",
-    "Der Beklagte ist nach {GS} zur Zahlung verpflichtet .",
-    "Der Anspruch folgt aus {GS} in Verbindung mit {GS} .",
-    "Dies entspricht der ständigen Rechtsprechung ( vgl. {RS} ) .",
-    "So auch {LIT} .",
-    "Der Senat folgt insoweit {LIT} ; vgl. auch {RS} .",
-    "Das {GRT} hat die Klage mit Urteil vom {DATE} abgewiesen .",
-    "Gegen das Urteil des {GRT} wendet sich die Revision .",
-    "Die Beklagte , die {UN} , vertreibt Fahrzeuge der Marke {MRK} .",
-    "Der Antragsteller ist Staatsangehöriger von {LD} und reiste über {LD} ein .",
-    "Das {INN} lehnte den Antrag mit Bescheid vom {DATE} ab .",
-    "Die Anwendung von {VO} ist hier ausgeschlossen .",
-    "Maßgeblich ist {EUN} .",
-    "Die Gebühr beruht auf der {VS} .",
-    "Die Parteien schlossen den {VT} .",
-    "Nach dem {VT} schuldet die Beklagte den Lohn .",
-    "Das Grundstück liegt im {LDS} in der Nähe von {ST} .",
-    "Der {ORG} hat die Änderung des {GS} beschlossen .",
-    "Richter am Bundesgerichtshof {RR} ist an der Unterschrift gehindert .",
-    "{RR} {RR} {RR}",
-    "Der Zeuge {PER} hat bekundet , er habe den Beklagten in {ST} gesehen .",
-    "Die Kosten des Verfahrens trägt die Beklagte .",
-    "Die Berufung ist zulässig , aber unbegründet .",
-    "Der Bevollmächtigte {AN} rügt eine Verletzung von {EUN} .",
-    "Die {UN} hat ihren Sitz in {ST} , {LD} .",
-    "Das {GRT} hat dem {GRT} die Sache nach {EUN} vorgelegt .",
-)
-
-
 def generate(n: int, seed: int = 0) -> list[Sentence]:
-    """``n`` LER-style sentences with fine IOB2 tags; the first 27 cover every frame (all 19 classes).
+    """``n`` LER-style sentences with fine IOB2 tags; the first 19 lead with each class once.
+
+    The writer lives in :mod:`workbench.usecases.legal_ner.generator` (citation conventions,
+    sentence frames, entity-free prose); names come from the shipped PII lexicon.
 
     Args:
         n: Number of sentences.
         seed: Seed of every choice: the same ``(n, seed)`` gives the same sentences.
     """
-    gen = _Gen(seed)
-    out: list[Sentence] = []
-    for i in range(n):
-        frame = _FRAMES[i] if i < len(_FRAMES) else gen.c(_FRAMES)
-        words: list[str] = []
-        tags: list[str] = []
-        for part in re.split(r"(\{\w+\})", frame):
-            if not part.strip():
-                continue
-            if part.startswith("{"):
-                kind = part[1:-1]
-                if kind == "DATE":
-                    toks = tokenize(gen.date())
-                    words += toks
-                    tags += ["O"] * len(toks)
-                    continue
-                text, label = gen.slot(kind)
-                toks = tokenize(text)
-                words += toks
-                tags += [f"B-{label}"] + [f"I-{label}"] * (len(toks) - 1)
-            else:
-                toks = part.split()
-                words += toks
-                tags += ["O"] * len(toks)
-        out.append((words, tags))
-    return out
+    from workbench.usecases.legal_ner.generator import generate_with
+
+    return generate_with(n, seed, *_lexicon())
 
 
 # ----------------------------------------------------------------------------- a run's data
