@@ -227,6 +227,52 @@ def test_person_decoys_issue_13(text):
     assert person_texts(text) == []
 
 
+
+def rule_person_texts(text: str) -> list[str]:
+    return [s.text for s in Pseudonymiser(use_tagger=False).detect(text) if s.label == "PERSON"]
+
+
+@pytest.mark.parametrize("text,names", [
+    # Initials in the slots of published decisions, without a role word (issue 13, second round).
+    ("Bei Hingabe der Leistungen an E erkennbar war die Absicht, zu schenken.", ["E"]),
+    ("Da E das Grundstück bereits verkauft hatte, ging der Antrag ins Leere.", ["E"]),
+    ("wegen der Nichtweiterleitung des Antrags der K. vom 28. Februar", ["K."]),
+    ("Ausdruck einer Mail von D. an D. B. vom 30. Januar", ["D.", "D. B."]),  # two initials, one person
+    ("auf Beiträge der Herren B, D und E gestützt", ["B", "D", "E"]),  # a list after a cue
+    ("den Beurteilungsbeitrag des Herrn Dr. A sich auch mündlich", ["A"]),  # salutation + title
+    ("K. schloss mit dem Kläger einen Vertrag.", ["K."]),  # sentence start, verb after
+    ("bb) E hat im Wirtschaftsjahr 2012 Gewinne erzielt.", ["E"]),  # after an enumerator
+    ("der Eignung des an Patentanwalt K… übersandten Schreibens", ["K…"]),  # the elided rest of the name
+    ("führte der Ohrenzeuge (Z) aus, er habe nichts gehört", ["Z"]),  # compound role word
+    # Applicants of cited cases and authors of cited prior art.
+    ("bereits im Verfahren Karaçay v. Türkei entschieden", ["Karaçay"]),
+    ("im Verfahren Demir und Baykara v. Türkei", ["Demir und Baykara"]),
+    ("D14 J. Deubener et al., Glass ceramics", ["J. Deubener"]),
+    ("HLNK14 Oberdisse, E., et al., Thin films", ["Oberdisse, E."]),
+    ("E1a BRADLER, Christian: Check valves", ["BRADLER, Christian"]),
+    ("D4 Ekström, Å.: High temperature", ["Ekström, Å."]),
+])
+def test_initials_case_names_and_cited_authors(text, names):
+    assert rule_person_texts(text) == names
+
+
+@pytest.mark.parametrize("text", [
+    "Der Kläger legte die Rechnung als Anlage K 3 vor.",  # exhibits, plots, variants, groups: no one
+    "Die Flurstücke B und C wurden getauscht.",
+    "Die Anlagen B, C und D liegen vor.",
+    "Nach Variante A wäre der Anspruch ausgeschlossen.",
+    "Der Antrag zu A ist unbegründet.",
+    "Im Fall B liegt kein Mangel vor.",
+    "Das Sortiment reicht von A bis Z.",
+    "Hierüber entscheidet der I. Zivilsenat.",  # a numbered senate, not a person
+    "A. Tatbestand",
+    "vgl. § 5 i. V. m. § 6, z. B. die Regel",
+    "F eine Sensorik zur Messung der Temperatur,",  # a feature of a patent claim
+    "Palandt/Grüneberg, BGB, 79. Aufl., § 280 Rn. 4",  # authors of legal literature stay (LER: LIT)
+])
+def test_letters_that_are_no_one_and_literature_stay(text):
+    assert rule_person_texts(text) == []
+
 @pytest.mark.parametrize("text,expected", [
     ("wohnhaft Straße des 17. Juni 3a in Berlin", "Straße des 17. Juni 3a"),
     ("Anschrift: Am Alten Markt 5, 24103 Kiel", "Am Alten Markt 5"),

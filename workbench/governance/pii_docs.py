@@ -396,7 +396,33 @@ _PARTY_SENTENCES = (
     "Der Angeklagte traf sich mit {P} und {Q} in einer Gaststätte.",
     "{P} hat sich darauf berufen, dass die Akte unvollständig sei.",
     "Der Vater des Kindes, {P}, ist seit 2014 unbekannten Aufenthalts.",
+    # Initials in every slot of a sentence, without a role word (issue 13, second round).
+    "{P} fuhr mit hohem Tempo auf die Kreuzung zu.",
+    "Da {P} das Grundstück bereits verkauft hatte, ging der Antrag ins Leere.",
+    "Die von {P} erbrachten Leistungen sind steuerfrei.",
+    "Bei Hingabe der Leistungen an {P} war die Absicht erkennbar.",
+    "Ob {P} während der Maßnahme Leistungen erhielt, ist offen.",
+    "In der Vernehmung sagte der Nachbar {P} aus, er habe nichts gehört.",
+    "Sein Bruder {P} lebt seit Jahren in der Türkei.",
+    "Eine Mail von {P} an {Q} vom 30. Januar 2011 liegt vor.",
+    "Nachdem {P} bereits mit Schreiben vom 3. Mai widersprochen hatte, erging der Bescheid.",
+    "Der Sachverständige ({I}) führte aus, der Mangel sei behebbar.",
+    "Gestützt ist die Beurteilung auf Beiträge der Herren {I}, {I} und {I}.",
+    "Der Beurteilungsbeitrag des Herrn Dr. {I} ist nachvollziehbar.",
+    "Für die Behandlung der {P} kam die Krankenkasse auf.",
+    "Der Senat kann offenlassen, wie nachhaltig {P} im Vorfeld mitgewirkt hat.",
+    "Der Antrag der {P} auf Eingliederungshilfe wurde nicht weitergeleitet.",
 )
+# Applicants of cited cases ("Karaçay v. Türkei"): persons; the state stays.
+_STATES = ("Deutschland", "Türkei", "Russland", "Polen", "Frankreich", "Italien", "Österreich", "Ukraine")
+_CASE_LEADS = ("vgl. EGMR, Urteil vom 4. Mai 2010, ", "so schon der Gerichtshof im Verfahren ",
+               "wie im Urteil in der Sache ", "EGMR, Entscheidung vom 12. Juni 2012, ")
+# Prior art cited in patent decisions: document code, authors, title.
+_TITLES = ("High temperature glass ceramics", "Check valves for fluid systems", "Thin film sensors",
+           "A review of battery chargers", "Optical coatings on polymer substrates", "Stable contact sockets")
+# Feature lists of patent claims: a capital letter before an article is no person.
+_FEATURES = ("{L} eine Messeinrichtung zur Erfassung der Temperatur,", "{L} einen Antriebsmotor mit Getriebe,",
+             "{L} ein Gehäuse aus Kunststoff, und", "Merkmal {L} ist aus dem Stand der Technik bekannt.")
 # Left and right contexts around a person, combined freely: the tagger must read the slot, not
 # memorise sentences.
 _LEFT = ("Der Kläger", "Die Beklagte schloss mit", "Nach Auffassung von", "Der Antrag der", "Die Behandlung der",
@@ -449,14 +475,45 @@ def _party(d: _Doc) -> None:
         text = f"{_initial(rng)}. {_initial(rng)}."
     elif r < 0.45:
         text = f"{_initial(rng)}."
-    elif r < 0.75:
+    elif r < 0.72:
         text = _initial(rng)
+    elif r < 0.75:
+        text = _initial(rng) + rng.choice(("…", " …"))  # "Patentanwalt K…": the rest of the name elided
     elif r < 0.82:
         d.b.add(rng.choice(("Dr. ", "Herrn Dr. ", "Frau ")))
         text = f"{_initial(rng)}."
     else:
         text = d.surname()
     d.b.add(text, "PERSON")
+
+
+def _cited_case(d: _Doc) -> None:
+    """An ECHR-style case name: the applicant (a person) "v." a state, or "./." an authority."""
+    rng, b = d.rng, d.b
+    b.add("(" if rng.random() < 0.5 else "").add(rng.choice(_CASE_LEADS))
+    r = rng.random()
+    name = (d.surname() if r < 0.6 else f"{d.surname()} und {d.surname()}" if r < 0.8
+            else f"{d.first()} {d.surname()}")
+    b.add(name, "PERSON")
+    if rng.random() < 0.8:
+        b.add(" v. ").add(rng.choice(_STATES), "DECOY")
+    else:
+        b.add(" ./. ").add(rng.choice(_ORGS).format(town=d.town(), surname=rng.choice(d.lists.surnames)), "DECOY")
+    b.add(f", Nr. {rng.randint(1000, 99999)}/{rng.randint(10, 20)}).\n")
+
+
+def _prior_art(d: _Doc) -> None:
+    """A document of the prior art, as patent decisions cite it: code, authors, title."""
+    rng, b = d.rng, d.b
+    b.add(f"{rng.choice(('D', 'E', 'NK', 'HLNK'))}{rng.randint(1, 30)}{rng.choice(('', '', 'a', 'b'))} ")
+    r = rng.random()
+    if r < 0.4:
+        b.add(f"{_initial(rng)}. {d.surname()}", "PERSON").add(" et al., ")
+    elif r < 0.7:
+        b.add(f"{d.surname()}, {_initial(rng)}.", "PERSON").add(": ")
+    else:
+        b.add(f"{d.surname().upper()}, {d.first()}", "PERSON").add(": ")
+    b.add(rng.choice(_TITLES) + f", {rng.randint(1990, 2015)}\n")
 
 
 def _judges(d: _Doc, k: int) -> list[str]:
@@ -498,10 +555,12 @@ def _decision(d: _Doc) -> None:
             b.add(rng.choice(_NOUN_TEMPLATES).format(A=rng.choice(_NOUNS), B=rng.choice(_NOUNS)) + " ")
         template = rng.choice(_PARTY_SENTENCES) if rng.random() < 0.5 else \
             f"{rng.choice(_LEFT)} {{P}} {rng.choice(_RIGHT)}"
-        pieces = re.split(r"(\{[PQ]\})", template)
+        pieces = re.split(r"(\{[PQI]\})", template)
         for piece in pieces:
             if piece in ("{P}", "{Q}"):
                 _party(d)
+            elif piece == "{I}":
+                b.add(_initial(rng) + rng.choice(("", ".")), "PERSON")
             else:
                 b.add(piece)
         if rng.random() < 0.35:
@@ -513,6 +572,13 @@ def _decision(d: _Doc) -> None:
         if rng.random() < 0.3:
             d.decoy_sentence()
         b.add("\n")
+        r = rng.random()
+        if r < 0.12:
+            _cited_case(d)
+        elif r < 0.2:
+            _prior_art(d)
+        elif r < 0.26:
+            b.add(rng.choice(_FEATURES).format(L=_initial(rng)), "DECOY").add("\n")
     if rng.random() < 0.3:
         b.add(f"Richter{'in' if rng.random() < 0.5 else ''} am Bundesgerichtshof " + ("Dr. " if rng.random() < 0.3 else ""))
         b.add(d.surname(), "PERSON").add(" ist wegen Urlaubs an der Unterschrift gehindert.\n")

@@ -265,3 +265,30 @@ STRONG_CUES = STRONG_CUES + ("Präsident", "Präsidentin", "Vizepräsident", "Vi
 STRONG_CUES = STRONG_CUES + tuple(f"{prefix}{court}" for prefix in ("Ri", "VRi", "Rin", "VRin", "VorsRi", "RiIn")
                                   for court in ("BGH", "OLG", "LG", "AG", "BVerwG", "BFH", "BAG", "BSG", "KG",
                                                 "VG", "OVG", "VGH", "LAG", "LSG", "FG", "ArbG", "SG"))
+# More people whom published decisions name by an initial ("sein Bruder E.", "Patentanwalt K"):
+# relatives, neighbours and professions. Compounds are matched by their ending (PARTY_ENDINGS:
+# "Ohrenzeuge", "Sozialarbeiter", "Chefjustitiar").
+PARTY_CUES = PARTY_CUES + (
+    "Bruder", "Bruders", "Schwester", "Onkel", "Tante", "Neffe", "Neffen", "Nichte", "Enkel", "Enkelin", "Großvater",
+    "Großmutter", "Cousin", "Cousine", "Schwiegersohn", "Schwiegertochter", "Nachbar", "Nachbarn", "Nachbarin",
+    "Lebensgefährte", "Lebensgefährten", "Lebensgefährtin", "Freund", "Freundin", "Ehegatte", "Ehegatten",
+    "Ehegattin", "Patentanwalt", "Patentanwältin", "Arzt", "Ärztin", "Kandidat", "Kandidaten", "Kandidatin",
+    "Bewerber", "Bewerberin", "Polizist", "Polizistin", "Polizeibeamte", "Polizeibeamten", "Polizeibeamter",
+    "Beamte", "Beamten", "Beamtin", "Herren", "Damen", "Eheleute", "Mitarbeiter", "Mitarbeiterin", "Ehemannes",
+    "Ehemanns")
+PARTY_ENDINGS = ("zeuge", "zeugen", "zeugin", "anwalt", "anwältin", "arzt", "ärztin", "arbeiter", "arbeiterin",
+                 "leiter", "leiterin", "justitiar", "justitiarin", "berater", "beraterin", "beamte", "beamter",
+                 "beamtin", "führer", "führerin", "helfer", "helferin", "pfleger", "pflegerin", "händler",
+                 "händlerin", "meister", "meisterin", "fahrer", "fahrerin", "hüter")
+# Words before a lone capital letter that is a person anonymised to an initial ("an E erkennbar",
+# "die von A erbrachten Leistungen", "Da E das ..."): articles, prepositions and conjunctions that
+# open a noun phrase. A capital letter after a noun ("Anlage K 3", "Variante A") is not cued.
+INITIAL_LEADS = _words("der die des dem den an von mit gegen durch für zwischen bei gegenüber ob als da Da dass daß "
+                       "wonach nachdem Nachdem wie sich nämlich seitens zugunsten zulasten zuungunsten weil ob "
+                       "sodass wenn Wenn Soweit soweit ihn sie ihr ihm")
+# Words that name a case, right before the applicant of an ECHR-style case name ("im Verfahren
+# Karaçay v. Türkei"): they end the walk back from "v.".
+CASE_NAME_WORDS = _words("Verfahren Sache Rechtssache Fall Urteil Entscheidung Beschluss Rechtsstreit Rs Rs. "
+                         "EGMR EuGH Gerichtshof Gerichtshofs Urteils Entscheidungen Sachen Fälle")
+# The genitive of the rubric ("und des Richters Obermüller"): a judge's name follows.
+STRONG_CUES = STRONG_CUES + ("Richters",)

@@ -220,6 +220,131 @@ def _signature_rows(text: str) -> list[tuple[int, int]]:
     return out
 
 
+# ------------------------------------------------------------------ initials, case names, authors
+
+_INITIAL_LEADS = frozenset(lex.INITIAL_LEADS)
+_PARTY_ENDINGS = tuple(lex.PARTY_ENDINGS)
+_LIST_WORDS = frozenset((",", "und", "sowie", "oder"))
+_AFTER_INITIAL = frozenset((",", ")", ";", ":", "“", "”", '"', "'", "´", "…", "(", "[", "]", ".", "\n", ""))
+_NOT_AFTER_INITIAL = frozenset(("bis",))  # "von A bis Z"
+_ARTICLES = frozenset("der die das den dem des ein eine einen einem einer eines".split())
+_REFERENCE_CODE = re.compile(r"[A-Z]{0,6}\d+[a-z]?")  # "D4", "E1a", "NK12": cited documents of patent cases
+
+
+def _lone(toks: _Tokens, i: int) -> bool:
+    w = toks.word(i)
+    return len(w) == 1 and w.isalpha() and w.isupper()
+
+
+def _initial_end(toks: _Tokens, i: int) -> int:
+    """Last token of the initial(s) at ``i``: "K", "K." or two initials "E. K." read as one person."""
+    end = i + 1 if toks.word(i + 1) == "." and toks.adjacent(i, i + 1) else i
+    if end > i and _lone(toks, end + 1) and toks.adjacent(end, end + 1) and toks.word(end + 2) == "." \
+            and toks.adjacent(end + 1, end + 2):
+        end += 2
+    return end
+
+
+def _role_word(word: str) -> bool:
+    """A word for a person that published decisions follow with an initial ("der Ohrenzeuge Z")."""
+    return word in _PARTY_CUES or (word[:1].isupper() and word.casefold().endswith(_PARTY_ENDINGS))
+
+
+def _initials(toks: _Tokens) -> list[tuple[int, int]]:
+    """Lone capital letters that stand for a person ("an E erkennbar", "die von A erbrachten", "Herr Dr. A").
+
+    Published German decisions anonymise parties, witnesses and relatives to initials, in every
+    slot of a sentence. A lone capital counts when it opens or continues a noun phrase (after an
+    article, preposition or conjunction, a salutation, a title, a word for a person, another such
+    initial in a list, or at the start of a sentence) and is followed by a lower-case word or
+    punctuation. Capitals after other nouns ("Anlage K 3", "Variante A ist"), before a number or a
+    capitalised word ("der I. Zivilsenat") and "von A bis Z" stay.
+    """
+    runs: list[tuple[int, int]] = []
+    last_end = -5
+    i = 0
+    while i < len(toks):
+        if not _lone(toks, i) or (toks.word(i) == "I" and toks.word(i + 1) != "."):
+            i += 1
+            continue
+        end = _initial_end(toks, i)
+        if toks.word(end + 1) == "…" and toks.adjacent(end, end + 1):
+            end += 1  # "Patentanwalt K…": the ellipsis stands for the rest of the elided name
+        nxt = toks.word(end + 1)
+        prev, before = toks.word(i - 1), toks.word(i - 2)
+        lower_next = nxt[:1].islower() and nxt not in _NOT_AFTER_INITIAL
+        free_next = lower_next or nxt in _AFTER_INITIAL
+        cued = (prev in _SALUTATION_WORDS or prev in ("Herren", "Damen") or _role_word(prev)
+                or (prev == "." and before in _TITLE_WORDS)
+                or (prev in _LIST_WORDS and last_end >= i - 2)
+                or (prev == "(" and nxt == ")" and _role_word(before)))  # "der Sachverständige (S)"
+        lead = prev in _INITIAL_LEADS or (prev[:1].islower() and len(prev) > 2 and prev not in _LIST_WORDS
+                                          and prev not in ("bis", "nach", "vgl"))
+        start = prev in ("\n", "") or (prev == "," and nxt not in _LIST_WORDS) or (
+            prev == ")" and (before.isdigit() or before.islower())) or (
+            prev == "." and before.isalpha() and before.islower() and len(before) > 3)
+        # At a sentence start a capital before an article is an enumerated feature ("C eine Messung").
+        start = start and lower_next and nxt not in _ARTICLES
+        if (cued and free_next) or (lead and free_next) or start:
+            runs.append((i, end))
+            last_end = end
+        i = end + 1
+    return runs
+
+
+def _case_names(toks: _Tokens) -> list[tuple[int, int]]:
+    """The applicant of an ECHR-style case name: "im Verfahren Karaçay v. Türkei", "Demir und Baykara v. Türkei"."""
+    runs = []
+    for i in range(1, len(toks)):
+        versus = (toks.word(i) in ("v", "vs") and toks.word(i + 1) == "." and toks.word(i + 2)[:1].isupper()) or (
+            toks.word(i) == "." and toks.word(i + 1) == "/" and toks.word(i + 2) == ".")
+        if not versus:
+            continue
+        k, last = i - 1, None
+        while k >= 0 and i - k <= 5 and toks.word(k) not in lex.CASE_NAME_WORDS and toks.adjacent(k, k + 1) and (
+                toks.is_cap(k) or toks.word(k) in ("und", "and", "&")
+                or (toks.word(k).isupper() and toks.word(k).isalpha())):
+            last = k if toks.word(k) not in ("und", "and", "&") else last
+            k -= 1
+        if last is not None and toks.word(last) not in lex.COURT_WORDS:
+            runs.append((last, i - 1))
+    return runs
+
+
+def _authors(toks: _Tokens) -> list[tuple[int, int]]:
+    """Authors of cited documents: "J. Deubener et al.", "Oberdisse, E., et al.", "D4 Ekström, Å.: High ..."."""
+    runs = []
+    for i in range(len(toks)):
+        if toks.word(i) == "et" and toks.word(i + 1) == "al":
+            k, end = i - 1, None
+            while k >= 0 and i - k <= 8 and toks.word(k) != "\n":
+                w = toks.word(k)
+                if w == "." and _lone(toks, k - 1):
+                    end = k if end is None else end
+                    k -= 2
+                elif toks.is_cap(k) or (w.isupper() and w.isalpha() and len(w) > 2):
+                    end = k if end is None else end
+                    k -= 1
+                elif w == "," and end is not None or w == "," and toks.word(k - 1) == ".":
+                    k -= 1
+                else:
+                    break
+            first = k + 1
+            while first <= (end or -1) and toks.word(first) in (",", "."):
+                first += 1
+            if end is not None and first <= end:
+                runs.append((first, end))
+        # "BRADLER, Christian:" / "Ekström, Å.:" after a document code at the start of a line.
+        w = toks.word(i)
+        if (toks.is_cap(i) or (w.isupper() and w.isalpha() and len(w) > 2)) and toks.word(i + 1) == ",":
+            j = i + 2
+            end = j + 1 if _lone(toks, j) and toks.word(j + 1) == "." else j if toks.is_cap(j) else None
+            code = toks.text[max(0, toks.items[i][1] - 10) : toks.items[i][1]].split()
+            if end is not None and toks.word(end + 1) == ":" and code and _REFERENCE_CODE.fullmatch(code[-1]):
+                runs.append((i, end))
+    return runs
+
+
 def find_person_names(text: str) -> list[Span]:
     """Person names from cues, gazetteers and propagation within the document (see module doc)."""
     from workbench.governance.pii_rules import Span  # here, not at the top: pii_rules imports this module
@@ -254,7 +379,7 @@ def find_person_names(text: str) -> list[Span]:
             k += 1
             if toks.word(k) in ("und", "sowie"):
                 k += 1
-            if toks.word(k) in ("die", "der", "den", "dem") and toks.word(k + 1) in _STRONG:
+            if toks.word(k) in ("die", "der", "den", "dem", "des") and toks.word(k + 1) in _STRONG:
                 k = court_after(k + 2)
             run = toks.take_name(toks.skip_titles(k))
             if run is None:
@@ -331,6 +456,10 @@ def find_person_names(text: str) -> list[Span]:
         if toks.word(j) in _SALUTATION_WORDS or (cue.group(0).startswith("geb") and not toks.is_cap(j)):
             continue
         add(toks.take_name(toks.skip_titles(j)), "rule:cue", 0.85, strong=strong)
+    for run in _initials(toks):
+        found.setdefault(run, ("rule:initial-in-prose", 0.8))
+    for run in _case_names(toks) + _authors(toks):
+        add(run, "rule:cited-name", 0.8, strong=True)
     for a, b in _signature_rows(text):
         first, last = toks.index_at(a), toks.index_at(b) - 1
         if first <= last:

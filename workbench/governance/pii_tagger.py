@@ -33,7 +33,7 @@ import re
 from pathlib import Path
 
 from workbench.governance import pii_lexicon as lex
-from workbench.governance.pii_names import _genitive, _noun_like
+from workbench.governance.pii_names import _SALUTATION_WORDS, _TITLE_WORDS, _genitive, _noun_like, _role_word
 from workbench.governance.pii_rules import Span
 
 TAGGER_DIR = Path(__file__).resolve().parent / "pii_tagger_model"
@@ -96,6 +96,43 @@ def is_candidate(text: str, window: list[tuple[int, int]]) -> bool:
             return True
         sentence_start = word in (".", "!", "?", ":", "–", "-")
     return False
+
+
+_BEFORE = re.compile(r"[^\W\d_]+|\d+|[^\w\s]")
+
+
+def _letter_of_a_thing(text: str, a: int, b: int) -> bool:
+    """A lone capital after a noun that is no person ("Haus M", "Merkmal E", "Flurstücke R und G") or before a number.
+
+    Published decisions put initials after words for people ("die Zeugin K.", "der Nachbar K."),
+    after articles and prepositions ("an E"), never after words for things; the rules read the
+    same slots (:func:`pii_names._initials`). A short look back keeps this linear.
+    """
+    if re.match(r"\s*\d", text[b : b + 3]):
+        return True  # "Anlage K 3", "B 96"
+    before = _BEFORE.findall(text[max(0, a - 60) : a])
+    # Skip earlier letters of a list: "Flurstücke R und G".
+    while len(before) >= 2 and before[-1] in (",", "und", "oder", "sowie") and (
+            _INITIAL.fullmatch(before[-2]) or (before[-2] == "." and len(before) >= 3 and len(before[-3]) == 1)):
+        before = before[: -3 if before[-2] == "." else -2]
+    if not before:
+        return False
+    word = before[-1]
+    if word == "." and len(before) >= 2 and before[-2] in _TITLE_WORDS:
+        return False  # "Herr Dr. A"
+    return (len(word) > 1 and word[0].isupper() and any(c.islower() for c in word) and not _person_word(word)
+            and word not in _SALUTATION_WORDS and word not in ("Herren", "Damen") and word not in _CUES)
+
+
+def _person_word(word: str) -> bool:
+    """A word for a person, also in the genitive or plural ("des Nebenklägers P.", "die Rechtsanwälte T.").
+
+    Agent nouns in -er ("Staatsbürger", "Briefzusteller") count too: the filter only drops the
+    tagger's initials after words that are clearly things.
+    """
+    stems = (word, word[:-1], word[:-2]) if word.endswith("s") else (word, word[:-1]) if word.endswith("n") else (word,)
+    return any(_role_word(w) or w in lex.STRONG_CUES or w in lex.ROLE_CUES for w in stems if w) or \
+        word.endswith(("er", "ers", "erin", "mitglied", "mitglieds", "mitglieder"))
 
 
 def file_sha256(path: Path) -> str:
@@ -256,12 +293,21 @@ class PiiTagger:
                 first_word = text[a:b].split()[0].rstrip(".,")
                 before = text[max(0, a - 40) : a].rstrip()[-1:]  # a short look back: linear time
                 at_start = a == window[0][0] + shift or before in (".", ":", "!", "?", "")
+                if before == "." and re.search(r"(?:^|\s)[A-ZÄÖÜ]\.$", text[max(0, a - 4) : a].rstrip()):
+                    at_start = False  # "M. Jostes": the full stop of an initial ends no sentence
+                if a == window[0][0] + shift and b == window[-1][1] + shift and len(window) <= 3:
+                    at_start = False  # a line that is only the name: a signature row, not a sentence start
                 if first_word in _STOP or any(p in text[a:b] for p in lex.PLACEHOLDER_NAMES) or \
                         (at_start and score < 0.9 and not any(w.rstrip(".,") in lex.FIRST_NAMES | lex.SURNAMES
                                                             for w in text[a:b].split())):
                     continue
+            if kind == "PER" and _INITIAL.fullmatch(text[a:b]) and _letter_of_a_thing(text, a, b):
+                continue
             if kind == "ADDR" and not (" " in text[a:b] and text[words_at[-1][0]].isdigit()):
                 continue  # an address the rules would miss still has a house number
+            if kind == "ADDR" and (text[a:b].split()[0] in lex.NOT_STREET_WORDS
+                                   or text[a:b].split()[0].casefold().endswith(("nummer", "nr", "nr."))):
+                continue  # "Artikelnummer 99", "Seite 12": a count, not a street
             if any(w in lex.COMPANY_SUFFIXES or w in lex.ORG_WORDS or w in lex.COURT_WORDS for w in text[a:b].split()):
                 continue  # organisations and courts are not personal data
             words = text[a:b].split()
