@@ -36,6 +36,13 @@ def test_wrong_type_is_named():
         RunConfig.from_dict({"train": {"batch_size": "many"}})
 
 
+def test_time_budget_must_be_positive_minutes():
+    assert RunConfig().with_overrides(["train.max_minutes=12"]).train.max_minutes == 12
+    assert RunConfig().with_overrides(["train.max_minutes=null"]).train.max_minutes is None
+    with pytest.raises(ConfigError, match=r"max_minutes: must be a positive number of minutes"):
+        RunConfig().with_overrides(["train.max_minutes=0"])
+
+
 def test_overrides_parse_yaml_values_and_scientific_floats():
     cfg = RunConfig().with_overrides(["train.lr=1e-3", "lora.r=16", "lora.target_modules=[query, key]",
                                       "train.early_stopping_patience=null"])

@@ -35,6 +35,24 @@ def test_task_protocol_and_tiny_fit_beats_chance(tmp_path):
     assert result.best_checkpoint.endswith("best.ckpt")
 
 
+def test_time_budget_stops_training_validates_and_keeps_the_best_state(tmp_path, capsys, monkeypatch):
+    """train.max_minutes: a run that would take 1,000 epochs stops when its budget is spent, the
+    partial epoch is validated, the best checkpoint restored, and the result says the budget ended it."""
+    monkeypatch.delenv("WORKBENCH_QUIET", raising=False)
+    model = _model()
+    ds, val = _data(), _data(128, seed=5)
+    args = TrainArgs(max_epochs=1000, max_minutes=0.01, **ARGS)  # 0.6 s
+    result = fit(model, Classify(), make_loader(ds, 32, seed=3), make_loader(val, 64, shuffle=False), args,
+                 tmp_path / "run", epoch_lines=True)
+    assert result.extra["time_budget"] == {"minutes": 0.01, "reached": True}
+    assert 1 <= result.epochs < 1000 and "val_acc" in result.history and result.history["val_acc"].notna().any()
+    assert result.best_checkpoint and result.best_checkpoint.endswith("best.ckpt")
+    assert "time budget (train.max_minutes) reached" in capsys.readouterr().err
+    # Without a budget nothing is recorded as reached.
+    _, plain = _fit(tmp_path / "plain", epochs=1)
+    assert plain.extra["time_budget"] is None
+
+
 class _Interrupt(L.Callback):
     def on_train_epoch_start(self, trainer, module):
         if trainer.current_epoch == 2:

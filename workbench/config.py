@@ -284,6 +284,11 @@ class TrainArgs(_Section):
     """Use only this many (or this fraction of) training batches per epoch (smoke runs)."""
     checkpoint_every_n_steps: int | None = None
     """Also save ``last.ckpt`` every n optimiser steps (``None``: at each epoch end)."""
+    max_minutes: float | None = None
+    """Time budget of the training loop in minutes (``None``: none). When it runs out, training stops
+    after the current batch, validates that partial epoch and keeps the best validation state, so a
+    large file finishes in a known time with fewer epochs (Lightning's ``max_time``; a resumed run
+    counts the time already spent)."""
 
     def _extra_problems(self) -> list[str]:
         out = []
@@ -306,6 +311,8 @@ class TrainArgs(_Section):
             out.append(f"early_stopping_patience: must be positive or null, got {self.early_stopping_patience}")
         if self.num_workers < 0:
             out.append(f"num_workers: must be >= 0, got {self.num_workers}")
+        if self.max_minutes is not None and not (isinstance(self.max_minutes, (int, float)) and self.max_minutes > 0):
+            out.append(f"max_minutes: must be a positive number of minutes or null, got {self.max_minutes!r}")
         if not isinstance(self.compile, bool) and self.compile != "auto":
             out.append(f"compile: must be true, false or 'auto', got {self.compile!r}")
         return out

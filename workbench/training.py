@@ -24,6 +24,7 @@ import resource
 import time
 import warnings
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
 
@@ -36,7 +37,7 @@ from workbench.config import TrainArgs
 from workbench.progress import bar_renders_in_place, emit
 # Split out to keep this file readable; re-exported so `from workbench.training import ...` keeps working.
 from workbench.training_callbacks import (EpochProgress, keep_earlier_logs, make_logger, progress_bar_callback,
-                                          quiet_lightning, read_history)
+                                          quiet_lightning, read_history, time_budget_left)
 from workbench.training_speed import (compile_model, decide_compile, lora_inputs_under_autocast,  # noqa: F401
                                       repeated_blocks, use_fused_adamw)
 
@@ -449,6 +450,8 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
         with lora_inputs_under_autocast(model, precision):
             _fit_interruptibly(trainer, module, train_loader, val_loader, ckpt_path)
     seconds = time.perf_counter() - t0
+    budget_left = time_budget_left(trainer)
+    budget = None if budget_left is None else {"minutes": args.max_minutes, "reached": budget_left <= 0}
 
     best = ckpt.best_model_path or None
     if best and Path(best).is_file():
@@ -467,7 +470,8 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
         train_seconds=module.train_seconds, samples=module.samples_seen,
         peak_memory_mb=_peak_memory_mb(accelerator), precision=precision, accelerator=accelerator,
         resumed_from=ckpt_path, epochs=trainer.current_epoch, extra={"is_global_zero": trainer.is_global_zero,
-               "compile": {"setting": args.compile, "used": use_compile, "reason": compile_reason}},
+               "compile": {"setting": args.compile, "used": use_compile, "reason": compile_reason},
+               "time_budget": budget},
     )
 
 
@@ -521,6 +525,7 @@ def _make_trainer(accelerator: str, precision: str, args: TrainArgs, callbacks: 
         limit_train_batches=args.limit_train_batches, callbacks=callbacks, logger=make_logger(args, run_dir),
         enable_progress_bar=args.progress_bar if progress_bar is None else progress_bar, enable_model_summary=False, log_every_n_steps=1,
         default_root_dir=str(run_dir), num_sanity_val_steps=0, use_distributed_sampler=use_distributed_sampler,
+        max_time=timedelta(minutes=args.max_minutes) if args.max_minutes else None,
     )
 
 

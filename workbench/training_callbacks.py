@@ -126,8 +126,12 @@ class EpochProgress(L.Callback):
         elapsed = time.perf_counter() - self._start
         parts.append(f"{format_seconds(elapsed)} elapsed")
         done = epoch - self._first_epoch
-        if total is not None and done > 0 and epoch < total:
-            parts.append(f"about {format_seconds(elapsed / done * (total - epoch))} left")
+        budget_left = time_budget_left(trainer)
+        if budget_left is not None and budget_left <= 0:
+            parts.append("time budget (train.max_minutes) reached: training stops, the best validation state is kept")
+        elif total is not None and done > 0 and epoch < total:
+            left = elapsed / done * (total - epoch)
+            parts.append(f"about {format_seconds(left if budget_left is None else min(left, budget_left))} left")
         line = f"epoch {epoch}/{total if total is not None else '?'}: " + ", ".join(parts)
         self.lines.append(line)
         if trainer.progress_bar_callback is not None and not in_notebook():
@@ -141,6 +145,16 @@ class EpochProgress(L.Callback):
                 emit(line)
         else:
             emit(line)
+
+
+def time_budget_left(trainer: L.Trainer) -> float | None:
+    """Seconds left of the run's time budget (``train.max_minutes``, Lightning's ``Timer``); None without one."""
+    from lightning.pytorch.callbacks import Timer
+
+    for cb in trainer.callbacks:
+        if isinstance(cb, Timer) and cb._duration is not None:
+            return float(cb.time_remaining("train") or 0.0)
+    return None
 
 
 def _short(value: float) -> str:

@@ -169,7 +169,8 @@ def run_experiment(config: RunConfig) -> dict:
         "minority_class": minority_report(metrics, train["label"]),
         "training": {"seconds": fit.seconds, "samples_per_s": fit.samples_per_s, "epochs": fit.epochs,
                      "peak_memory_mb": fit.peak_memory_mb, "precision": fit.precision,
-                     "accelerator": fit.accelerator, "best_checkpoint": fit.best_checkpoint},
+                     "accelerator": fit.accelerator, "best_checkpoint": fit.best_checkpoint,
+                     "time_budget": fit.extra.get("time_budget")},
         "history": clf.history_.to_dict("list") if len(clf.history_) else {},
         "examples": examples,
     }
