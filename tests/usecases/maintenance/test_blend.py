@@ -110,3 +110,18 @@ def test_a_tiny_run_reports_the_blend_next_to_the_pure_adapter(tmp_path):
     # rounded to 0.01 cycles, which can move a near-tie by one grid step).
     assert abs(w - blend_weight(val["truth"], val["adapter"], val["baseline"], cap=cfg.task.rul_cap)) <= 0.05 + 1e-9
     assert res["recommendation"]["criterion"] == "val_rmse_capped"
+
+
+def test_serving_record_serves_the_recommendation_or_falls_back_to_the_adapter():
+    from workbench.usecases.maintenance.experiment import serving_record
+
+    alarm = lambda t: {"alarm": {"alarm_rul": t}}  # noqa: E731
+    metrics = {"baseline": alarm(20.0), "frozen_base": alarm(25.0), "adapter": alarm(30.0),
+               "blend": {**alarm(28.0), "weight": 0.35}}
+    rec = serving_record({"metrics": metrics, "recommendation": {"best": "blend", "criterion": "val_rmse_capped"}})
+    assert rec["served"] == "blend" and rec["note"] is None and rec["blend_weight"] == 0.35
+    assert rec["alarm_rul"] == {"adapter": 30.0, "blend": 28.0, "baseline": 20.0}
+    assert rec["chosen_on"] == "validation engines (val_rmse_capped)"
+    # The frozen base is not kept in the adapter folder: the adapter is served, and the record says why.
+    rec = serving_record({"metrics": metrics, "recommendation": {"best": "frozen_base"}})
+    assert rec["served"] == "adapter" and rec["recommended"] == "frozen_base" and "frozen_base" in rec["note"]

@@ -136,11 +136,24 @@ def test_cli_cmapss_on_a_simulated_multi_condition_fleet(tmp_path, capsys, monke
     stored = json.loads((run_dir / "adapter" / "alarm.json").read_text())
     assert stored["alarm_rul"] == results["metrics"]["adapter"]["alarm"]["alarm_rul"]
 
-    # `workbench evaluate` re-scores the saved adapter on the same test engines: the training run's numbers.
+    # The folder serves the model recommended on validation engines: adapter, blend or LightGBM (saved as text).
+    serving = json.loads((run_dir / "adapter" / "serving.json").read_text())
+    recommended = results["recommendation"]["best"]
+    assert serving["recommended"] == recommended
+    served = recommended if recommended in ("adapter", "blend", "baseline") else "adapter"
+    assert serving["served"] == served and (run_dir / "adapter" / "baseline" / "lightgbm_rul.txt").is_file()
+    assert serving["blend_weight"] == results["metrics"]["blend"]["weight"]
+
+    # `workbench evaluate` re-scores the served model on the same test engines: the training run's numbers.
     assert main(["evaluate", "--usecase", "maintenance", "--adapter", str(run_dir / "adapter")]) == 0
     ev = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["metrics"]
-    assert ev["rmse"] == pytest.approx(results["metrics"]["adapter"]["rmse"], abs=0.02)
-    assert ev["alarm"]["alarm_rul"] == stored["alarm_rul"] and ev["alarm"]["cost"] == results["metrics"]["adapter"]["alarm"]["cost"]
+    assert ev["model"] == served and ev["recommended"] == recommended
+    assert ev["rmse"] == pytest.approx(results["metrics"][served]["rmse"], abs=0.02)
+    assert ev["alarm"]["alarm_rul"] == results["metrics"][served]["alarm"]["alarm_rul"]
+    assert ev["alarm"]["cost"] == results["metrics"][served]["alarm"]["cost"]
+    if served != "adapter":
+        assert ev["adapter_alone"]["rmse"] == pytest.approx(results["metrics"]["adapter"]["rmse"], abs=0.02)
+        assert ev["adapter_alone"]["alarm"]["alarm_rul"] == stored["alarm_rul"]
     from workbench.governance.audit import read_entries
     from workbench.io import fingerprint_file
 
@@ -148,20 +161,26 @@ def test_cli_cmapss_on_a_simulated_multi_condition_fleet(tmp_path, capsys, monke
     assert entry["operation"] == "evaluate" and entry["details"]["usecase"] == "maintenance"
     assert entry["details"]["data_fingerprint"]["test"] == fingerprint_file(files["test"])
     assert entry["outputs"]["rmse"] == ev["rmse"] and entry["details"]["rows"] == len(results["predictions"]["unit"])
-    # `workbench predict` on a C-MAPSS test file: one row per engine, unit ids kept.
-    out_csv = tmp_path / "pred.csv"
-    assert main(["predict", "--usecase", "maintenance", "--adapter", str(run_dir / "adapter"), "--input",
-                 files["test"], "--output", str(out_csv)]) == 0
+    assert entry["details"]["model"] == served
+    # `workbench predict` on a C-MAPSS test file: one row per engine, unit ids kept; each servable model
+    # (task.serve) predicts what the training run reported for it, alarms at its own threshold.
     import pandas as pd
 
-    pred = pd.read_csv(out_csv)
-    assert list(pred.columns) == ["unit", "last_cycle", "rul_pred", "alarm"]
-    assert pred["unit"].tolist() == results["predictions"]["unit"]
-    np.testing.assert_allclose(pred["rul_pred"], results["predictions"]["adapter"], atol=0.02)
-    assert (pred["alarm"] == (pred["rul_pred"] <= stored["alarm_rul"])).all()
-    entry = read_entries()[-1]
-    assert entry["operation"] == "predict" and entry["details"]["rows"] == len(pred)
-    assert entry["details"]["alarm_rul"] == stored["alarm_rul"]
+    for serve in ("recommended", "adapter", "blend", "baseline"):
+        out_csv = tmp_path / f"pred-{serve}.csv"
+        assert main(["predict", "--usecase", "maintenance", "--adapter", str(run_dir / "adapter"), "--input",
+                     files["test"], "--output", str(out_csv), "--set", f"task.serve={serve}"]) == 0
+        pred = pd.read_csv(out_csv)
+        role = served if serve == "recommended" else serve
+        assert list(pred.columns) == ["unit", "last_cycle", "rul_pred", "alarm", "model", "rul_pred_adapter"]
+        assert pred["unit"].tolist() == results["predictions"]["unit"] and set(pred["model"]) == {role}
+        np.testing.assert_allclose(pred["rul_pred"], results["predictions"][role], atol=0.02)
+        np.testing.assert_allclose(pred["rul_pred_adapter"], results["predictions"]["adapter"], atol=0.02)
+        threshold = results["metrics"][role]["alarm"]["alarm_rul"]
+        assert (pred["alarm"] == (pred["rul_pred"] <= threshold)).all()
+        entry = read_entries()[-1]
+        assert entry["operation"] == "predict" and entry["details"]["rows"] == len(pred)
+        assert entry["details"]["model"] == role and entry["details"]["alarm_rul"] == threshold
 
 
 def test_evaluate_and_predict_refuse_a_missing_adapter(tmp_path):

@@ -13,6 +13,8 @@ Usage::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 
@@ -87,6 +89,46 @@ class WindowFeatureRUL:
         if not hasattr(self, "model_"):
             raise RuntimeError("WindowFeatureRUL is not fitted: call fit first")
         return np.clip(self.model_.predict(features_of(X, self.tail)), 0, None)
+
+    def save(self, path) -> Path:
+        """Write the fitted trees as LightGBM's own text model (no pickle) plus ``lightgbm_rul.json``.
+
+        The folder may be an adapter folder: the model is then served next to the adapter (the blend
+        or the baseline that a run recommended). Returns the folder.
+        """
+        from workbench.io import atomic_write_json, atomic_write_text
+
+        if not hasattr(self, "model_") or not hasattr(self.model_, "booster_"):
+            raise RuntimeError("WindowFeatureRUL.save needs a LightGBM model fitted by fit()")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path / LGBM_FILE, self.model_.booster_.model_to_string())
+        atomic_write_json(path / LGBM_META, {"tail": self.tail, "n_estimators": self.n_estimators, "seed": self.seed})
+        return path
+
+    @classmethod
+    def load(cls, path) -> "WindowFeatureRUL":
+        """A model written by :meth:`save`; it predicts exactly as the fitted one did.
+
+        Raises:
+            FileNotFoundError: the folder holds no saved LightGBM RUL model.
+        """
+        import json
+
+        import lightgbm as lgb
+
+        path = Path(path)
+        if not (path / LGBM_FILE).is_file() or not (path / LGBM_META).is_file():
+            raise FileNotFoundError(f"{path} holds no LightGBM RUL model ({LGBM_FILE}, {LGBM_META})")
+        meta = json.loads((path / LGBM_META).read_text(encoding="utf-8"))
+        est = cls(tail=int(meta["tail"]), n_estimators=int(meta["n_estimators"]), seed=int(meta["seed"]))
+        est.model_ = lgb.Booster(model_str=(path / LGBM_FILE).read_text(encoding="utf-8"))
+        return est
+
+
+LGBM_FILE = "lightgbm_rul.txt"
+"""LightGBM's text model format: readable, and loading it runs no code (unlike a pickle)."""
+LGBM_META = "lightgbm_rul.json"
 
 
 class ProcessFailureClassifier:

@@ -94,6 +94,10 @@ class MaintenanceTaskArgs:
     the frozen base always reads the sensors only."""
     compare_full_finetune: bool = False
     """Also fine-tune all weights (costs a full training run on top)."""
+    serve: str = "recommended"
+    """What ``workbench evaluate/predict`` use with a RUL adapter folder: ``"recommended"`` (the model
+    the run recommended on validation engines, when the folder holds it: adapter, blend or LightGBM),
+    or one of ``"adapter"``, ``"blend"``, ``"baseline"`` (LightGBM). Training ignores it."""
     failure_pooling: str = "max"
     """Pooling of patch embeddings for failure classification: a failure is decided by the latest
     processes, and max pooling keeps that patch's signal instead of averaging it over the window
@@ -123,6 +127,8 @@ class MaintenanceTaskArgs:
         bad = [e for e in self.extra_inputs if e not in ("health", "cycle")]
         if bad:
             p.append(f"{prefix}.extra_inputs: unknown {bad}; choose from ['health', 'cycle']")
+        if self.serve not in ("recommended", "adapter", "blend", "baseline"):
+            p.append(f"{prefix}.serve: expected one of recommended, adapter, blend, baseline, got {self.serve!r}")
         if self.adapt_epochs < 0:
             p.append(f"{prefix}.adapt_epochs: must be >= 0, got {self.adapt_epochs}")
         if self.pretrain_supervised_epochs < 0:

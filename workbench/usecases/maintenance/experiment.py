@@ -90,7 +90,10 @@ def _target_files(task: MaintenanceTaskArgs, run_dir: Path, seed: int) -> tuple[
     return {k: str(v) for k, v in paths.items()}, f"simulated {task.target_fleet}-like fleet"
 
 
-def _write_outputs(cfg: RunConfig, result: dict, est, data_fp: str | None, base_info: dict) -> None:
+def _write_outputs(cfg: RunConfig, result: dict, est, data_fp: str | None, base_info: dict,
+                   baseline: WindowFeatureRUL | None = None) -> None:
+    """The adapter folder (adapter, model card, alarm rule and, for RUL runs with a baseline, the
+    LightGBM and ``serving.json``), ``run_info.json`` and ``results.json``."""
     from workbench.io import atomic_write_json, write_run_info
 
     run_dir = cfg.run_dir()
@@ -119,8 +122,40 @@ def _write_outputs(cfg: RunConfig, result: dict, est, data_fp: str | None, base_
 
         atomic_write_json(adapter_dir / ALARM_FILE, {"alarm_rul": alarm["alarm_rul"], "chosen_on": alarm["chosen_on"],
                                                       **result.get("decision", {})})
+    if baseline is not None and result.get("problem") == "rul":
+        # What `workbench evaluate/predict` serve: the model recommended on validation engines when the
+        # folder holds it (adapter, blend or LightGBM), else the adapter; see inference.serving_plan.
+        baseline.save(adapter_dir / BASELINE_DIR)
+        atomic_write_json(adapter_dir / SERVING_FILE, serving_record(result))
     write_run_info(run_dir, cfg, data_fp, base_model=str(est.base_path), base_model_key=base_info.get("key"))
     atomic_write_json(run_dir / "results.json", result)
+
+
+BASELINE_DIR = "baseline"
+"""Subfolder of a RUL adapter folder with the LightGBM fitted on all training engines."""
+SERVING_FILE = "serving.json"
+"""Which model `evaluate`/`predict` use, the blend weight and each servable model's alarm threshold."""
+SERVABLE = ("adapter", "blend", "baseline")
+
+
+def serving_record(result: dict) -> dict[str, Any]:
+    """What a RUL run stores for serving: the recommended role, the one served, the blend weight and
+    the alarm threshold each servable model chose on the validation engines.
+
+    Only the adapter, the blend and LightGBM are kept in the adapter folder; a recommendation of
+    another model (the frozen base, full fine-tuning) falls back to the adapter, and the record says so.
+    """
+    metrics = result["metrics"]
+    recommended = (result.get("recommendation") or {}).get("best")
+    served = recommended if recommended in SERVABLE and recommended in metrics else "adapter"
+    return {
+        "recommended": recommended, "served": served,
+        "note": None if served == recommended else
+        f"the recommended model ({recommended}) is not stored in the adapter folder: the adapter is served",
+        "blend_weight": metrics.get("blend", {}).get("weight"),
+        "alarm_rul": {r: metrics[r]["alarm"]["alarm_rul"] for r in SERVABLE if r in metrics and "alarm" in metrics[r]},
+        "chosen_on": "validation engines (" + str((result.get("recommendation") or {}).get("criterion", "val_rmse")) + ")",
+    }
 
 
 VAL_CUTS_PER_UNIT = 5  # random cuts per validation engine: more decisions to choose the alarm threshold on
@@ -154,7 +189,7 @@ def run_rul(cfg: RunConfig) -> dict[str, Any]:
         "n_windows": base.info.get("n_windows")}}
     costs = {"horizon": task.horizon, "cost_missed": task.cost_missed, "cost_early": task.cost_early}
     estimators: dict[str, RULEstimator] = {}
-    val_frame = val_rul = None
+    val_frame = val_rul = gbm = None
     unrounded: dict[str, tuple[pd.Series, pd.Series]] = {}  # role -> (test, validation) predictions by unit
     for mode in _modes(cfg):
         role = ROLE_OF_MODE[mode]
@@ -194,7 +229,7 @@ def run_rul(cfg: RunConfig) -> dict[str, Any]:
     if cfg.eval.baseline:
         with stage(f"training {LABEL_OF_ROLE['baseline']} on all training engines"):
             t1 = time.perf_counter()
-            bpred, bval = _baseline_rul(task, cfg.run.seed, ref, data, val_frame)
+            bpred, bval, gbm = _baseline_rul(task, cfg.run.seed, ref, data, val_frame)
             runtime["baseline"] = {"seconds": time.perf_counter() - t1, "train_engines": int(data.train["unit"].nunique())}
         truth = data.test_rul.reindex(ref.preprocessor_.windows(data.test, None, last_only=True).ids).to_numpy()
         metrics["baseline"] = summarize_rul(truth, bpred, **costs, val_true=val_rul.reindex(bval.index).to_numpy(),
@@ -240,7 +275,7 @@ def run_rul(cfg: RunConfig) -> dict[str, Any]:
         "seconds": time.perf_counter() - t0,
     }
     with stage("writing the adapter and results"):
-        _write_outputs(cfg, result, ref, data_fp, base.info)
+        _write_outputs(cfg, result, ref, data_fp, base.info, baseline=gbm)
     return result
 
 
@@ -274,9 +309,11 @@ def blend_metrics(truth, adapter, baseline, val_truth, val_adapter, val_baseline
     return out
 
 
-def _baseline_rul(task: MaintenanceTaskArgs, seed: int, ref: RULEstimator, data, val_frame) -> tuple[np.ndarray, pd.Series]:
+def _baseline_rul(task: MaintenanceTaskArgs, seed: int, ref: RULEstimator, data,
+                  val_frame) -> tuple[np.ndarray, pd.Series, WindowFeatureRUL]:
     """LightGBM predictions on the test engines (fit on all training engines) and on the validation
-    cuts (fit on the training split only, so the threshold is not chosen on engines it trained on).
+    cuts (fit on the training split only, so the threshold is not chosen on engines it trained on),
+    and the LightGBM fitted on all training engines (saved beside the adapter, :func:`_write_outputs`).
 
     Uses the adapter's preprocessor (standardisation fitted on its training split) without its
     engineered inputs, so both read the same regime-normalised sensors.
@@ -297,11 +334,11 @@ def _baseline_rul(task: MaintenanceTaskArgs, seed: int, ref: RULEstimator, data,
     gbm = WindowFeatureRUL(n_estimators=task.baseline_estimators, seed=seed).fit(w_all, w_all.y)
     test_pred = gbm.predict(wte.X)
     if val_frame is None or not len(val_frame):
-        return test_pred, pd.Series(dtype=float)
+        return test_pred, pd.Series(dtype=float), gbm
     w_split = windows(data.train[data.train["unit"].isin(ref.train_units_)])
     gbm_split = WindowFeatureRUL(n_estimators=task.baseline_estimators, seed=seed).fit(w_split, w_split.y)
     wva = pre.windows(val_frame, None, last_only=True)
-    return test_pred, pd.Series(gbm_split.predict(wva.X), index=wva.ids)
+    return test_pred, pd.Series(gbm_split.predict(wva.X), index=wva.ids), gbm
 
 
 def prepare_ai4i(task: MaintenanceTaskArgs, seed: int = 0, max_rows: int | None = None) -> dict[str, Any]:

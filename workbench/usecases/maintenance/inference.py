@@ -10,6 +10,9 @@ maintenance --adapter DIR --input FILE --output OUT`` call these (through the pa
   folder); a failure adapter on the fixed AI4I test split.
 * :func:`predict_file` reads a C-MAPSS-format trajectory file (test-like: each engine cut at some
   cycle) and writes one row per engine: its id, last cycle, predicted RUL and the alarm flag.
+* Both serve the model the training run recommended on its validation engines when the adapter
+  folder holds it (the adapter, the blend of adapter and LightGBM, or LightGBM: ``serving.json`` and
+  ``baseline/``), else the adapter; ``task.serve`` overrides that (:func:`serving_plan`).
 
 Usage::
 
@@ -26,11 +29,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from workbench.config import RunConfig
 from workbench.governance.audit import record_event
-from workbench.progress import stage
+from workbench.progress import emit, stage
 
 ALARM_FILE = "alarm.json"
 """The alarm rule the training run chose on validation engines, stored next to the adapter."""
@@ -55,6 +59,56 @@ def _alarm_rule(path: Path, cfg: RunConfig) -> dict[str, Any]:
     return {"horizon": cfg.task.horizon, "cost_missed": cfg.task.cost_missed, "cost_early": cfg.task.cost_early}
 
 
+def serving_plan(path: Path, config: RunConfig) -> dict[str, Any]:
+    """Which model a RUL adapter folder serves, with its alarm threshold.
+
+    ``task.serve="recommended"`` (default) takes the model the training run recommended on its
+    validation engines (``serving.json``: adapter, blend of adapter and LightGBM, or LightGBM); folders
+    of older runs serve the adapter. An explicit ``adapter``/``blend``/``baseline`` is honoured when the
+    folder holds what it needs, else it is a clear error.
+
+    Returns:
+        ``served``, ``recommended``, ``blend_weight``, ``alarm_rul`` (of the served model, or None),
+        ``note`` (why the served model differs from the recommended one, or None).
+    """
+    from workbench.usecases.maintenance.experiment import BASELINE_DIR, SERVING_FILE
+
+    f = path / SERVING_FILE
+    record = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
+    want = getattr(config.task, "serve", "recommended")
+    served = record.get("served", "adapter") if want == "recommended" else want
+    if served != "adapter" and not (path / BASELINE_DIR).is_dir():
+        raise ValueError(f"task.serve={want}: {path} holds no LightGBM model ({BASELINE_DIR}/); it comes from a "
+                         "training run of this version with the baseline on; use task.serve=adapter")
+    if served == "blend" and record.get("blend_weight") is None:
+        raise ValueError(f"task.serve=blend: {path}/{SERVING_FILE} records no blend weight (the run had no "
+                         "validation engines); use task.serve=adapter or baseline")
+    note = record.get("note") if want == "recommended" else (
+        None if served == record.get("recommended") else f"task.serve={want} (the run recommended "
+                                                         f"{record.get('recommended') or 'the adapter'})")
+    return {"served": served, "recommended": record.get("recommended"), "blend_weight": record.get("blend_weight"),
+            "alarm_rul": (record.get("alarm_rul") or {}).get(served), "note": note}
+
+
+def _served_predictions(plan: dict, path: Path, est, frame: pd.DataFrame, adapter_pred: pd.Series) -> pd.Series:
+    """The served model's RUL per engine (index: unit), given the adapter's predictions."""
+    if plan["served"] == "adapter":
+        return adapter_pred
+    from workbench.usecases.maintenance.baselines import WindowFeatureRUL
+    from workbench.usecases.maintenance.data import CMapssPreprocessor
+    from workbench.usecases.maintenance.experiment import BASELINE_DIR
+
+    gbm = WindowFeatureRUL.load(path / BASELINE_DIR)
+    # LightGBM reads the regime-normalised sensors only, as in training (experiment._baseline_rul).
+    pre = CMapssPreprocessor.from_dict({**est.preprocessor_.to_dict(), "extra_inputs": [], "health": None})
+    w = pre.windows(frame, None, last_only=True)
+    lgbm = pd.Series(gbm.predict(w.X), index=w.ids).reindex(adapter_pred.index)
+    if plan["served"] == "baseline":
+        return lgbm
+    weight = float(plan["blend_weight"])
+    return weight * adapter_pred + (1.0 - weight) * lgbm
+
+
 def _finite(metrics: dict, keys: tuple[str, ...]) -> dict[str, float]:
     """The headline metrics for the audit log; a NaN (PR-AUC without failures) is left out, as the
     log is strict JSON."""
@@ -75,8 +129,11 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
     """Metrics of a saved adapter on the config's test data.
 
     Returns:
-        RUL adapters: :func:`summarize_rul` on the test engines' last cycles (``alarm`` at the
-        stored validation-chosen threshold when the run saved one) plus ``n`` and ``dataset``.
+        RUL adapters: :func:`summarize_rul` of the served model (:func:`serving_plan`: by default
+        the one the run recommended on validation engines) on the test engines' last cycles
+        (``alarm`` at its stored validation-chosen threshold), ``model``, ``recommended``,
+        ``serving_note``, ``dataset`` and, when the served model is not the adapter,
+        ``adapter_alone`` (the same metrics of the adapter by itself).
         Failure adapters: precision, recall, F1, PR-AUC on the fixed AI4I test split.
 
     Raises:
@@ -117,19 +174,31 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
         raise ValueError("evaluate needs test engines and their true RUL: set task.test_file and task.rul_file")
     rule = _alarm_rule(path, config)
     costs = {k: rule[k] for k in ("horizon", "cost_missed", "cost_early")}
+    plan = serving_plan(path, config)
     with stage("scoring the adapter on the test engines"):
-        pred = est.predict(data.test).set_index("unit")["rul_pred"]
+        adapter_pred = est.predict(data.test).set_index("unit")["rul_pred"]
+    pred = _served_predictions(plan, path, est, data.test, adapter_pred)
     truth = data.test_rul.reindex(pred.index).to_numpy()
-    out = summarize_rul(truth, pred.to_numpy(), **costs)
-    if "alarm_rul" in rule:
-        scored = alarm_cost(pred.to_numpy(), truth, rule["alarm_rul"], **costs)
-        out["alarm"] = {**{k: scored[k] for k in ("tp", "fp", "fn", "tn", "alarms", "cost", "cost_per_engine")},
-                        "alarm_rul": rule["alarm_rul"], "chosen_on": rule.get("chosen_on", "validation engines"),
-                        "test_hindsight_cost": out["alarm"]["test_hindsight_cost"]}
-    out["dataset"] = dataset
+
+    def scored(p: pd.Series, alarm_rul: float | None) -> dict[str, Any]:
+        out = summarize_rul(truth, p.to_numpy(), **costs)
+        if alarm_rul is not None:  # the threshold chosen on validation engines in training, scored here
+            at = alarm_cost(p.to_numpy(), truth, alarm_rul, **costs)
+            out["alarm"] = {**{k: at[k] for k in ("tp", "fp", "fn", "tn", "alarms", "cost", "cost_per_engine")},
+                            "alarm_rul": alarm_rul, "chosen_on": rule.get("chosen_on", "validation engines"),
+                            "test_hindsight_cost": out["alarm"]["test_hindsight_cost"]}
+        return out
+
+    adapter_alarm = rule.get("alarm_rul")
+    out = scored(pred, adapter_alarm if plan["served"] == "adapter" else plan["alarm_rul"])
+    out.update(model=plan["served"], recommended=plan["recommended"], serving_note=plan["note"], dataset=dataset)
+    if plan["served"] == "blend":
+        out["blend_weight"] = plan["blend_weight"]
+    if plan["served"] != "adapter":
+        out["adapter_alone"] = scored(adapter_pred, adapter_alarm)
     record_event("evaluate", usecase="maintenance", inputs={"adapter": path}, data=str(dataset),
                  data_fingerprint=fingerprints, selection="every test engine at its last cycle", rows=int(len(pred)),
-                 outputs=_finite(out, ("rmse", "rmse_capped", "score")))
+                 model=plan["served"], outputs=_finite(out, ("rmse", "rmse_capped", "score")))
     return out
 
 
@@ -137,12 +206,14 @@ def predict_file(config: RunConfig, adapter_dir: str | Path, input_path: str | P
     """Predict the RUL of every engine in a C-MAPSS-format file at its last cycle; write a CSV.
 
     Args:
-        config: The run config (its ``task.horizon`` decides the alarm flag when the adapter has
-            no stored alarm rule).
+        config: The run config (``task.serve`` picks the model, :func:`serving_plan`; ``task.horizon``
+            decides the alarm flag when the folder has no stored alarm rule).
         adapter_dir: A RUL adapter folder (``runs/<run>/adapter``).
         input_path: Whitespace-separated C-MAPSS trajectories (unit, cycle, 3 settings, 21 sensors).
-        output_path: CSV to write: ``unit, last_cycle, rul_pred, alarm`` (alarm = predicted RUL <=
-            the stored validation-chosen threshold, else <= the horizon).
+        output_path: CSV to write: ``unit, last_cycle, rul_pred, alarm, model, rul_pred_adapter``:
+            ``rul_pred`` of the served model (by default the one the run recommended on validation
+            engines), ``alarm`` = that prediction <= its validation-chosen threshold (else <= the
+            horizon), ``model`` its name, and the adapter's own prediction beside it.
 
     Returns:
         The output path, as a string.
@@ -153,14 +224,23 @@ def predict_file(config: RunConfig, adapter_dir: str | Path, input_path: str | P
     path, _ = _meta(adapter_dir)
     with stage("loading the adapter"):
         est = load_rul_estimator(path)
+    plan = serving_plan(path, config)
     frame = read_cmapss_file(input_path)
     with stage(f"predicting RUL for {frame['unit'].nunique()} engines"):
         pred = est.predict(frame)
+        adapter_pred = pred.set_index("unit")["rul_pred"]
+        served = _served_predictions(plan, path, est, frame, adapter_pred)
     rule = _alarm_rule(path, config)
-    threshold = rule.get("alarm_rul", rule["horizon"])
+    threshold = rule.get("alarm_rul", rule["horizon"]) if plan["served"] == "adapter" else (
+        plan["alarm_rul"] if plan["alarm_rul"] is not None else rule["horizon"])
+    rul = served.reindex(pred["unit"]).to_numpy()
     out = pd.DataFrame({"unit": pred["unit"].astype(int), "last_cycle": pred["cycle"].astype(int),
-                        "rul_pred": pred["rul_pred"].round(2), "alarm": pred["rul_pred"] <= threshold})
+                        "rul_pred": np.round(rul, 2), "alarm": rul <= threshold, "model": plan["served"],
+                        "rul_pred_adapter": pred["rul_pred"].round(2)})
     atomic_write_text(output_path, out.to_csv(index=False))
     record_event("predict", usecase="maintenance", inputs={"adapter": path, "data": Path(input_path)},
-                 outputs={"predictions": Path(output_path)}, rows=int(len(out)), alarm_rul=float(threshold))
+                 outputs={"predictions": Path(output_path)}, rows=int(len(out)), alarm_rul=float(threshold),
+                 model=plan["served"])
+    if plan["note"]:
+        emit(f"predict: {plan['note']}")
     return str(output_path)
