@@ -274,7 +274,7 @@ def _initials(toks: _Tokens) -> list[tuple[int, int]]:
         prev, before = toks.word(i - 1), toks.word(i - 2)
         lower_next = nxt[:1].islower() and nxt not in _NOT_AFTER_INITIAL
         free_next = lower_next or nxt in _AFTER_INITIAL
-        cued = (prev in _SALUTATION_WORDS or prev in ("Herren", "Damen") or _role_word(prev)
+        cued = (prev in _SALUTATION_WORDS or _role_word(prev)  # role words include "Herren", "Damen"
                 or (prev == "." and before in _TITLE_WORDS)
                 or (prev in _LIST_WORDS and last_end >= i - 2)
                 or (prev == "(" and nxt == ")" and _role_word(before)))  # "der Sachverständige (S)"

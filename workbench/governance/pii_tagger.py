@@ -121,7 +121,7 @@ def _letter_of_a_thing(text: str, a: int, b: int) -> bool:
     if word == "." and len(before) >= 2 and before[-2] in _TITLE_WORDS:
         return False  # "Herr Dr. A"
     return (len(word) > 1 and word[0].isupper() and any(c.islower() for c in word) and not _person_word(word)
-            and word not in _SALUTATION_WORDS and word not in ("Herren", "Damen") and word not in _CUES)
+            and word not in _SALUTATION_WORDS and word not in _CUES)
 
 
 def _person_word(word: str) -> bool:

@@ -273,6 +273,11 @@ def format_threshold(t: float) -> str:
 BLEND_GRID = tuple(round(i / 20, 2) for i in range(21))  # adapter weight 0, 0.05, ..., 1
 
 
+def blend(weight: float, pred_adapter, pred_baseline) -> np.ndarray:
+    """The blend ``weight * adapter + (1 - weight) * baseline`` of two aligned predictions (one per engine)."""
+    return weight * np.asarray(pred_adapter, float) + (1.0 - weight) * np.asarray(pred_baseline, float)
+
+
 def blend_weight(y_true, pred_adapter, pred_baseline, *, grid=BLEND_GRID, cap: float | None = RUL_CAP) -> float:
     """The adapter weight ``w`` of the blend ``w * adapter + (1 - w) * baseline`` with the lowest RMSE.
 

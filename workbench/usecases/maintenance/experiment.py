@@ -32,9 +32,9 @@ from workbench.report import smoke_on
 from workbench.ts_pretrain import PretrainResult
 from workbench.usecases.maintenance.baselines import ProcessFailureClassifier, WindowFeatureRUL
 from workbench.usecases.maintenance.config import MaintenanceTaskArgs
-from workbench.usecases.maintenance.data import (DataFormatError, add_train_rul, ai4i_features, ai4i_windows, cut_units,
-                                                 load_ai4i, load_cmapss, stratified_split)
-from workbench.usecases.maintenance.evaluation import (best_f1_threshold, blend_weight, failure_metrics,
+from workbench.usecases.maintenance.data import (CMapssPreprocessor, DataFormatError, add_train_rul, ai4i_features,
+                                                 ai4i_windows, cut_units, load_ai4i, load_cmapss, stratified_split)
+from workbench.usecases.maintenance.evaluation import (best_f1_threshold, blend, blend_weight, failure_metrics,
                                                        maintenance_verdict)
 from workbench.usecases.maintenance.model import (FailureEstimator, RULEstimator, base_corpus, pretrain_base,
                                                   summarize_rul)
@@ -231,25 +231,22 @@ def run_rul(cfg: RunConfig) -> dict[str, Any]:
             t1 = time.perf_counter()
             bpred, bval, gbm = _baseline_rul(task, cfg.run.seed, ref, data, val_frame)
             runtime["baseline"] = {"seconds": time.perf_counter() - t1, "train_engines": int(data.train["unit"].nunique())}
-        truth = data.test_rul.reindex(ref.preprocessor_.windows(data.test, None, last_only=True).ids).to_numpy()
-        metrics["baseline"] = summarize_rul(truth, bpred, **costs, val_true=val_rul.reindex(bval.index).to_numpy(),
-                                            val_pred=bval.to_numpy())
-        preds["baseline"] = np.round(bpred, 2).tolist()
+        truth = data.test_rul.reindex(bpred.index).to_numpy()
+        metrics["baseline"] = summarize_rul(truth, bpred.to_numpy(), **costs,
+                                            val_true=val_rul.reindex(bval.index).to_numpy(), val_pred=bval.to_numpy())
+        preds["baseline"] = bpred.round(2).tolist()
         val_preds["baseline"] = bval.reindex(val_rul.index).round(2).tolist()
         if "adapter" in unrounded and len(val_rul):
             # The blend is a role of its own: the pure adapter's numbers stay in the table as they are.
             units = data.test_rul.index
-            btest = pd.Series(bpred, index=ref.preprocessor_.windows(data.test, None, last_only=True).ids)
             a_test, a_val = unrounded["adapter"]
-            metrics["blend"] = blend_metrics(
-                data.test_rul.to_numpy(), a_test.reindex(units).to_numpy(), btest.reindex(units).to_numpy(),
-                val_rul.to_numpy(), a_val.reindex(val_rul.index).to_numpy(), bval.reindex(val_rul.index).to_numpy(),
-                rul_cap=task.rul_cap, costs=costs)
+            test_pair = a_test.reindex(units).to_numpy(), bpred.reindex(units).to_numpy()
+            val_pair = a_val.reindex(val_rul.index).to_numpy(), bval.reindex(val_rul.index).to_numpy()
+            metrics["blend"] = blend_metrics(data.test_rul.to_numpy(), *test_pair, val_rul.to_numpy(), *val_pair,
+                                             rul_cap=task.rul_cap, costs=costs)
             w = metrics["blend"]["weight"]
-            preds["blend"] = np.round(w * a_test.reindex(units).to_numpy()
-                                      + (1 - w) * btest.reindex(units).to_numpy(), 2).tolist()
-            val_preds["blend"] = np.round(w * a_val.reindex(val_rul.index).to_numpy()
-                                          + (1 - w) * bval.reindex(val_rul.index).to_numpy(), 2).tolist()
+            preds["blend"] = np.round(blend(w, *test_pair), 2).tolist()
+            val_preds["blend"] = np.round(blend(w, *val_pair), 2).tolist()
     units = data.test_rul.index.tolist()
     result = {
         "usecase": "maintenance", "problem": "rul", "dataset": dataset, "files": files,
@@ -302,15 +299,21 @@ def blend_metrics(truth, adapter, baseline, val_truth, val_adapter, val_baseline
         Its validation RMSE includes the choice of this one weight, so it is slightly optimistic there.
     """
     w = blend_weight(val_truth, val_adapter, val_baseline, cap=rul_cap)
-    mix = lambda a, b: w * np.asarray(a, float) + (1.0 - w) * np.asarray(b, float)  # noqa: E731
-    out = summarize_rul(np.asarray(truth, float), mix(adapter, baseline), **(costs or {}),
-                        val_true=np.asarray(val_truth, float), val_pred=mix(val_adapter, val_baseline))
+    out = summarize_rul(np.asarray(truth, float), blend(w, adapter, baseline), **(costs or {}),
+                        val_true=np.asarray(val_truth, float), val_pred=blend(w, val_adapter, val_baseline))
     out.update(weight=w, weight_chosen_on="validation engines (capped RMSE, grid 0..1 in steps of 0.05)")
     return out
 
 
+def lightgbm_preprocessor(pre: CMapssPreprocessor) -> CMapssPreprocessor:
+    """The adapter's preprocessor (standardisation, regime normalisation) without its engineered
+    inputs: what LightGBM reads, in training (:func:`_baseline_rul`) and when it is served
+    (``inference._served_predictions``)."""
+    return CMapssPreprocessor.from_dict({**pre.to_dict(), "extra_inputs": [], "health": None})
+
+
 def _baseline_rul(task: MaintenanceTaskArgs, seed: int, ref: RULEstimator, data,
-                  val_frame) -> tuple[np.ndarray, pd.Series, WindowFeatureRUL]:
+                  val_frame) -> tuple[pd.Series, pd.Series, WindowFeatureRUL]:
     """LightGBM predictions on the test engines (fit on all training engines) and on the validation
     cuts (fit on the training split only, so the threshold is not chosen on engines it trained on),
     and the LightGBM fitted on all training engines (saved beside the adapter, :func:`_write_outputs`).
@@ -318,10 +321,8 @@ def _baseline_rul(task: MaintenanceTaskArgs, seed: int, ref: RULEstimator, data,
     Uses the adapter's preprocessor (standardisation fitted on its training split) without its
     engineered inputs, so both read the same regime-normalised sensors.
     """
-    from workbench.usecases.maintenance.data import CMapssPreprocessor
-
     # LightGBM reads the regime-normalised sensors only, whatever engineered inputs the adapter takes.
-    pre = CMapssPreprocessor.from_dict({**ref.preprocessor_.to_dict(), "extra_inputs": [], "health": None})
+    pre = lightgbm_preprocessor(ref.preprocessor_)
 
     def windows(frame):
         # Full windows of real cycles only, as for the neural models (front padding biases the fit);
@@ -332,7 +333,7 @@ def _baseline_rul(task: MaintenanceTaskArgs, seed: int, ref: RULEstimator, data,
     wte = pre.windows(data.test, None, last_only=True)
     w_all = windows(data.train)
     gbm = WindowFeatureRUL(n_estimators=task.baseline_estimators, seed=seed).fit(w_all, w_all.y)
-    test_pred = gbm.predict(wte.X)
+    test_pred = pd.Series(gbm.predict(wte.X), index=wte.ids)
     if val_frame is None or not len(val_frame):
         return test_pred, pd.Series(dtype=float), gbm
     w_split = windows(data.train[data.train["unit"].isin(ref.train_units_)])

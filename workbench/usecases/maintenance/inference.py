@@ -75,7 +75,7 @@ def serving_plan(path: Path, config: RunConfig) -> dict[str, Any]:
 
     f = path / SERVING_FILE
     record = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
-    want = getattr(config.task, "serve", "recommended")
+    want = config.task.serve
     served = record.get("served", "adapter") if want == "recommended" else want
     if served != "adapter" and not (path / BASELINE_DIR).is_dir():
         raise ValueError(f"task.serve={want}: {path} holds no LightGBM model ({BASELINE_DIR}/); it comes from a "
@@ -95,18 +95,15 @@ def _served_predictions(plan: dict, path: Path, est, frame: pd.DataFrame, adapte
     if plan["served"] == "adapter":
         return adapter_pred
     from workbench.usecases.maintenance.baselines import WindowFeatureRUL
-    from workbench.usecases.maintenance.data import CMapssPreprocessor
-    from workbench.usecases.maintenance.experiment import BASELINE_DIR
+    from workbench.usecases.maintenance.evaluation import blend
+    from workbench.usecases.maintenance.experiment import BASELINE_DIR, lightgbm_preprocessor
 
     gbm = WindowFeatureRUL.load(path / BASELINE_DIR)
-    # LightGBM reads the regime-normalised sensors only, as in training (experiment._baseline_rul).
-    pre = CMapssPreprocessor.from_dict({**est.preprocessor_.to_dict(), "extra_inputs": [], "health": None})
-    w = pre.windows(frame, None, last_only=True)
+    w = lightgbm_preprocessor(est.preprocessor_).windows(frame, None, last_only=True)
     lgbm = pd.Series(gbm.predict(w.X), index=w.ids).reindex(adapter_pred.index)
     if plan["served"] == "baseline":
         return lgbm
-    weight = float(plan["blend_weight"])
-    return weight * adapter_pred + (1.0 - weight) * lgbm
+    return pd.Series(blend(float(plan["blend_weight"]), adapter_pred, lgbm), index=adapter_pred.index)
 
 
 def _finite(metrics: dict, keys: tuple[str, ...]) -> dict[str, float]:
