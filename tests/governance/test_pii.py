@@ -416,3 +416,15 @@ def test_cli_directory_missing_and_non_utf8_files(tmp_path, capsys):
     assert not (tmp_path / "other").exists()  # nothing written before the bad file was found
     with pytest.raises(SystemExit, match="entities"):
         main(["pii", "pseudonymise", str(src / "a.txt"), "--entities", "NAME"])
+
+
+def test_case_numbers_of_cited_federal_decisions_stay_the_users_own_go():
+    # Court file numbers are opt-in (CASE_NUMBER). A cited published decision of a federal court
+    # is public and its number names the cited case; a lower court's may be the user's own case.
+    from workbench.governance.pii_rules import find_case_numbers
+
+    assert find_case_numbers("vgl. BGH, Urteil vom 12. März 2015 - III ZR 123/14, NJW 2015, 1234") == []
+    assert find_case_numbers("BAG, Beschluss vom 7. Juli 2010 - 4 AZR 549/08") == []
+    assert [s.text for s in find_case_numbers("LG Köln, Urteil vom 3. Mai 2024 - 2 O 45/23")] == ["2 O 45/23"]
+    assert [s.text for s in find_case_numbers("In dem Rechtsstreit 2 O 45/23 wird verhandelt.")] == ["2 O 45/23"]
+    assert "3 O 123/22" in {s.text for s in find_case_numbers("Az.: 3 O 123/22")}

@@ -385,9 +385,22 @@ def find_plates(text: str) -> list[Span]:
     return out
 
 
+# A citation of a published decision of a federal or European court: "BGH, Urteil vom 12. März
+# 2015 - III ZR 123/14". Its file number is public and names the cited case, not the user's.
+_FEDERAL_CITATION = re.compile(r"\b(?:BGH|BVerwG|BFH|BAG|BSG|BVerfG|BPatG|EuGH|EuG|EGMR)\s*,?\s*"
+                               r"(?:Urteil|Urt\.|Beschluss|Beschl\.|Gerichtsbescheid|Vorlagebeschluss)"
+                               r"\s+vom\s+[\w. ]{6,24}?\s*[-–]\s*$")
+
+
 def find_case_numbers(text: str) -> list[Span]:
-    """Court file numbers (``VIII ZR 277/16``, ``2 O 123/23``) and references after ``Az.``."""
-    out = list(_spans(_CASE, text, "CASE_NUMBER", "rule:aktenzeichen"))
+    """Court file numbers (``VIII ZR 277/16``, ``2 O 123/23``) and references after ``Az.``.
+
+    File numbers in citations of published decisions of federal and European courts ("BGH,
+    Urteil vom 12. März 2015 - III ZR 123/14") stay: they are public, and replacing them breaks
+    the citation. A lower court's decision may be the user's own case, so it is replaced.
+    """
+    out = [s for s in _spans(_CASE, text, "CASE_NUMBER", "rule:aktenzeichen")
+           if not _FEDERAL_CITATION.search(text[max(0, s.start - 80) : s.start])]
     out += list(_spans(_REF_CUE, text, "CASE_NUMBER", "rule:az-cue", group=2))
     return out
 
