@@ -86,12 +86,15 @@ def test_quality_floor_on_held_out_split():
 
 
 def test_ler_person_recall(shared_data):
-    result = evaluate_ler(Pseudonymiser(entities=["PERSON"]), shared_data / "german_ler" / "ler_dev.conll",
-                          max_sentences=1500)
-    assert result["gold_entities"] > 50 and 0.0 <= result["entity_recall"] <= 1.0
-    # Rules plus the learned tagger must not eat ordinary German nouns, courts and places while
-    # looking for names (issue 13's goal: at least 97 % kept; the rules alone keep over 99 %).
+    # Issue 13's two goals on names in court decisions, measured as a user runs `workbench pii
+    # pseudonymise` (default types) on the whole dev split: rules plus the learned tagger must not
+    # eat ordinary German nouns, courts and places while looking for names (at least 97 % kept), and
+    # must find the names (goal 90 %; dev measured 90.6 %; the guard leaves room for int8 kernels
+    # that differ between CPUs). The rules alone keep over 99 %.
+    result = evaluate_ler(Pseudonymiser(), shared_data / "german_ler" / "ler_dev.conll")
+    assert result["gold_entities"] > 300 and 0.0 <= result["entity_recall"] <= 1.0
     assert result["other_capitalised_kept"] >= 0.97
+    assert result["token_recall"] >= 0.89
     rules = evaluate_ler(Pseudonymiser(entities=["PERSON"], use_tagger=False),
                          shared_data / "german_ler" / "ler_dev.conll", max_sentences=1500)
     assert rules["other_capitalised_kept"] >= 0.99

@@ -217,8 +217,11 @@ class _Doc:
 
     def decoy_sentence(self) -> None:
         rng, b = self.rng, self.b
-        choice = rng.randrange(4)
-        if choice == 0:
+        choice = rng.randrange(6)
+        if choice >= 4:
+            b.add(rng.choice(_IDIOM_SENTENCES).format(A=rng.choice(_NOUNS), n=f"{rng.randint(2, 99) * 50:,}".replace(
+                ",", ".")) + " ")
+        elif choice == 0:
             b.add("Rechtsgrundlage ist ").add(rng.choice(_STATUTES), "DECOY").add(". ")
         elif choice == 1:
             b.add("Rückfragen bitte an ").add(f"{rng.choice(('info', 'poststelle', 'service', 'kontakt'))}@"
@@ -454,6 +457,22 @@ _NOUN_TEMPLATES = ("Die {A} ergibt sich aus dem {B}.", "Maßgeblich ist der {A} 
                    "Lediglich die {A} ist streitig.", "Allerdings fehlt es an einer {A}.",
                    "Ohne {A} ist der {B} unwirksam.", "Gleiches gilt für die {A} der {B}.",
                    "Ebenso ist die {A} bei der {B} zu berücksichtigen.", "Im Übrigen bleibt die {A} unberührt.")
+# Prepositional idioms of German legal and business prose: a capitalised noun after "in", "zur",
+# "im", the slot where "geboren in Passau" or "wohnhaft in Kiel" puts a place. A tagger trained
+# longer without them took "in Höhe von", "in Betracht", "in Bezug auf" for names and places.
+_IDIOM_SENTENCES = ("Die Forderung in Höhe von {n} Euro ist fällig.", "Eine Kündigung kommt nicht in Betracht.",
+                    "In Bezug auf die {A} gilt nichts anderes.", "Das hat zur Folge, dass die {A} entfällt.",
+                    "Im Zweifel ist die {A} eng auszulegen.", "Die Regelung gilt in Verbindung mit der {A}.",
+                    "Die Änderung tritt am 1. Januar in Kraft.", "Die Leistung wurde nicht in Anspruch genommen.",
+                    "Die Zahlung erfolgt in Form einer {A}.", "Die Daten werden zum Zweck der {A} verarbeitet.",
+                    "Unter Berücksichtigung der {A} ist der Antrag begründet.",
+                    "Mit Blick auf die {A} bestehen keine Zweifel.", "Im Hinblick auf die {A} ist nichts veranlasst.",
+                    "Die Frist bestimmt sich nach Maßgabe der {A}.", "Im Rahmen der {A} ist dies zu berücksichtigen.",
+                    "Die in Rede stehende {A} ist wirksam.", "Der Raum steht ab Montag zur Verfügung.",
+                    "Eine Verlängerung kommt in Frage.", "Auf Grund der {A} ist die Klage abzuweisen.",
+                    "Zu Lasten der {A} geht dies nicht.", "Die Haftung ist der Höhe nach begrenzt.",
+                    "Der Vertrag wird in Kopie beigefügt.", "Die Ware wurde in Zahlung genommen.",
+                    "Die Sache ist in Ordnung.", "Der Betrieb wurde in Gang gesetzt.")
 # Single capitals that are not people: exhibits, plots, variants, sections, enumerations.
 _LETTER_DECOYS = ("Der Kläger legte die Rechnung als Anlage K {n} vor.", "Die Flurstücke {L} und {M} wurden getauscht.",
                   "Nach Variante {L} wäre der Anspruch ausgeschlossen.", "Der Antrag zu {L} ist unbegründet.",
@@ -552,7 +571,8 @@ def _decision(d: _Doc) -> None:
         if rng.random() < 0.4:
             b.add(rng.choice(_ENUMERATORS) + " ")
         if rng.random() < 0.4:
-            b.add(rng.choice(_NOUN_TEMPLATES).format(A=rng.choice(_NOUNS), B=rng.choice(_NOUNS)) + " ")
+            b.add(rng.choice(_NOUN_TEMPLATES + _IDIOM_SENTENCES).format(A=rng.choice(_NOUNS), B=rng.choice(_NOUNS),
+                                                                        n=rng.randint(2, 99) * 50) + " ")
         template = rng.choice(_PARTY_SENTENCES) if rng.random() < 0.5 else \
             f"{rng.choice(_LEFT)} {{P}} {rng.choice(_RIGHT)}"
         pieces = re.split(r"(\{[PQI]\})", template)

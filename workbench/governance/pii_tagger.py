@@ -94,7 +94,8 @@ def is_candidate(text: str, window: list[tuple[int, int]]) -> bool:
         if word[0].isupper() and not sentence_start and word.rstrip(".") not in _STOP \
                 and not word.endswith(lex.NOUN_ENDINGS) and any(c.islower() for c in word):
             return True
-        sentence_start = word in (".", "!", "?", ":", "–", "-")
+        # A colon opens a label's value, not a sentence: "Rechnungsempfänger: Harold Albrecht".
+        sentence_start = word in (".", "!", "?", "–", "-")
     return False
 
 
@@ -169,11 +170,14 @@ class PiiTagger:
         model: The peft token classifier (from :func:`load_tagger`).
         tokenizer: Its tokenizer.
         config: The tagger config (labels, ``num_layers``, ``max_words``, ``batch_size``, ...).
-        min_score: Words whose best label has lower probability count as ``O``.
+        min_score: A span needs at least one word whose label has this probability.
+        continue_score: Further words join a span from this probability on, when the model labels
+            them as its continuation (``I-``); at most ``min_score``.
     """
 
-    def __init__(self, model, tokenizer, config: dict, min_score: float = 0.5):
+    def __init__(self, model, tokenizer, config: dict, min_score: float = 0.5, continue_score: float = 0.35):
         self.model, self.tokenizer, self.config, self.min_score = model, tokenizer, config, min_score
+        self.continue_score = continue_score
         self.labels = tuple(config["labels"])
 
     def encode(self, text: str, windows: list[list[tuple[int, int]]]):
@@ -272,21 +276,36 @@ class PiiTagger:
         return spans
 
     def _spans(self, text, window, labels, shift) -> list[Span]:
+        # Hysteresis, as in edge detection: a span needs one word at ``min_score``, and the words
+        # labelled as its continuation join it from ``continue_score`` on. With one threshold, a
+        # name the model has not seen often split ("Etta" 0.75, "Juppala" 0.68): the first name was
+        # replaced and the surname leaked, which is worse than either.
+        low = min(self.continue_score, self.min_score)
         spans, current = [], None
         for (a, b), (label, score) in zip(window, labels):
             a, b = a + shift, b + shift
-            kind = label[2:] if score >= self.min_score and label != "O" else None
-            if kind and (label.startswith("I-") and current and current[2] == kind):
+            kind = label[2:] if score >= low and label != "O" else None
+            # A word continues the span when the model says so (I-), and also when it is another
+            # B- of the same kind next to it and one of the two is weak ("Dorothe" B 0.69, "Gudat"
+            # B 0.87 is one name); two confident B- words stay two names.
+            joins = kind and current and current[2] == kind and (
+                label.startswith("I-") or score < self.min_score or current[4] < self.min_score)
+            if joins:
                 current[1].append((a, b))
-                current[3] = min(current[3], score)
+                current[4] = max(current[4], score)
+                if score >= self.min_score:
+                    current[3] = min(current[3], score)
                 continue
             if current:
                 spans.append(current)
-            current = [a, [(a, b)], kind, score] if kind else None
+            current = [a, [(a, b)], kind, score if score >= self.min_score else 1.0, score] if kind else None
         if current:
             spans.append(current)
         out = []
-        for a, words_at, kind, score in spans:
+        for a, words_at, kind, score, best in spans:
+            if best < self.min_score:
+                continue  # only weak words: no span
+            score = min(score, best)
             # A span ends on a name word: not on punctuation or a lower-case word ("Ngozi Eze, zu
             # laden" is "Ngozi Eze"); house numbers ("3a") may end an address.
             while words_at and not (text[words_at[-1][0]].isupper()
@@ -347,12 +366,16 @@ class PiiTagger:
 _CACHE: dict[str, PiiTagger] = {}
 
 
-def load_tagger(path: str | os.PathLike | None = None, *, min_score: float = 0.7, quantize: bool = True) -> PiiTagger:
+def load_tagger(path: str | os.PathLike | None = None, *, min_score: float | None = None,
+                continue_score: float | None = None, quantize: bool = True) -> PiiTagger:
     """Load the tagger from ``path`` (default: the one shipped in the package), checking its SHA-256.
 
     Args:
         path: Folder with ``config.json`` and ``tagger.safetensors``.
-        min_score: Words whose best label is less likely than this count as ``O``.
+        min_score: A span needs one word whose label has at least this probability (default: the
+            value in the tagger's ``config.json``, chosen with the weights; 0.7 for older taggers).
+        continue_score: The continuation of a span (``I-`` words next to it) needs only this
+            (default: ``config.json``, else 0.35).
         quantize: Run the linear layers in dynamic int8 (faster on CPU, nearly the same spans).
 
     Raises:
@@ -360,7 +383,7 @@ def load_tagger(path: str | os.PathLike | None = None, *, min_score: float = 0.7
         ValueError: The weights' SHA-256 differs from the one in ``config.json`` (file altered).
     """
     folder = Path(path) if path is not None else TAGGER_DIR
-    key = f"{folder.resolve()}|{min_score}|{quantize}"
+    key = f"{folder.resolve()}|{min_score}|{continue_score}|{quantize}"
     if key in _CACHE:
         return _CACHE[key]
     config_path, weights = folder / CONFIG_FILE, folder / WEIGHTS_FILE
@@ -369,6 +392,9 @@ def load_tagger(path: str | os.PathLike | None = None, *, min_score: float = 0.7
             raise FileNotFoundError(f"PII tagger file missing: {needed} (rebuild with "
                                     "python -m workbench.governance.pii_tagger_train)")
     config = json.loads(config_path.read_text(encoding="utf-8"))
+    # The thresholds belong to the weights: a retrained tagger brings its own (chosen on validation).
+    min_score = float(config.get("min_score", 0.7)) if min_score is None else min_score
+    continue_score = float(config.get("continue_score", 0.35)) if continue_score is None else continue_score
     actual = file_sha256(weights)
     if actual != config.get("sha256"):
         raise ValueError(f"{weights}: SHA-256 {actual} does not match {config.get('sha256')} in {config_path}; "
@@ -395,6 +421,6 @@ def load_tagger(path: str | os.PathLike | None = None, *, min_score: float = 0.7
             warnings.simplefilter("ignore")
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     tokenizer = transformers.AutoTokenizer.from_pretrained(base_model_path())
-    tagger = PiiTagger(model, tokenizer, config, min_score=min_score)
+    tagger = PiiTagger(model, tokenizer, config, min_score=min_score, continue_score=continue_score)
     _CACHE[key] = tagger
     return tagger
