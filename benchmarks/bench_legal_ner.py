@@ -60,6 +60,8 @@ def main() -> None:
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
     ap.add_argument("--smoke", action="store_true", help="200 sentences, 1 epoch, 300 LER sentences")
+    ap.add_argument("--case-marks", default="auto", choices=("auto", "true", "false"),
+                    help="mark capitalised words for the LoRA tagger (auto: when the base lowercases)")
     ap.add_argument("--models", default="crf,lora", help="comma-separated subset of crf,lora (the CRF is minutes, LoRA longer)")
     args = ap.parse_args()
     if args.smoke:
@@ -83,7 +85,7 @@ def main() -> None:
     train, val = sents[: args.n_train], sents[args.n_train:]
     words = [w for w, _ in gold]
     out = {"benchmark": "legal_ner", "train": f"generated, {len(train)} sentences (+{len(val)} val), fine tags, seed {args.seed}",
-           "eval": f"{LER.name}, {len(gold)} sentences (evaluation only)", "epochs": args.epochs, "lr": args.lr,
+           "eval": f"{LER.name}, {len(gold)} sentences (evaluation only)", "epochs": args.epochs, "lr": args.lr, "case_marks": args.case_marks,
            "max_length": args.max_length, "threads": args.threads, "smoke": args.smoke, "models": {}}
     t0 = time.perf_counter()
     crf = CrfTagger().fit(train)
@@ -98,7 +100,8 @@ def main() -> None:
     t0 = time.perf_counter()
     tagger = TokenTagger(labels=labels_for("fine"), lora=LoraArgs(r=8, alpha=16, dropout=0.05),
                          train=TrainArgs(max_epochs=args.epochs, batch_size=16, lr=args.lr, progress_bar=False),
-                         max_length=args.max_length, stride=min(32, args.max_length // 4)).fit(train, val)
+                         max_length=args.max_length, stride=min(32, args.max_length // 4),
+                         case_marks={"auto": "auto", "true": True, "false": False}[args.case_marks]).fit(train, val)
     t_fit = time.perf_counter() - t0
     t0 = time.perf_counter()
     pred = tagger.predict(words)

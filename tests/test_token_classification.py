@@ -72,3 +72,41 @@ def test_tagger_learns_save_load_and_long_input(tmp_path):
     assert len(tags) == len(doc) and tags.count("B-PER") >= 8
     with pytest.raises(RuntimeError, match="not fitted"):
         TokenTagger().predict([["a"]])
+
+
+def _case_toy(n, seed):
+    """The same word is a name when capitalised and not otherwise ("Koch" vs "koch")."""
+    rng = random.Random(seed)
+    words = ["koch", "bauer", "wolf", "fuchs", "schmied", "weber"]
+    out = []
+    for _ in range(n):
+        word = rng.choice(words)
+        name = rng.random() < 0.5
+        out.append((["heute", "kam", word.capitalize() if name else word, "vorbei"],
+                    ["O", "O", "B-PER" if name else "O", "O"]))
+    return out
+
+
+def test_case_marks_let_an_uncased_base_see_capitals(tokenizer, tmp_path):
+    # The embedded MiniLM lowercases: "Koch" and "koch" are one token to it. Case marks (token
+    # type 1 on capitalised words, embedding trained with the adapter) give the case back.
+    win = encode_windows([["Das", "BGB", "gilt"]], tokenizer, max_length=16, stride=2, case_marks=True)[0]
+    assert [t for t, p in zip(win["token_type_ids"], win["word_pos"]) if p >= 0] == \
+        [1 if p in (0, 1) else 0 for p in win["word_pos"] if p >= 0]
+    assert "token_type_ids" not in encode_windows([["Das"]], tokenizer, max_length=16, stride=2)[0]
+    train, test = _case_toy(200, 0), _case_toy(60, 1)
+    args = TrainArgs(max_epochs=4, batch_size=16, lr=3e-3, accelerator="cpu")
+    scores = {}
+    for marks in ("auto", False):
+        tagger = TokenTagger(train=args, max_length=16, stride=4, case_marks=marks, run_dir=tmp_path / str(marks))
+        tagger.fit(train, test[:10])
+        scores[marks] = entity_scores([t for _, t in test], tagger.predict([w for w, _ in test]))["micro_f1"]
+        if marks == "auto":
+            assert tagger.case_marks_ is True  # MiniLM lowercases and has two token types
+            tagger.save(tmp_path / "adapter")
+            again = TokenTagger.load(tmp_path / "adapter")
+            assert again.case_marks_ is True
+            assert again.predict([w for w, _ in test]) == tagger.predict([w for w, _ in test])
+    assert scores["auto"] > 0.9 and scores[False] < 0.8, scores
+    with pytest.raises(ValueError, match="case_marks"):
+        TokenTagger(case_marks="yes").fit(train[:4])

@@ -59,7 +59,7 @@ def special_tokens(tokenizer) -> tuple[list[int], list[int]]:
 
 
 def encode_windows(words_list: Sequence[Sequence[str]], tokenizer, max_length: int = 128, stride: int = 32,
-                   tag_ids: Sequence[Sequence[int]] | None = None) -> list[dict]:
+                   tag_ids: Sequence[Sequence[int]] | None = None, case_marks: bool = False) -> list[dict]:
     """Tokenise word lists and cut them into windows of at most ``max_length`` subwords.
 
     Args:
@@ -68,12 +68,14 @@ def encode_windows(words_list: Sequence[Sequence[str]], tokenizer, max_length: i
         max_length: Window length including the special tokens.
         stride: Subwords shared by consecutive windows (context for the words at the edges).
         tag_ids: Label id per word (``None`` for prediction).
+        case_marks: Add ``token_type_ids``: 1 on the subwords of words that start with a capital
+            letter, 0 elsewhere (an uncased base model cannot see case otherwise).
 
     Returns:
         One dict per window: ``input_ids``, ``labels`` (first-subword labelling, ``-100``
         elsewhere; ``None`` without ``tag_ids``), ``seq`` (sentence index), ``word_pos`` (word
         index per subword or -1) and ``edge`` (distance of each subword from the nearest window
-        edge, to choose among overlapping windows).
+        edge, to choose among overlapping windows); with ``case_marks`` also ``token_type_ids``.
 
     Raises:
         ValueError: Slow tokenizer, ``stride`` not smaller than the window, or tags and words
@@ -106,6 +108,8 @@ def encode_windows(words_list: Sequence[Sequence[str]], tokenizer, max_length: i
             edge = [-1] * pad_left + [min(i - start, end - 1 - i) if windowed else 10**6
                                       for i in range(start, end)] + [-1] * pad_right
             item = {"input_ids": win_ids, "seq": seq, "word_pos": pos, "edge": edge, "labels": None}
+            if case_marks:
+                item["token_type_ids"] = [int(w >= 0 and words[w][:1].isupper()) for w in pos]
             if tag_ids is not None:
                 lab = [IGNORE] * pad_left
                 for i in range(start, end):
@@ -147,13 +151,18 @@ class TokenPadCollator:
         ids = torch.full((len(items), longest), self.pad_token_id, dtype=torch.long)
         mask = torch.zeros((len(items), longest), dtype=torch.long)
         labels = torch.full((len(items), longest), IGNORE, dtype=torch.long)
+        types = torch.zeros((len(items), longest), dtype=torch.long) if "token_type_ids" in items[0] else None
         for row, x in enumerate(items):
             n = len(x["input_ids"])
             ids[row, :n] = torch.tensor(x["input_ids"], dtype=torch.long)
             mask[row, :n] = 1
+            if types is not None:
+                types[row, :n] = torch.tensor(x["token_type_ids"], dtype=torch.long)
             if x.get("labels") is not None:
                 labels[row, :n] = torch.tensor(x["labels"], dtype=torch.long)
         batch = {"input_ids": ids, "attention_mask": mask}
+        if types is not None:
+            batch["token_type_ids"] = types
         if any(x.get("labels") is not None for x in items):
             batch["labels"] = labels
         return batch
@@ -173,7 +182,8 @@ class TokenClassificationTask:
 
     def step(self, model: torch.nn.Module, batch: dict) -> StepOutput:
         """Loss of one batch; predictions and targets of the labelled subwords only."""
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in batch}
+        logits = model(**inputs).logits
         labels = batch["labels"]
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels.reshape(-1),
                                                  ignore_index=IGNORE)
@@ -201,12 +211,17 @@ class TokenTagger:
         seed: Seed of head initialisation, sampling and dropout.
         run_dir: Where checkpoints and ``metrics.csv`` go (a temporary directory if ``None``).
         monitor: Validation metric selecting the best epoch.
+        case_marks: Mark the subwords of capitalised words with token type 1 and train the
+            token-type embedding with the adapter. ``"auto"`` (default) does so when the base
+            model's tokenizer lowercases its input (the embedded MiniLM does: "BGB" and "bgb",
+            "Müller" and "müller" are one token to it) and the model has two token types;
+            ``True`` insists, ``False`` never.
     """
 
     def __init__(self, base_model: str | None = None, labels: Sequence[str] | None = None,
                  lora: LoraArgs | None = None, train: TrainArgs | None = None, max_length: int = 128,
                  stride: int = 32, eval_batch_size: int = 64, seed: int = 42, run_dir: str | Path | None = None,
-                 monitor: str = "val_loss"):
+                 monitor: str = "val_loss", case_marks: bool | str = "auto"):
         self.base_model = base_model
         self.labels = labels
         self.lora = lora
@@ -217,6 +232,7 @@ class TokenTagger:
         self.seed = seed
         self.run_dir = run_dir
         self.monitor = monitor
+        self.case_marks = case_marks
 
     # ------------------------------------------------------------------ setup
     def _base_id(self) -> str:
@@ -236,7 +252,21 @@ class TokenTagger:
             model = AutoModelForTokenClassification.from_pretrained(
                 self.base_path_, num_labels=n_labels, local_files_only=True, use_safetensors=True)
         model.train()  # from_pretrained returns eval mode (STACK_NOTES)
+        self.case_marks_ = self._resolve_case_marks(model)
         return model
+
+    def _resolve_case_marks(self, model: torch.nn.Module) -> bool:
+        """Whether this base gets case marks (see ``case_marks``)."""
+        if self.case_marks not in (True, False, "auto"):
+            raise ValueError(f"case_marks: expected True, False or 'auto', got {self.case_marks!r}")
+        types = int(getattr(model.config, "type_vocab_size", 0) or 0)
+        if self.case_marks is True and types < 2:
+            raise ValueError(f"case_marks=True needs a model with two token types; {self.base_path_} has {types}")
+        if self.case_marks != "auto":
+            return bool(self.case_marks)
+        lowercases = self.tokenizer_("Ab", add_special_tokens=False)["input_ids"] == \
+            self.tokenizer_("ab", add_special_tokens=False)["input_ids"]
+        return lowercases and types >= 2
 
     def _lora_args(self, model: torch.nn.Module) -> LoraArgs:
         from workbench.lora import find_target_modules
@@ -249,7 +279,9 @@ class TokenTagger:
             found = find_target_modules(model)
             bert_like = {"query", "value"} <= set(found)
             targets = ["query", "key", "value", "dense"] if bert_like else found
-        keep = list(dict.fromkeys([*(args.modules_to_save or []), "classifier"]))
+        # The case marks need their embedding trained (and saved with the adapter).
+        extra = ["token_type_embeddings"] if getattr(self, "case_marks_", False) else []
+        keep = list(dict.fromkeys([*(args.modules_to_save or []), "classifier", *extra]))
         return dataclasses.replace(args, target_modules=targets, modules_to_save=keep)
 
     def _check_fitted(self) -> None:
@@ -262,7 +294,7 @@ class TokenTagger:
         if unknown:
             raise ValueError(f"tags {unknown[:5]} are not in the label list {self.labels_}")
         return encode_windows([w for w, _ in sents], self.tokenizer_, self.max_length, self.stride,
-                              tag_ids=[[index[t] for t in tags] for _, tags in sents])
+                              tag_ids=[[index[t] for t in tags] for _, tags in sents], case_marks=self.case_marks_)
 
     # ------------------------------------------------------------------ fit
     def fit(self, train: Sequence[Sentence], val: Sequence[Sentence] | None = None,
@@ -313,7 +345,8 @@ class TokenTagger:
         """Tag probabilities per word: one array (n_words, n_labels) per input."""
         self._check_fitted()
         words_list = [list(w) for w in words_list]
-        windows = encode_windows(words_list, self.tokenizer_, self.max_length, self.stride)
+        windows = encode_windows(words_list, self.tokenizer_, self.max_length, self.stride,
+                                 case_marks=getattr(self, "case_marks_", False))
         out = [np.zeros((len(w), len(self.labels_)), dtype=np.float32) for w in words_list]
         o = self.labels_.index("O") if "O" in self.labels_ else 0
         for probs in out:
@@ -325,8 +358,7 @@ class TokenTagger:
         for lo in range(0, len(windows), self.eval_batch_size):
             chunk = windows[lo:lo + self.eval_batch_size]
             batch = collate(chunk)
-            logits = self.model_(input_ids=batch["input_ids"].to(device),
-                                 attention_mask=batch["attention_mask"].to(device)).logits
+            logits = self.model_(**{k: v.to(device) for k, v in batch.items() if k != "labels"}).logits
             probs = torch.softmax(logits.float(), -1).cpu().numpy()
             for row, win in enumerate(chunk):
                 seen = set()
@@ -352,10 +384,11 @@ class TokenTagger:
 
         self._check_fitted()
         info = {"task": "token_classification", "labels": self.labels_, "max_length": self.max_length,
-                "stride": self.stride, **(extra or {})}
+                "stride": self.stride, "case_marks": self.case_marks_, **(extra or {})}
         path = save_adapter(self.model_, path, base_model_id=self._base_id(), extra=info)
         atomic_write_json(Path(path) / CONFIG_FILE, {"labels": self.labels_, "max_length": self.max_length,
-                                                     "stride": self.stride, "base_model": self.base_model})
+                                                     "stride": self.stride, "base_model": self.base_model,
+                                                     "case_marks": self.case_marks_})
         return Path(path)
 
     @classmethod
@@ -373,8 +406,10 @@ class TokenTagger:
         if not cfg_file.is_file():
             raise FileNotFoundError(f"{path} is not a saved TokenTagger (no {CONFIG_FILE})")
         cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
+        # Taggers saved before case marks existed have none.
         tagger = cls(base_model=base_model or cfg.get("base_model"), labels=cfg["labels"],
-                     max_length=int(cfg["max_length"]), stride=int(cfg["stride"]))
+                     max_length=int(cfg["max_length"]), stride=int(cfg["stride"]),
+                     case_marks=bool(cfg.get("case_marks", False)))
         tagger.labels_ = list(cfg["labels"])
         base = tagger._load_base(len(tagger.labels_))
         tagger.model_ = load_adapter(base, path)

@@ -36,6 +36,9 @@ class NerTaskArgs:
     """L-BFGS iterations of the CRF baseline."""
     frozen_C: float = 1.0
     """Inverse regularisation of the frozen-base logistic-regression head."""
+    case_marks: bool | str = "auto"
+    """Mark capitalised words for the LoRA tagger (token type 1, embedding trained with the adapter):
+    ``auto`` when the base model lowercases its input, as the embedded MiniLM does; ``true``/``false``."""
 
     def problems(self, prefix: str) -> list[str]:
         """Every problem of this section, each naming ``prefix.field``."""
@@ -54,6 +57,8 @@ class NerTaskArgs:
                 out.append(f"{prefix}.{name}: expected a number >= 0, got {v!r}")
         if not isinstance(self.crf_max_iterations, int) or self.crf_max_iterations < 1:
             out.append(f"{prefix}.crf_max_iterations: expected a positive integer, got {self.crf_max_iterations!r}")
+        if self.case_marks not in (True, False, "auto"):
+            out.append(f"{prefix}.case_marks: expected true, false or 'auto', got {self.case_marks!r}")
         if not isinstance(self.frozen_C, (int, float)) or isinstance(self.frozen_C, bool) or self.frozen_C <= 0:
             out.append(f"{prefix}.frozen_C: expected a positive number, got {self.frozen_C!r}")
         return out

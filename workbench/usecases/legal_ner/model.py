@@ -111,4 +111,5 @@ def make_adapter_tagger(config, labels: Sequence[str], run_dir=None) -> TokenTag
     """The LoRA tagger of a run: the config's base model, LoRA, training and window settings."""
     return TokenTagger(base_model=config.model.base_model, labels=list(labels), lora=config.lora,
                        train=config.train, max_length=config.task.max_length, stride=config.task.stride,
-                       eval_batch_size=config.eval.batch_size, seed=config.run.seed, run_dir=run_dir)
+                       eval_batch_size=config.eval.batch_size, seed=config.run.seed, run_dir=run_dir,
+                       case_marks=config.task.case_marks)
