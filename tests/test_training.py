@@ -267,3 +267,23 @@ def test_split_modules_are_reexported():
     assert t.EpochProgress is training_callbacks.EpochProgress
     assert t.compile_model is training_speed.compile_model and t.use_fused_adamw is training_speed.use_fused_adamw
     assert t._lora_inputs_under_autocast is training_speed.lora_inputs_under_autocast
+
+
+def test_a_checkpoint_of_another_model_is_set_aside_not_resumed(tmp_path, capsys, monkeypatch):
+    # A run directory holding the checkpoint of another model (a changed LoRA rank, a newer
+    # workbench that trains one more embedding) used to stop in Lightning with "loaded state dict
+    # contains a parameter group that doesn't match". Now the run starts fresh and keeps the old files.
+    monkeypatch.delenv("WORKBENCH_QUIET", raising=False)
+    run = tmp_path / "run"
+    _fit(run, epochs=1)
+    other = apply_lora(nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 3)),
+                       LoraArgs(r=4, target_modules=["0", "3"]))
+    from workbench.training import WorkbenchModule, checkpoint_mismatch
+
+    assert checkpoint_mismatch(WorkbenchModule(other, Classify(), TrainArgs(), 1), run / "checkpoints" / "last.ckpt")
+    assert checkpoint_mismatch(WorkbenchModule(_model(), Classify(), TrainArgs(), 1),
+                               run / "checkpoints" / "last.ckpt") is None
+    _, result = _fit(run, epochs=2, model=other)
+    assert result.resumed_from is None and list(result.history["epoch"]) == [0, 1]
+    assert (run / "checkpoints.stale-1" / "last.ckpt").is_file()  # nothing is lost
+    assert "not resuming" in capsys.readouterr().err

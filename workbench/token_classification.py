@@ -216,12 +216,13 @@ class TokenTagger:
             model's tokenizer lowercases its input (the embedded MiniLM does: "BGB" and "bgb",
             "Müller" and "müller" are one token to it) and the model has two token types;
             ``True`` insists, ``False`` never.
+        resume: Continue from ``run_dir/checkpoints/last.ckpt`` when one of this model exists.
     """
 
     def __init__(self, base_model: str | None = None, labels: Sequence[str] | None = None,
                  lora: LoraArgs | None = None, train: TrainArgs | None = None, max_length: int = 128,
                  stride: int = 32, eval_batch_size: int = 64, seed: int = 42, run_dir: str | Path | None = None,
-                 monitor: str = "val_loss", case_marks: bool | str = "auto"):
+                 monitor: str = "val_loss", case_marks: bool | str = "auto", resume: bool = True):
         self.base_model = base_model
         self.labels = labels
         self.lora = lora
@@ -233,6 +234,7 @@ class TokenTagger:
         self.run_dir = run_dir
         self.monitor = monitor
         self.case_marks = case_marks
+        self.resume = resume
 
     # ------------------------------------------------------------------ setup
     def _base_id(self) -> str:
@@ -335,7 +337,7 @@ class TokenTagger:
             # run directory may go.
             run_dir = self.run_dir or tmp
             self.fit_result_ = core_fit(self.model_, task, train_loader, val_loader, args, run_dir, seed=self.seed,
-                                        callbacks=callbacks)
+                                        callbacks=callbacks, resume=self.resume)
         self.model_.eval()
         return self
 

@@ -438,6 +438,14 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
         emit(f"torch.compile on: {compile_reason}")
     last = run_dir / "checkpoints" / "last.ckpt"
     ckpt_path = str(last) if resume and last.is_file() else None
+    if ckpt_path and (mismatch := checkpoint_mismatch(module, last)):
+        # A checkpoint of another model (a changed LoRA rank, another base, a newer workbench) cannot
+        # be resumed; Lightning would stop with an optimizer error. Start fresh, keep the old one.
+        ckpt_path = None
+        if trainer.is_global_zero:
+            kept = set_checkpoints_aside(run_dir)
+            emit(f"not resuming from {last}: it belongs to another model ({mismatch}); training starts "
+                 f"fresh, and the old checkpoints are kept in {kept}")
     if ckpt_path:
         keep_earlier_logs(run_dir)
     t0 = time.perf_counter()
@@ -527,6 +535,36 @@ def _make_trainer(accelerator: str, precision: str, args: TrainArgs, callbacks: 
         default_root_dir=str(run_dir), num_sanity_val_steps=0, use_distributed_sampler=use_distributed_sampler,
         max_time=timedelta(minutes=args.max_minutes) if args.max_minutes else None,
     )
+
+
+def checkpoint_mismatch(module: WorkbenchModule, path: str | os.PathLike) -> str | None:
+    """Why the checkpoint at ``path`` cannot be resumed into ``module``, or ``None`` if it can.
+
+    A workbench checkpoint holds the trainable weights and the buffers (see
+    ``WorkbenchModule.on_save_checkpoint``): the same names with the same shapes must come back.
+    """
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+    except Exception as exc:  # a truncated or foreign file: not resumable either
+        return f"unreadable: {type(exc).__name__}: {exc}"[:200]
+    own = {f"model.{n}": p for n, p in module.model.named_parameters() if p.requires_grad}
+    own |= {f"model.{n}": b for n, b in module.model.named_buffers()}
+    missing, extra = sorted(set(own) - set(state)), sorted(set(state) - set(own))
+    shapes = sorted(k for k in set(own) & set(state) if tuple(own[k].shape) != tuple(state[k].shape))
+    if not (missing or extra or shapes):
+        return None
+    example = (missing or extra or shapes)[0]
+    return f"{len(missing)} weights missing, {len(extra)} unexpected, {len(shapes)} of another shape, e.g. {example}"
+
+
+def set_checkpoints_aside(run_dir: str | os.PathLike) -> Path:
+    """Rename ``run_dir/checkpoints`` to ``checkpoints.stale-<n>`` (nothing is deleted) and return it."""
+    src = Path(run_dir) / "checkpoints"
+    n = 1
+    while (dst := src.with_name(f"checkpoints.stale-{n}")).exists():
+        n += 1
+    os.replace(src, dst)
+    return dst
 
 
 def restore_checkpoint(module: WorkbenchModule, path: str | os.PathLike) -> None:

@@ -112,4 +112,4 @@ def make_adapter_tagger(config, labels: Sequence[str], run_dir=None) -> TokenTag
     return TokenTagger(base_model=config.model.base_model, labels=list(labels), lora=config.lora,
                        train=config.train, max_length=config.task.max_length, stride=config.task.stride,
                        eval_batch_size=config.eval.batch_size, seed=config.run.seed, run_dir=run_dir,
-                       case_marks=config.task.case_marks)
+                       case_marks=config.task.case_marks, resume=config.run.resume)
