@@ -282,7 +282,7 @@ class TokenTagger:
             bert_like = {"query", "value"} <= set(found)
             targets = ["query", "key", "value", "dense"] if bert_like else found
         # The case marks need their embedding trained (and saved with the adapter).
-        extra = ["token_type_embeddings"] if getattr(self, "case_marks_", False) else []
+        extra = ["token_type_embeddings"] if self.case_marks_ else []
         keep = list(dict.fromkeys([*(args.modules_to_save or []), "classifier", *extra]))
         return dataclasses.replace(args, target_modules=targets, modules_to_save=keep)
 
@@ -348,7 +348,7 @@ class TokenTagger:
         self._check_fitted()
         words_list = [list(w) for w in words_list]
         windows = encode_windows(words_list, self.tokenizer_, self.max_length, self.stride,
-                                 case_marks=getattr(self, "case_marks_", False))
+                                 case_marks=self.case_marks_)
         out = [np.zeros((len(w), len(self.labels_)), dtype=np.float32) for w in words_list]
         o = self.labels_.index("O") if "O" in self.labels_ else 0
         for probs in out:

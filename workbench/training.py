@@ -265,8 +265,7 @@ class WorkbenchModule(L.LightningModule):
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         # Keep trainable weights and all buffers (BatchNorm statistics!), drop the frozen base:
         # a MiniLM checkpoint shrinks from ~90 MB to well under 1 MB.
-        keep = {f"model.{n}" for n, p in self.model.named_parameters() if p.requires_grad}
-        keep |= {f"model.{n}" for n, _ in self.model.named_buffers()}
+        keep = checkpoint_tensors(self.model)
         checkpoint["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if k in keep}
 
 
@@ -537,6 +536,12 @@ def _make_trainer(accelerator: str, precision: str, args: TrainArgs, callbacks: 
     )
 
 
+def checkpoint_tensors(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """What a workbench checkpoint holds, by its key: the trainable weights and all buffers."""
+    own = {f"model.{n}": p for n, p in model.named_parameters() if p.requires_grad}
+    return own | {f"model.{n}": b for n, b in model.named_buffers()}
+
+
 def checkpoint_mismatch(module: WorkbenchModule, path: str | os.PathLike) -> str | None:
     """Why the checkpoint at ``path`` cannot be resumed into ``module``, or ``None`` if it can.
 
@@ -547,8 +552,7 @@ def checkpoint_mismatch(module: WorkbenchModule, path: str | os.PathLike) -> str
         state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
     except Exception as exc:  # a truncated or foreign file: not resumable either
         return f"unreadable: {type(exc).__name__}: {exc}"[:200]
-    own = {f"model.{n}": p for n, p in module.model.named_parameters() if p.requires_grad}
-    own |= {f"model.{n}": b for n, b in module.model.named_buffers()}
+    own = checkpoint_tensors(module.model)
     missing, extra = sorted(set(own) - set(state)), sorted(set(state) - set(own))
     shapes = sorted(k for k in set(own) & set(state) if tuple(own[k].shape) != tuple(state[k].shape))
     if not (missing or extra or shapes):

@@ -163,6 +163,18 @@ def build_model(config: dict):
     return get_peft_model(model, lora)
 
 
+def _marks(word_ids: list[int | None], words: list[str]) -> tuple[list[int], dict[int, int]]:
+    """Positions of the pieces of capitalised words (token type 1) and each word's first piece."""
+    capital, first = [], {}
+    for t, w in enumerate(word_ids):
+        if w is None:
+            continue
+        if words[w][:1].isupper():
+            capital.append(t)
+        first.setdefault(w, t)
+    return capital, first
+
+
 class PiiTagger:
     """A callable ``text -> list[Span]`` for :class:`~workbench.governance.pii.Pseudonymiser`.
 
@@ -190,13 +202,8 @@ class PiiTagger:
         types = torch.zeros_like(enc["input_ids"])
         firsts = []
         for i, ws in enumerate(words):
-            first = {}
-            for t, w in enumerate(enc.word_ids(i)):
-                if w is None:
-                    continue
-                if ws[w][:1].isupper():
-                    types[i, t] = 1
-                first.setdefault(w, t)
+            capital, first = _marks(enc.word_ids(i), ws)
+            types[i, capital] = 1
             firsts.append(first)
         enc["token_type_ids"] = types
         return enc, firsts
@@ -243,13 +250,8 @@ class PiiTagger:
                 for row, i in enumerate(idx):
                     input_ids[row, : lens[i]] = ids[i]
                     mask[row, : lens[i]] = 1
-                    first: dict[int, int] = {}
-                    for t, w in enumerate(enc.word_ids(i)):
-                        if w is None:
-                            continue
-                        if words[i][w][:1].isupper():  # type id 1 marks pieces of capitalised words (as encode)
-                            types[row, t] = 1
-                        first.setdefault(w, t)
+                    capital, first = _marks(enc.word_ids(i), words[i])
+                    types[row, capital] = 1
                     firsts.append(first)
                 logits = self.model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(mask),
                                     token_type_ids=torch.from_numpy(types)).logits
@@ -305,7 +307,6 @@ class PiiTagger:
         for a, words_at, kind, score, best in spans:
             if best < self.min_score:
                 continue  # only weak words: no span
-            score = min(score, best)
             # A span ends on a name word: not on punctuation or a lower-case word ("Ngozi Eze, zu
             # laden" is "Ngozi Eze"); house numbers ("3a") may end an address.
             while words_at and not (text[words_at[-1][0]].isupper()
