@@ -1,12 +1,14 @@
 """Tests of workbench.conll: CoNLL/JSONL round trips, IOB2 checks and entity scoring."""
 
+import itertools
 import json
 
+import numpy as np
 import pytest
 
-from workbench.conll import (TaggedFileError, bio_labels, entities, entity_scores, map_tags, read_conll,
-                             read_jsonl, read_plain, read_tagged, repair_bio, validate_iob2, write_conll,
-                             write_tagged)
+from workbench.conll import (TaggedFileError, bio_allowed, bio_labels, entities, entity_scores, map_tags,
+                             read_conll, read_jsonl, read_plain, read_tagged, repair_bio, validate_iob2,
+                             viterbi_bio, write_conll, write_tagged)
 
 SENTS = [(["Richter", "Dr.", "Müller", "am", "BGH", "."], ["O", "B-RR", "I-RR", "O", "B-GRT", "O"]),
          (["§", "535", "BGB"], ["B-GS", "I-GS", "I-GS"])]
@@ -57,6 +59,32 @@ def test_repair_and_label_helpers():
         ["B-PER", "I-PER", "O", "B-ORG", "B-ORG", "B-PER"]
     assert bio_labels(["PER", "ORG"]) == ["O", "B-PER", "I-PER", "B-ORG", "I-ORG"]
     assert map_tags(["B-RR", "I-RR", "O", "B-XY"], {"RR": "PER"}) == ["B-PER", "I-PER", "O", "B-XY"]
+
+
+def test_viterbi_bio_is_the_best_valid_sequence_by_brute_force():
+    labels = bio_labels(["PER", "LOC"])
+    start, trans = bio_allowed(labels)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        probs = rng.dirichlet(np.full(len(labels), 0.5), size=int(rng.integers(1, 5)))
+        valid = [seq for seq in itertools.product(range(len(labels)), repeat=len(probs))
+                 if start[seq[0]] and all(trans[a, b] for a, b in zip(seq, seq[1:]))]
+        best = max(valid, key=lambda seq: sum(np.log(probs[i, j]) for i, j in enumerate(seq)))
+        got = viterbi_bio(probs, labels)
+        assert got == [labels[j] for j in best]
+        validate_iob2([(["w"] * len(got), got)], strict=True)  # raises on a stray I-
+
+
+def test_viterbi_bio_keeps_a_name_whole_where_argmax_splits_it():
+    labels = bio_labels(["PER"])  # O, B-PER, I-PER
+    # "Frau Anna Schmidt": the surname's I-PER is likeliest, but argmax tags "Anna" O.
+    probs = np.array([[0.9, 0.05, 0.05], [0.5, 0.45, 0.05], [0.1, 0.2, 0.7]])
+    argmax = repair_bio([labels[i] for i in probs.argmax(-1)])
+    assert argmax == ["O", "O", "B-PER"]
+    assert viterbi_bio(probs, labels) == ["O", "B-PER", "I-PER"]
+    assert viterbi_bio(np.zeros((0, 3)), labels) == []
+    with pytest.raises(ValueError, match=r"\(n_words, 3\)"):
+        viterbi_bio(np.ones((2, 4)), labels)
 
 
 def test_entities_follow_conlleval_conventions():

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from workbench.config import TrainArgs
-from workbench.conll import entity_scores
+from workbench.conll import entity_scores, repair_bio, viterbi_bio
 from workbench.models import default_text_model_path, load_tokenizer
 from workbench.token_classification import IGNORE, TokenTagger, encode_windows
 
@@ -65,7 +65,16 @@ def test_tagger_learns_save_load_and_long_input(tmp_path):
     tagger.save(tmp_path / "adapter")
     assert (tmp_path / "adapter" / "adapter_model.safetensors").is_file()
     again = TokenTagger.load(tmp_path / "adapter")
-    assert again.predict([w for w, _ in test]) == pred
+    assert again.decoding == "viterbi" and again.predict([w for w, _ in test]) == pred
+    # Viterbi decoding is the best valid path of the same probabilities; argmax is the old rule.
+    probs = tagger.predict_proba([w for w, _ in test])
+    assert pred == [viterbi_bio(p, tagger.labels_) for p in probs]
+    again.decoding = "argmax"
+    assert again.predict([w for w, _ in test]) == [repair_bio([tagger.labels_[i] for i in p.argmax(-1)]) for p in probs]
+    again.decoding = "beam"
+    with pytest.raises(ValueError, match="decoding: expected one of viterbi, argmax, got 'beam'"):
+        again.predict([["a"]])
+    again.decoding = "viterbi"
     # A document longer than one window still gets one tag per word.
     doc = [w for w, _ in test[:12] for w in w]
     tags = again.predict([doc])[0]

@@ -29,6 +29,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
+
 from workbench.io import atomic_write_text
 
 Sentence = tuple[list[str], list[str]]
@@ -198,6 +200,58 @@ def repair_bio(tags: Sequence[str]) -> list[str]:
         out.append(tag)
         prev = tag
     return out
+
+
+def bio_allowed(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Which IOB2 tags may start a sentence and which may follow which.
+
+    Returns:
+        ``start`` (n,) and ``trans`` (n, n) boolean arrays: ``I-X`` may only follow ``B-X`` or
+        ``I-X`` and never starts a sentence; every other move is allowed.
+    """
+    n = len(labels)
+    start = np.array([not str(t).startswith("I-") for t in labels])
+    trans = np.ones((n, n), dtype=bool)
+    for j, t in enumerate(labels):
+        if str(t).startswith("I-"):
+            trans[:, j] = [entity_type(str(p)) == t[2:] and str(p) != "O" for p in labels]
+    return start, trans
+
+
+def viterbi_bio(probs: np.ndarray, labels: Sequence[str]) -> list[str]:
+    """The most probable *valid* IOB2 sequence under per-word tag probabilities.
+
+    Word-wise argmax can end an entity early or start one with ``I-`` (then :func:`repair_bio`
+    turns the stray ``I-X`` into a new entity, which splits one name in two). This decoder
+    maximises the sum of log-probabilities over sequences that obey IOB2 instead, the same
+    constraint a CRF layer learns, without training one.
+
+    Args:
+        probs: (n_words, n_labels) probabilities (rows need not sum to 1; zeros are allowed).
+        labels: Tag names, in the column order of ``probs``.
+
+    Returns:
+        One tag per word (empty for no words).
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 2 or probs.shape[1] != len(labels):
+        raise ValueError(f"probs must be (n_words, {len(labels)}), got {probs.shape}")
+    if not len(probs):
+        return []
+    start, trans = bio_allowed(labels)
+    logp = np.log(np.clip(probs, 1e-12, None))
+    neg = -np.inf
+    score = np.where(start, logp[0], neg)
+    back = np.zeros(probs.shape, dtype=np.int64)
+    penalty = np.where(trans, 0.0, neg)
+    for i in range(1, len(probs)):
+        cand = score[:, None] + penalty  # (from, to)
+        back[i] = cand.argmax(0)
+        score = cand.max(0) + logp[i]
+    path = [int(score.argmax())]
+    for i in range(len(probs) - 1, 0, -1):
+        path.append(int(back[i, path[-1]]))
+    return [labels[j] for j in reversed(path)]
 
 
 def bio_labels(types: Iterable[str]) -> list[str]:

@@ -34,7 +34,7 @@ import torch
 from torch.utils.data import Dataset
 
 from workbench.config import LoraArgs, TrainArgs
-from workbench.conll import Sentence, repair_bio
+from workbench.conll import Sentence, repair_bio, viterbi_bio
 from workbench.training import StepOutput
 
 IGNORE = -100
@@ -195,6 +195,27 @@ class TokenClassificationTask:
         return {"word_accuracy": float((preds.long() == target.long()).float().mean()) if len(target) else 0.0}
 
 
+DECODINGS = ("viterbi", "argmax")
+"""How :class:`TokenTagger` turns word probabilities into tags."""
+
+
+def check_decoding(decoding: str) -> None:
+    """Raise a clear error for an unknown ``decoding``."""
+    if decoding not in DECODINGS:
+        raise ValueError(f"decoding: expected one of {', '.join(DECODINGS)}, got {decoding!r}")
+
+
+def decode_tags(probs: np.ndarray, labels: Sequence[str], decoding: str = "viterbi") -> list[str]:
+    """Tags of one word list from its (n_words, n_labels) probabilities: the best valid IOB2 path
+    (``"viterbi"``) or each word's likeliest tag, repaired (``"argmax"``)."""
+    check_decoding(decoding)
+    if not len(probs):
+        return []
+    if decoding == "viterbi":
+        return viterbi_bio(probs, labels)
+    return repair_bio([labels[i] for i in np.asarray(probs).argmax(-1)])
+
+
 # ----------------------------------------------------------------------------- estimator
 class TokenTagger:
     """LoRA token classifier on a Hugging Face encoder (default: the embedded MiniLM).
@@ -217,12 +238,17 @@ class TokenTagger:
             "Müller" and "müller" are one token to it) and the model has two token types;
             ``True`` insists, ``False`` never.
         resume: Continue from ``run_dir/checkpoints/last.ckpt`` when one of this model exists.
+        decoding: How word probabilities become tags: ``"viterbi"`` (default) takes the most
+            probable sequence that is valid IOB2 (:func:`workbench.conll.viterbi_bio`), so an
+            entity is not cut where one word inside it is uncertain; ``"argmax"`` takes each
+            word's likeliest tag and repairs stray ``I-`` tags (:func:`workbench.conll.repair_bio`).
     """
 
     def __init__(self, base_model: str | None = None, labels: Sequence[str] | None = None,
                  lora: LoraArgs | None = None, train: TrainArgs | None = None, max_length: int = 128,
                  stride: int = 32, eval_batch_size: int = 64, seed: int = 42, run_dir: str | Path | None = None,
-                 monitor: str = "val_loss", case_marks: bool | str = "auto", resume: bool = True):
+                 monitor: str = "val_loss", case_marks: bool | str = "auto", resume: bool = True,
+                 decoding: str = "viterbi"):
         self.base_model = base_model
         self.labels = labels
         self.lora = lora
@@ -235,6 +261,7 @@ class TokenTagger:
         self.monitor = monitor
         self.case_marks = case_marks
         self.resume = resume
+        self.decoding = decoding
 
     # ------------------------------------------------------------------ setup
     def _base_id(self) -> str:
@@ -317,6 +344,7 @@ class TokenTagger:
 
         if not train:
             raise ValueError("no training sentences")
+        check_decoding(self.decoding)  # before minutes of training, not after
         tags = {t for _, ts in train for t in ts} | {t for _, ts in (val or []) for t in ts}
         self.labels_ = list(self.labels) if self.labels is not None else ["O", *sorted(tags - {"O"})]
         base = self._load_base(len(self.labels_))
@@ -374,9 +402,9 @@ class TokenTagger:
         return out
 
     def predict(self, words_list: Sequence[Sequence[str]]) -> list[list[str]]:
-        """One IOB2 tag per word for every input word list (repaired with :func:`repair_bio`)."""
-        return [repair_bio([self.labels_[i] for i in p.argmax(-1)]) if len(p) else []
-                for p in self.predict_proba(words_list)]
+        """One valid IOB2 tag per word for every input word list (decoded as ``decoding`` says)."""
+        check_decoding(self.decoding)
+        return [decode_tags(p, self.labels_, self.decoding) for p in self.predict_proba(words_list)]
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path, extra: dict | None = None) -> Path:
@@ -386,11 +414,11 @@ class TokenTagger:
 
         self._check_fitted()
         info = {"task": "token_classification", "labels": self.labels_, "max_length": self.max_length,
-                "stride": self.stride, "case_marks": self.case_marks_, **(extra or {})}
+                "stride": self.stride, "case_marks": self.case_marks_, "decoding": self.decoding, **(extra or {})}
         path = save_adapter(self.model_, path, base_model_id=self._base_id(), extra=info)
         atomic_write_json(Path(path) / CONFIG_FILE, {"labels": self.labels_, "max_length": self.max_length,
                                                      "stride": self.stride, "base_model": self.base_model,
-                                                     "case_marks": self.case_marks_})
+                                                     "case_marks": self.case_marks_, "decoding": self.decoding})
         return Path(path)
 
     @classmethod
@@ -408,10 +436,11 @@ class TokenTagger:
         if not cfg_file.is_file():
             raise FileNotFoundError(f"{path} is not a saved TokenTagger (no {CONFIG_FILE})")
         cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
-        # Taggers saved before case marks existed have none.
+        # Taggers saved before case marks existed have none; decoding is not learnt, so taggers
+        # saved before it existed decode as new ones do.
         tagger = cls(base_model=base_model or cfg.get("base_model"), labels=cfg["labels"],
                      max_length=int(cfg["max_length"]), stride=int(cfg["stride"]),
-                     case_marks=bool(cfg.get("case_marks", False)))
+                     case_marks=bool(cfg.get("case_marks", False)), decoding=cfg.get("decoding", "viterbi"))
         tagger.labels_ = list(cfg["labels"])
         base = tagger._load_base(len(tagger.labels_))
         tagger.model_ = load_adapter(base, path)

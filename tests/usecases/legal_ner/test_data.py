@@ -67,7 +67,9 @@ def test_bad_conll_names_file_and_line(tmp_path):
 def test_config_problems_are_named():
     from workbench.usecases.legal_ner.config import NerTaskArgs
 
-    probs = NerTaskArgs(tagset="medium", n_sentences=3, max_length=4, case_marks="sometimes").problems("task")
+    probs = NerTaskArgs(tagset="medium", n_sentences=3, max_length=4, case_marks="sometimes",
+                        decoding="greedy").problems("task")
+    assert any("task.decoding: expected 'viterbi' or 'argmax', got 'greedy'" in p for p in probs)
     assert any("task.tagset" in p for p in probs) and any("task.n_sentences" in p for p in probs)
     assert any("task.case_marks" in p for p in probs)
     assert any("task.max_length" in p for p in probs)

@@ -70,6 +70,13 @@ def test_cli_train_evaluate_predict_on_user_files(cli_run, capsys):
     assert main(["evaluate", "--usecase", "legal_ner", "--smoke", "--adapter", adapter, "--test", files["c.jsonl"]]) == 0
     ev = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["metrics"]
     assert ev["sentences"] == 30 and ev["tagset"] == "coarse" and 0.0 <= ev["micro_f1"] <= 1.0
+    # Decoding is not learnt: evaluate takes the user's choice, and a wrong one is named.
+    assert main(["evaluate", "--usecase", "legal_ner", "--smoke", "--adapter", adapter, "--test", files["c.jsonl"],
+                 "--set", "task.decoding=argmax"]) == 0
+    assert 0.0 <= json.loads(capsys.readouterr().out.strip().splitlines()[-1])["metrics"]["micro_f1"] <= 1.0
+    assert main(["evaluate", "--usecase", "legal_ner", "--smoke", "--adapter", adapter, "--test", files["c.jsonl"],
+                 "--set", "task.decoding=beam"]) == 2
+    assert "task.decoding: expected 'viterbi' or 'argmax', got 'beam'" in capsys.readouterr().err
     plain = tmp_path / "urteil.txt"
     plain.write_text("Der Kläger Meier wohnt in Köln.\nDer Anspruch folgt aus § 535 Abs. 1 BGB.\n", encoding="utf-8")
     assert main(["predict", "--usecase", "legal_ner", "--smoke", "--adapter", adapter, "--input", str(plain),

@@ -62,7 +62,7 @@ def run_experiment(config: RunConfig) -> dict:
     with stage("legal_ner: frozen base + head"):
         t0 = time.perf_counter()
         frozen = FrozenBaseTagger(config.model.base_model, task.max_length, task.stride, task.frozen_C,
-                                  config.eval.batch_size, config.run.seed).fit(train)
+                                  config.eval.batch_size, config.run.seed, decoding=task.decoding).fit(train)
         metrics["frozen_base"] = {**score(test, frozen.predict(test_words)), "train_seconds": time.perf_counter() - t0}
     with stage("legal_ner: LoRA adapter"):
         t0 = time.perf_counter()

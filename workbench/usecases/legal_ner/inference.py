@@ -27,7 +27,10 @@ def _load(adapter_dir: str | Path, config: RunConfig):
     path = Path(adapter_dir)
     if not path.is_dir():
         raise FileNotFoundError(f"adapter folder not found: {path}")
-    return TokenTagger.load(path, base_model=config.model.base_model)
+    tagger = TokenTagger.load(path, base_model=config.model.base_model)
+    # The run's config (or the user's --set task.decoding=...) says how to decode; it is not learnt.
+    tagger.decoding = config.task.decoding
+    return tagger
 
 
 def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:

@@ -22,8 +22,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from workbench.conll import Sentence, repair_bio
-from workbench.token_classification import TokenPadCollator, TokenTagger, encode_windows
+from workbench.conll import Sentence
+from workbench.token_classification import TokenPadCollator, TokenTagger, check_decoding, decode_tags, encode_windows
 
 
 class FrozenBaseTagger:
@@ -36,16 +36,19 @@ class FrozenBaseTagger:
         C: Inverse regularisation of the logistic regression.
         batch_size: Windows per forward pass.
         seed: Seed of the logistic regression.
+        decoding: ``"viterbi"`` or ``"argmax"``, as for the adapter
+            (:class:`workbench.token_classification.TokenTagger`), so the two compare on equal terms.
     """
 
     def __init__(self, base_model: str | None = None, max_length: int = 128, stride: int = 32, C: float = 1.0,
-                 batch_size: int = 64, seed: int = 42):
+                 batch_size: int = 64, seed: int = 42, decoding: str = "viterbi"):
         self.base_model = base_model
         self.max_length = max_length
         self.stride = stride
         self.C = C
         self.batch_size = batch_size
         self.seed = seed
+        self.decoding = decoding
 
     def _load(self) -> None:
         from transformers import AutoModel
@@ -98,13 +101,12 @@ class FrozenBaseTagger:
         return self
 
     def predict(self, words_list: Sequence[Sequence[str]]) -> list[list[str]]:
-        """One IOB2 tag per word (repaired)."""
+        """One valid IOB2 tag per word (decoded as ``decoding`` says)."""
         if not hasattr(self, "head_"):
             raise RuntimeError("this FrozenBaseTagger is not fitted: call fit(...) first")
-        out = []
-        for vecs in self.embed(words_list):
-            out.append(repair_bio(list(self.head_.predict(vecs))) if len(vecs) else [])
-        return out
+        check_decoding(self.decoding)
+        return [decode_tags(self.head_.predict_proba(vecs), self.labels_, self.decoding) if len(vecs) else []
+                for vecs in self.embed(words_list)]
 
 
 def make_adapter_tagger(config, labels: Sequence[str], run_dir=None) -> TokenTagger:
@@ -112,4 +114,4 @@ def make_adapter_tagger(config, labels: Sequence[str], run_dir=None) -> TokenTag
     return TokenTagger(base_model=config.model.base_model, labels=list(labels), lora=config.lora,
                        train=config.train, max_length=config.task.max_length, stride=config.task.stride,
                        eval_batch_size=config.eval.batch_size, seed=config.run.seed, run_dir=run_dir,
-                       case_marks=config.task.case_marks, resume=config.run.resume)
+                       case_marks=config.task.case_marks, resume=config.run.resume, decoding=config.task.decoding)
