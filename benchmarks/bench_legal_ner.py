@@ -52,6 +52,8 @@ def _scores(gold, pred):
 
 
 def main() -> None:
+    from workbench.conll import DECODINGS
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n-train", type=int, default=2000, help="generated training sentences")
     ap.add_argument("--seed", type=int, default=0, help="generator seed (another seed shows the spread)")
@@ -59,7 +61,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=None, help="LoRA epochs (default: the use case's)")
     ap.add_argument("--lr", type=float, default=None, help="LoRA learning rate (default: the use case's)")
     ap.add_argument("--batch-size", type=int, default=None, help="LoRA batch size (default: the use case's)")
-    ap.add_argument("--decoding", default="viterbi", choices=("viterbi", "argmax"),
+    ap.add_argument("--decoding", default="viterbi", choices=DECODINGS,
                     help="how the LoRA tagger's word probabilities become tags")
     ap.add_argument("--max-eval", type=int, default=None, help="score only the first N LER sentences")
     ap.add_argument("--max-length", type=int, default=128)

@@ -214,7 +214,7 @@ def bio_allowed(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     trans = np.ones((n, n), dtype=bool)
     for j, t in enumerate(labels):
         if str(t).startswith("I-"):
-            trans[:, j] = [entity_type(str(p)) == t[2:] and str(p) != "O" for p in labels]
+            trans[:, j] = [entity_type(str(p)) == t[2:] for p in labels]
     return start, trans
 
 
@@ -252,6 +252,28 @@ def viterbi_bio(probs: np.ndarray, labels: Sequence[str]) -> list[str]:
     for i in range(len(probs) - 1, 0, -1):
         path.append(int(back[i, path[-1]]))
     return [labels[j] for j in reversed(path)]
+
+
+DECODINGS = ("viterbi", "argmax")
+"""How the neural taggers (:class:`workbench.token_classification.TokenTagger`, legal_ner's frozen base)
+turn word probabilities into tags (:func:`decode_tags`)."""
+
+
+def check_decoding(decoding: str) -> None:
+    """Raise a clear error for an unknown ``decoding``."""
+    if decoding not in DECODINGS:
+        raise ValueError(f"decoding: expected one of {', '.join(DECODINGS)}, got {decoding!r}")
+
+
+def decode_tags(probs: np.ndarray, labels: Sequence[str], decoding: str = "viterbi") -> list[str]:
+    """Tags of one word list from its (n_words, n_labels) probabilities: the best valid IOB2 path
+    (``"viterbi"``) or each word's likeliest tag, repaired (``"argmax"``)."""
+    check_decoding(decoding)
+    if not len(probs):
+        return []
+    if decoding == "viterbi":
+        return viterbi_bio(probs, labels)
+    return repair_bio([labels[i] for i in np.asarray(probs).argmax(-1)])
 
 
 def bio_labels(types: Iterable[str]) -> list[str]:

@@ -34,7 +34,7 @@ import torch
 from torch.utils.data import Dataset
 
 from workbench.config import LoraArgs, TrainArgs
-from workbench.conll import Sentence, repair_bio, viterbi_bio
+from workbench.conll import Sentence, check_decoding, decode_tags
 from workbench.training import StepOutput
 
 IGNORE = -100
@@ -193,27 +193,6 @@ class TokenClassificationTask:
     def epoch_metrics(self, preds: torch.Tensor, target: torch.Tensor) -> dict[str, float]:
         """Share of words (first subwords) whose tag is right."""
         return {"word_accuracy": float((preds.long() == target.long()).float().mean()) if len(target) else 0.0}
-
-
-DECODINGS = ("viterbi", "argmax")
-"""How :class:`TokenTagger` turns word probabilities into tags."""
-
-
-def check_decoding(decoding: str) -> None:
-    """Raise a clear error for an unknown ``decoding``."""
-    if decoding not in DECODINGS:
-        raise ValueError(f"decoding: expected one of {', '.join(DECODINGS)}, got {decoding!r}")
-
-
-def decode_tags(probs: np.ndarray, labels: Sequence[str], decoding: str = "viterbi") -> list[str]:
-    """Tags of one word list from its (n_words, n_labels) probabilities: the best valid IOB2 path
-    (``"viterbi"``) or each word's likeliest tag, repaired (``"argmax"``)."""
-    check_decoding(decoding)
-    if not len(probs):
-        return []
-    if decoding == "viterbi":
-        return viterbi_bio(probs, labels)
-    return repair_bio([labels[i] for i in np.asarray(probs).argmax(-1)])
 
 
 # ----------------------------------------------------------------------------- estimator

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workbench.config import DataArgs, EvalArgs, LoraArgs, RunArgs, RunConfig, TrainArgs
+from workbench.conll import DECODINGS
 
 
 @dataclass
@@ -63,8 +64,8 @@ class NerTaskArgs:
             out.append(f"{prefix}.crf_max_iterations: expected a positive integer, got {self.crf_max_iterations!r}")
         if self.case_marks not in (True, False, "auto"):
             out.append(f"{prefix}.case_marks: expected true, false or 'auto', got {self.case_marks!r}")
-        if self.decoding not in ("viterbi", "argmax"):
-            out.append(f"{prefix}.decoding: expected 'viterbi' or 'argmax', got {self.decoding!r}")
+        if self.decoding not in DECODINGS:
+            out.append(f"{prefix}.decoding: expected {' or '.join(map(repr, DECODINGS))}, got {self.decoding!r}")
         if not isinstance(self.frozen_C, (int, float)) or isinstance(self.frozen_C, bool) or self.frozen_C <= 0:
             out.append(f"{prefix}.frozen_C: expected a positive number, got {self.frozen_C!r}")
         return out

@@ -22,8 +22,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from workbench.conll import Sentence
-from workbench.token_classification import TokenPadCollator, TokenTagger, check_decoding, decode_tags, encode_windows
+from workbench.conll import Sentence, check_decoding, decode_tags
+from workbench.token_classification import TokenPadCollator, TokenTagger, encode_windows
 
 
 class FrozenBaseTagger:
