@@ -53,3 +53,17 @@ def test_verdict_names_the_best_model_and_prefers_the_simpler_one_on_a_tie():
     assert won["adapter_best"] and won["text"].startswith("Best model on this data: adapter")
     with pytest.raises(ValueError, match="no finite"):
         verdict({"adapter": float("nan")}, "RMSE", lower_is_better=True)
+
+
+def test_recommendation_is_a_verdict_on_validation_scores_and_a_blend_must_win_clearly():
+    from workbench.metrics import only_if_clearly_better, recommendation
+
+    rec = recommendation({"baseline": 10.0, "adapter": 9.0, "blend": 8.95}, "validation RMSE", on="validation engines",
+                         lower_is_better=True, blend="blend")
+    assert rec["best"] == "adapter" and rec["text"].startswith("Recommended (chosen on validation engines): ")
+    assert recommendation({"adapter": 9.0, "blend": 8.5}, "RMSE", on="x", lower_is_better=True, blend="blend")["best"] == "blend"
+    assert only_if_clearly_better({"a": 0.80, "blend": 0.805}, lower_is_better=False) == {"a": 0.80}
+    assert only_if_clearly_better({"a": 0.80, "blend": 0.82}, lower_is_better=False) == {"a": 0.80, "blend": 0.82}
+    assert only_if_clearly_better({"a": 1.0, "blend": None}, lower_is_better=True) == {"a": 1.0}
+    none = recommendation({"adapter": None}, "F1", on="validation sentences", lower_is_better=False)
+    assert none["best"] is None and none["text"] == "No scores on validation sentences: no recommendation."

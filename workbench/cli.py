@@ -297,7 +297,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not is_rank_zero():
         return 0
     print(f"outputs: {result.get('run_dir', cfg.run_dir())}", file=sys.stderr)
-    print_json_line({"usecase": uc.NAME, **{k: v for k, v in result.items() if k in ("metrics", "run_dir")}})
+    from workbench.demo import verdict_text
+
+    # The honest lines travel with the figures: which model won on the test data, and which one the
+    # run recommends (chosen on validation data) where the use case makes that choice.
+    rec = result.get("recommendation")
+    print_json_line({"usecase": uc.NAME, **{k: v for k, v in result.items() if k in ("metrics", "run_dir")},
+                     "verdict": verdict_text(result), **({"recommendation": rec.get("text")} if isinstance(rec, dict) else {})})
     return 0
 
 

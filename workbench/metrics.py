@@ -175,3 +175,39 @@ def verdict(scores: Mapping[str, float], metric: str, *, lower_is_better: bool, 
     else:
         text = f"Best model on this data: {name(best)} ({metric} {fmt(best)})."
     return {"best": best, "tied": tied, "adapter_best": best == adapter, "text": text}
+
+
+def only_if_clearly_better(scores: Mapping[str, Any], key: str = "blend", *, lower_is_better: bool,
+                           rel_tol: float = 0.01) -> dict[str, Any]:
+    """``scores`` without ``key`` unless it beats every other finite score by more than ``rel_tol``.
+
+    For a combination of models (a blend): it runs two models, so a tie goes to the simpler one (as
+    :func:`verdict` does for the adapter), and where its weight was chosen it can only tie or win.
+    """
+    if scores.get(key) is None:
+        return {k: v for k, v in scores.items() if k != key}
+    others = [float(v) for k, v in scores.items() if k != key and v is not None and np.isfinite(float(v))]
+    if not others:
+        return dict(scores)
+    best, b = (min(others), float(scores[key])) if lower_is_better else (max(others), float(scores[key]))
+    clearly = b < best - rel_tol * abs(best) if lower_is_better else b > best + rel_tol * abs(best)
+    return dict(scores) if clearly else {k: v for k, v in scores.items() if k != key}
+
+
+def recommendation(scores: Mapping[str, Any], metric: str, *, on: str, lower_is_better: bool,
+                   labels: Mapping[str, str] | None = None, blend: str | None = None) -> dict[str, Any]:
+    """The model to use, chosen on validation data (never on the test data that is scored once).
+
+    :func:`verdict` on validation scores, its text starting ``Recommended (chosen on {on}): ``. A
+    ``blend`` key competes only when it is clearly better (:func:`only_if_clearly_better`).
+
+    Returns:
+        :func:`verdict`'s dict; ``best`` is None (and the text says so) when no score is finite.
+    """
+    if blend is not None:
+        scores = only_if_clearly_better(scores, blend, lower_is_better=lower_is_better)
+    if not any(v is not None and np.isfinite(float(v)) for v in scores.values()):
+        return {"best": None, "tied": [], "adapter_best": False, "text": f"No scores on {on}: no recommendation."}
+    out = verdict(scores, metric, lower_is_better=lower_is_better, labels=labels)
+    out["text"] = f"Recommended (chosen on {on}): " + out["text"].removeprefix("Best model on this data: ")
+    return out

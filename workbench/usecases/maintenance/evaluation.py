@@ -338,7 +338,7 @@ def maintenance_verdict(metrics: dict, problem: str = "rul", *, on: str = "test"
     more than 1 %: it needs two models, and on the validation engines its weight was chosen, so
     there it can only tie or win.
     """
-    from workbench.metrics import verdict
+    from workbench.metrics import only_if_clearly_better, recommendation, verdict
     from workbench.widgets.figures import LABELS
 
     key, name, lower = ("rmse", "RMSE (cycles)", True) if problem == "rul" else ("f1", "F1", False)
@@ -351,32 +351,16 @@ def maintenance_verdict(metrics: dict, problem: str = "rul", *, on: str = "test"
         scores = {role: m.get(vkey) for role, m in metrics.items() if isinstance(m, dict)}
         if not any(v is not None for v in scores.values()):
             return {"best": None, "tied": [], "adapter_best": False, "text": "No validation engines: no recommendation."}
-        scores = _blend_only_if_clearly_better(scores)
         labels = {**{r: LABELS.get(r, r) for r in scores}, **extra}
         what = "capped validation RMSE (cycles)" if vkey == "val_rmse_capped" else "validation RMSE (cycles)"
-        out = verdict(scores, what, lower_is_better=True, labels=labels)
-        out["text"] = "Recommended (chosen on validation engines): " + out["text"].removeprefix("Best model on this data: ")
+        out = recommendation(scores, what, on="validation engines", lower_is_better=True, labels=labels, blend="blend")
         out["criterion"] = vkey
         return out
-    scores = _blend_only_if_clearly_better({role: m.get(key) for role, m in metrics.items() if isinstance(m, dict)},
-                                           lower)
+    scores = only_if_clearly_better({role: m.get(key) for role, m in metrics.items() if isinstance(m, dict)},
+                                    "blend", lower_is_better=lower)
     labels = {**{r: LABELS.get(r, r) for r in scores}, **extra}
     return verdict(scores, name, lower_is_better=lower, labels=labels)
 
 
 BLEND_LABEL = "blend of adapter and LightGBM"
 
-
-def _blend_only_if_clearly_better(scores: dict, lower: bool = True, rel_tol: float = 0.01) -> dict:
-    """Drop the blend unless it beats every pure model by more than ``rel_tol``: it runs two models,
-    so a tie goes to the simpler one (as :func:`workbench.metrics.verdict` does for the adapter).
-    Its weight was chosen on the validation engines, so on them it can only tie or win."""
-    if scores.get("blend") is None:
-        return {k: v for k, v in scores.items() if k != "blend"}
-    pure = [float(v) for k, v in scores.items() if k != "blend" and v is not None and np.isfinite(float(v))]
-    if not pure:
-        return scores
-    best = min(pure) if lower else max(pure)
-    b = float(scores["blend"])
-    clearly = b < best - rel_tol * abs(best) if lower else b > best + rel_tol * abs(best)
-    return scores if clearly else {k: v for k, v in scores.items() if k != "blend"}
