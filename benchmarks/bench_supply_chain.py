@@ -7,7 +7,8 @@ region Ost, 13-week rolling-origin backtest) and reports, all measured in the sa
   throughput (windows/s) of the adapted model, and peak memory,
 * MASE, RMSSE, wQL, coverage_80 (80 % interval coverage, goal near 0.80) and coverage of frozen
   base, adapter, full fine-tuning and the baselines, with ratios against the best classical baseline,
-  and what the validation-period quantile calibration did to each (validation and test),
+  and what the validation-period quantile calibration did to each (validation and test); the blend
+  of adapter and LightGBM (weight chosen on the validation period) and the model recommended there,
 * fill rate, cycle service level and stock value at the target service level, and the stock
   each forecaster needs to reach the target (interpolated along its service-stock curve).
 
@@ -95,6 +96,9 @@ def main(argv=None) -> int:
         # coverage_80 = "80 % interval coverage, goal near 0.80"; the calibration's validation/test effect:
         "quantile_calibration": {role: {k: v for k, v in e.items() if k != "shifts"}
                                  for role, e in result.get("quantile_calibration", {}).items()},
+        "blend_weight_of_adapter": (result.get("blend") or {}).get("weight"),
+        "recommendation": (result.get("recommendation") or {}).get("text"),
+        "verdict": result.get("verdict"),
         "timings": result["timings"],
         "run_dir": result["run_dir"],
     }

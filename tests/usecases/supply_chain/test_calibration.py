@@ -162,3 +162,39 @@ def test_auto_keeps_the_method_of_lower_validation_pinball(tiny_demand):
     auto = fit_forecast_calibration(fc, panel, 28, method="auto")
     assert auto.method == min(loss, key=loss.get) == "shift"
     assert validation_pinball(y, auto.apply(q, scale, zero_share_group(zs)), taus) == pytest.approx(min(loss.values()))
+
+
+def test_blend_weight_is_the_brute_force_minimum_of_validation_pinball():
+    """fit_blend_weight against a plain loop over the weights and the pinball definition."""
+    import pandas as pd
+
+    from workbench.usecases.supply_chain.backtest import Forecasts
+    from workbench.usecases.supply_chain.calibration import BLEND_WEIGHTS, blend_forecasts, fit_blend_weight
+    from workbench.usecases.supply_chain.data import validate_demand
+    from workbench.windows import DemandPanel
+
+    rng = np.random.default_rng(3)
+    T, H, taus = 60, 5, [0.1, 0.5, 0.9]
+    demand = pd.DataFrame({"unique_id": np.repeat(["a", "b"], T), "ds": np.tile(pd.date_range("2024-01-01", periods=T), 2),
+                           "y": rng.poisson(4.0, 2 * T).astype(float)})
+    panel = DemandPanel.from_frame(validate_demand(demand))
+    origins = np.array([[s, o] for s in (0, 1) for o in range(40, 55)])
+    truth = np.stack([panel.y[s, o:o + H] for s, o in origins])
+    a_q = truth[..., None] + rng.normal(0, 1.5, (len(origins), H, 1)) + np.array([-2.0, 0.0, 2.0])
+    b_q = np.full((len(origins), H, 3), [2.0, 4.0, 6.5])
+    a = Forecasts("adapter", origins, taus, a_q, np.cumsum(a_q, 1))
+    b = Forecasts("lightgbm", origins, taus, b_q, np.cumsum(b_q, 1))
+
+    def pinball(y, q, t):
+        return np.mean(np.maximum(t * (y - q), (t - 1) * (y - q)))
+
+    brute = {w: np.mean([pinball(truth, w * a_q[..., k] + (1 - w) * b_q[..., k], t) for k, t in enumerate(taus)])
+             for w in BLEND_WEIGHTS}
+    fit = fit_blend_weight(a, b, panel)
+    assert fit["weight"] == min(brute, key=brute.get)
+    assert fit["val_pinball"] == pytest.approx(min(brute.values()))
+    assert fit["val_pinball"] <= min(brute[0.0], brute[1.0])  # never worse than either model alone
+    mixed = blend_forecasts(a, b, 0.3)
+    assert np.allclose(mixed.daily, 0.3 * a_q + 0.7 * b_q) and np.allclose(mixed.cumulative, np.cumsum(mixed.daily, 1))
+    with pytest.raises(ValueError, match="cannot blend adapter and lightgbm: they forecast different windows"):
+        blend_forecasts(a, Forecasts("lightgbm", origins[:-1], taus, b_q[:-1], b_q[:-1]), 0.5)

@@ -21,7 +21,8 @@ def cli_run(tmp_path_factory, tiny_task, tiny_base, tiny_demand):
     tiny_demand.to_csv(csv, index=False)
     cfg = RunConfig(run=RunArgs(name="e2e", usecase="supply_chain", seed=0), lora=LoraArgs(r=4, alpha=8, dropout=0.0),
                     train=TrainArgs(max_epochs=1, batch_size=64, progress_bar=False),
-                    task=dataclasses.replace(tiny_task, calibrate_service=True))
+                    task=dataclasses.replace(tiny_task, calibrate_service=True,
+                                             baselines=["seasonal_naive", "ets", "lightgbm"]))
     cfg.to_yaml(tmp / "tiny.yaml")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -59,7 +60,7 @@ def test_run_writes_artefacts(cli_run):
     # Every model with quantiles is calibrated on the validation period the same way, and the run says
     # what that did: validation pinball can only go down (shift 0 is a candidate), coverage before/after.
     cal = result["quantile_calibration"]
-    assert set(cal) == {"frozen_base", "adapter", "seasonal_naive", "ets"}
+    assert set(cal) == {"frozen_base", "adapter", "seasonal_naive", "ets", "lightgbm"}
     for role, e in cal.items():
         assert e["val_pinball_calibrated"] <= e["val_pinball_raw"] * (1 + 1e-6), role
         assert 0 <= e["test_coverage_80_calibrated"] <= 1 and e["test_wql_calibrated"] == result["metrics"][role]["wql"]
@@ -78,6 +79,41 @@ def test_report_section_renders(cli_run):
     assert "Best model on this data" in result["verdict"]
     assert "80 % interval coverage, goal near 0.80" in html and "Closer to the nominal level is better" in html
     assert "Interval calibration on the validation period" in html
+
+
+def test_run_recommends_a_model_on_the_validation_period(cli_run):
+    """Every model was validated on the same windows; the lowest validation pinball is recommended,
+    and the CLI's JSON line and the report carry the line."""
+    rc, stdout, run_dir = cli_run
+    result = json.loads((run_dir / "results.json").read_text())
+    cal, rec = result["quantile_calibration"], result["recommendation"]
+    assert len({e["val_windows_sha256"] for e in cal.values()}) == 1 and rec["left_out"] == []
+    scores = {role: e["val_pinball_calibrated"] for role, e in cal.items()}
+    assert rec["scores"] == pytest.approx(scores)
+    assert scores[rec["best"]] <= min(scores.values()) * 1.01  # the best, or tied with it (the simpler wins)
+    assert rec["text"].startswith("Recommended (chosen on the validation period): ")
+    assert json.loads(stdout.strip().splitlines()[-1])["recommendation"] == rec["text"]
+    from workbench.usecases.supply_chain import report_section
+
+    assert rec["text"] in report_section(result).replace("&#x27;", "'")
+
+
+def test_blend_of_adapter_and_lightgbm_is_weighted_on_the_validation_period(cli_run):
+    """The blend's weight is the grid point of least validation pinball; its ends are the two models."""
+    _, stdout, run_dir = cli_run
+    result = json.loads((run_dir / "results.json").read_text())
+    blend, cal = result["blend"], result["quantile_calibration"]
+    by_weight = {float(w): v for w, v in blend["val_pinball_by_weight"].items()}
+    assert sorted(by_weight) == pytest.approx([i / 10 for i in range(11)])
+    assert blend["val_pinball"] == min(by_weight.values()) and by_weight[blend["weight"]] == blend["val_pinball"]
+    assert by_weight[1.0] == pytest.approx(cal["adapter"]["val_pinball_calibrated"])   # the adapter alone
+    assert by_weight[0.0] == pytest.approx(cal["lightgbm"]["val_pinball_calibrated"])  # LightGBM alone
+    assert blend["val_windows_sha256"] == cal["adapter"]["val_windows_sha256"] == cal["lightgbm"]["val_windows_sha256"]
+    assert "blend" in result["metrics"] and "blend" in result["inventory"]
+    assert 0 <= json.loads(stdout.strip().splitlines()[-1])["blend"]["wql"] < 5
+    # Recommended only when clearly better than every single model on validation (it can only tie or win there).
+    singles = min(e["val_pinball_calibrated"] for e in cal.values())
+    assert (result["recommendation"]["best"] == "blend") == (blend["val_pinball"] < 0.99 * singles)
 
 
 def test_run_records_the_decision_function_result(cli_run):

@@ -106,3 +106,21 @@ def test_coverage_80_is_labelled_with_its_goal_in_tables_dropdown_and_figure():
     fig = view.children[1]
     assert COVERAGE_80_LABEL in fig.layout.title.text and "closer to 0.80 is better" in fig.layout.title.text
     assert any(s.y0 == 0.8 for s in fig.layout.shapes)                            # the goal line
+
+
+def test_validation_recommendation_compares_only_models_validated_on_the_same_windows():
+    from workbench.usecases.supply_chain.widgets import validation_recommendation
+
+    same = {"val_windows": 100, "val_windows_sha256": "aaaa"}
+    reports = {"adapter": {"val_pinball_calibrated": 2.0, **same},
+               "lightgbm": {"val_pinball_calibrated": 1.8, **same},
+               "ets": {"val_pinball_calibrated": 1.0, "val_windows": 50, "val_windows_sha256": "bbbb"},
+               "seasonal_naive": {}}  # no validation windows: not scored
+    rec = validation_recommendation(reports)
+    assert rec["best"] == "lightgbm" and not rec["adapter_best"] and rec["left_out"] == ["ets"]
+    assert "does not beat it" in rec["text"] and "Not compared (validated on other windows): ETS (A,N,A)." in rec["text"]
+    reports["adapter"]["val_pinball_calibrated"] = 1.81  # within 1 %: the simpler LightGBM
+    assert validation_recommendation(reports)["best"] == "lightgbm"
+    reports["adapter"]["val_pinball_calibrated"] = 1.5
+    assert validation_recommendation(reports)["adapter_best"]
+    assert validation_recommendation({"adapter": {}})["best"] is None

@@ -115,6 +115,8 @@ def _summary(result: dict) -> dict:
     from workbench.forecast_metrics import COVERAGE_80_LABEL
 
     out["labels"] = {"coverage_80": COVERAGE_80_LABEL}
+    out["verdict"] = result.get("verdict")
+    out["recommendation"] = (result.get("recommendation") or {}).get("text")
     return out
 
 
@@ -176,7 +178,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
     # The result table a user reads first (stderr; the last stdout line stays one JSON object).
     print(f"forecast accuracy on the test period:\n{accuracy_frame(result).to_string()}", file=sys.stderr)
-    print(f"{result.get('verdict', '')}\noutputs: {result['run_dir']}", file=sys.stderr)
+    rec = (result.get("recommendation") or {}).get("text")
+    print(f"{result.get('verdict', '')}\n" + (f"{rec}\n" if rec else "") + f"outputs: {result['run_dir']}",
+          file=sys.stderr)
     print_json_line(_summary(result))
     return 0
 

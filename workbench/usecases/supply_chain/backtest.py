@@ -101,6 +101,8 @@ class Forecasts:
         cumulative: ``(n, H, Q)`` quantiles of demand summed over the first h+1 days.
         scale: ``(n,)`` the window scale of each forecast (neural models), or ``None``.
         calibration: ``{protection_days: (levels, corrections)}`` from :func:`calibrate`, or ``None``.
+        validation: The same model's (calibrated) forecasts at validation origins, where the run made
+            them (``experiment.calibrate_role``), or ``None``; the blend weight is chosen on them.
     """
 
     name: str
@@ -110,6 +112,7 @@ class Forecasts:
     cumulative: np.ndarray
     scale: np.ndarray | None = None
     calibration: dict | None = None
+    validation: "Forecasts | None" = None
 
     def rows_of(self, series: int) -> np.ndarray:
         """Row indices of one series' forecasts, in their order.

@@ -30,6 +30,7 @@ Usage::
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -388,4 +389,56 @@ def calibration_report(fc_val, cal: QuantileCalibration, panel, context: int) ->
         out[f"val_coverage_80_{when}"] = interval_coverage(y, to_count_scale(q, y), fc_val.taus, 0.8)
         out[f"val_coverage_80_inclusive_{when}"] = interval_coverage(y, to_count_scale(q, y), fc_val.taus, 0.8,
                                                                      ties="inclusive")
+    # Which windows these are: models compare on validation only where they were scored on the same ones.
+    origins = np.ascontiguousarray(np.asarray(fc_val.origins, dtype=np.int64))
+    out["val_windows"] = int(len(origins))
+    out["val_windows_sha256"] = hashlib.sha256(origins.tobytes()).hexdigest()[:16]
     return out | {"shifts": cal.to_dict()}
+
+
+# ----------------------------------------------------------------------------- blend of two forecasters
+BLEND_WEIGHTS = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
+"""Weights of the first forecaster tried for a blend (0: the second alone, 1: the first alone)."""
+
+
+def blend_forecasts(a, b, weight: float, name: str = "blend"):
+    """``weight * a + (1 - weight) * b``, level by level, daily and cumulative quantiles.
+
+    Averaging two forecasters' quantiles of the same level (quantile averaging) keeps every
+    forecast's levels in order, and its pinball loss is at most the weighted mean of the two
+    (the loss is convex in the quantile), so a blend cannot be worse than both parts.
+
+    Raises:
+        ValueError: The two forecast different windows or levels.
+    """
+    from workbench.usecases.supply_chain.backtest import Forecasts
+
+    if not np.array_equal(a.origins, b.origins) or list(np.round(a.taus, 6)) != list(np.round(b.taus, 6)):
+        raise ValueError(f"cannot blend {a.name} and {b.name}: they forecast different windows or quantile levels")
+    w = float(weight)
+    return Forecasts(name, a.origins, list(a.taus), w * a.daily + (1 - w) * b.daily,
+                     w * a.cumulative + (1 - w) * b.cumulative, scale=a.scale)
+
+
+def fit_blend_weight(val_a, val_b, panel, weights=BLEND_WEIGHTS) -> dict:
+    """The weight of ``a`` whose blend has the least validation pinball loss (mean over levels).
+
+    Args:
+        val_a: First forecaster's (calibrated) forecasts at validation origins.
+        val_b: Second forecaster's, at the same origins.
+        panel: The data (validation actuals).
+        weights: Weights tried; of equal losses the first in this order is kept.
+
+    Returns:
+        ``{"weight", "val_pinball", "val_pinball_by_weight": {weight: loss}, "val_windows_sha256"}``.
+    """
+    import hashlib
+
+    from workbench.usecases.supply_chain.backtest import actuals
+
+    y = actuals(panel, val_a.origins, val_a.daily.shape[1])
+    losses = {float(w): validation_pinball(y, blend_forecasts(val_a, val_b, w).daily, val_a.taus) for w in weights}
+    best = min(losses, key=lambda w: losses[w])
+    origins = np.ascontiguousarray(np.asarray(val_a.origins, dtype=np.int64))
+    return {"weight": best, "val_pinball": losses[best], "val_pinball_by_weight": losses,
+            "val_windows": int(len(origins)), "val_windows_sha256": hashlib.sha256(origins.tobytes()).hexdigest()[:16]}

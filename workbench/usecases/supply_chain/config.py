@@ -139,6 +139,11 @@ class SupplyTaskArgs:
     """How the calibration moves each quantile level: ``shift`` (add a multiple of the window's
     mean demand), ``width`` (scale its distance from the median, which stays as it is) or ``auto``
     (both, keeping the one of lower validation pinball loss per model)."""
+    blend: bool = True
+    """Also score a blend of the adapter and the LightGBM baseline: their calibrated quantiles averaged
+    level by level, with the weight (0, 0.1, ..., 1) of least pinball loss on the validation period.
+    Needs ``lightgbm`` among the baselines and both calibrations; the recommendation takes the blend
+    only when it beats every single model there by more than 1 %."""
     calibrate_baselines: bool = True
     """Calibrate the frozen base and the baselines the same way, so that every model's intervals
     are compared on equal terms. Baselines are refitted on the training period to forecast the

@@ -331,6 +331,11 @@ def run_experiment(config: RunConfig) -> dict:
                 calibration_effect[role] = dict(report, raw=evaluate(raw, panel, args, split, segments)[1]["overall"])
             timings[f"{role}_calibration_s"] = time.perf_counter() - t0
 
+    blend_info = None
+    if args.blend and adapter_est is not None and BLEND_PARTNER in forecasts:
+        with stage(f"blending the adapter with {BLEND_PARTNER}: weight chosen on the validation period"):
+            blend_info = add_blend(forecasts, adapter_est.validation_forecasts_, panel)
+
     with stage("scoring forecast accuracy"):
         metrics, by_segment, per_series = _roles_accuracy(forecasts, panel, args, split, segments)
     for role, effect in calibration_effect.items():
@@ -399,11 +404,39 @@ def run_experiment(config: RunConfig) -> dict:
         "task": dataclasses.asdict(args),
         "smoke": _smoke_run(config),
     }
-    from workbench.usecases.supply_chain.widgets import wql_verdict
+    from workbench.usecases.supply_chain.widgets import validation_recommendation, wql_verdict
 
     result["verdict"] = wql_verdict(result)["text"]
+    # Which model to use, chosen on the validation period (the test period above is read once, to score).
+    result["blend"] = blend_info
+    result["recommendation"] = validation_recommendation(
+        {**calibration_effect, **({"blend": {"val_pinball_calibrated": blend_info["val_pinball"],
+                                             "val_windows_sha256": blend_info["val_windows_sha256"]}}
+                                  if blend_info else {})})
     atomic_write_json(run_dir / "results.json", result)
     return result
+
+
+BLEND_PARTNER = "lightgbm"
+"""The baseline the adapter is blended with (``task.blend``): the strongest one on most sets."""
+
+
+def add_blend(forecasts: dict[str, Forecasts], adapter_val: Forecasts | None, panel: DemandPanel) -> dict | None:
+    """Add ``forecasts["blend"]``: the adapter's and LightGBM's quantiles averaged with the weight of least
+    validation pinball loss (:func:`calibration.fit_blend_weight`), both calibrated.
+
+    Returns:
+        The weight and its validation losses, or ``None`` (nothing added) when either model has no
+        validation forecasts or they were made at different windows.
+    """
+    from workbench.usecases.supply_chain.calibration import blend_forecasts, fit_blend_weight
+
+    partner_val = forecasts[BLEND_PARTNER].validation
+    if adapter_val is None or partner_val is None or not np.array_equal(adapter_val.origins, partner_val.origins):
+        return None
+    fit = fit_blend_weight(adapter_val, partner_val, panel)
+    forecasts["blend"] = blend_forecasts(forecasts["adapter"], forecasts[BLEND_PARTNER], fit["weight"])
+    return {**fit, "parts": ["adapter", BLEND_PARTNER]}
 
 
 def calibrate_role(role: str, fc: Forecasts, base, panel: DemandPanel, args: SupplyTaskArgs, split: Split,
@@ -422,8 +455,8 @@ def calibrate_role(role: str, fc: Forecasts, base, panel: DemandPanel, args: Sup
                                                              calibration_report, fit_forecast_calibration)
     from workbench.usecases.supply_chain.model import CALIBRATION_WINDOWS
 
-    cap = CALIBRATION_WINDOWS if role == "frozen_base" else BASELINE_CALIBRATION_WINDOWS
-    val = calibration_origins(panel, args, split.train_end, split.val_end, max_windows=cap, seed=seed)
+    # The adapter's windows, too (same cap and seed): the validation pinball losses compare.
+    val = calibration_origins(panel, args, split.train_end, split.val_end, max_windows=CALIBRATION_WINDOWS, seed=seed)
     if len(val) == 0:
         return fc, fc, {}
     if role == "frozen_base":
@@ -436,11 +469,10 @@ def calibrate_role(role: str, fc: Forecasts, base, panel: DemandPanel, args: Sup
     cal = fit_forecast_calibration(fc_val, panel, args.context_length, method=args.calibration_method, seed=seed)
     out = apply_forecast_calibration(cal, fc, panel, args.context_length)
     out.name = role
+    # The calibrated validation forecasts ride along: a blend's weight is chosen on them.
+    out.validation = apply_forecast_calibration(cal, fc_val, panel, args.context_length)
     return fc, out, calibration_report(fc_val, cal, panel, args.context_length)
 
-
-BASELINE_CALIBRATION_WINDOWS = 20_000
-"""Validation windows (at most) a baseline forecasts for its calibration (per-series baselines are slow)."""
 
 
 def _smoke_run(config: RunConfig) -> bool:

@@ -32,7 +32,7 @@ from workbench.widgets.figures import COLORS, LABELS, metrics_table
 EXTRA_COLORS = {"seasonal_naive": "#bcbd22", "ets": "#8c8c8c", "croston_tsb": "#8c564b", "lightgbm": "#2ca02c",
                 "baseline": "#8c8c8c"}
 EXTRA_LABELS = {"seasonal_naive": "Seasonal naive", "ets": "ETS (A,N,A)", "croston_tsb": "Croston (TSB)",
-                "lightgbm": "LightGBM quantile",
+                "lightgbm": "LightGBM quantile", "blend": "Blend: adapter + LightGBM",
                 "frozen_base": "Frozen base (zero-shot)"}
 
 
@@ -443,6 +443,44 @@ def wql_verdict(result: dict) -> dict:
     return verdict(scores, "wQL", lower_is_better=True, labels={r: label(r) for r in scores})
 
 
+def validation_recommendation(reports: dict[str, dict]) -> dict:
+    """The model to use, chosen on the validation period, never on the test period.
+
+    The criterion is each model's validation pinball loss (mean over its quantile levels) after the
+    quantile calibration that every model gets on the same windows (``calibration_report``). A
+    model scored on other windows than the adapter (another window sample) does not compete, and
+    the text says so. Ties (within 1 %) go to the simpler model (:func:`workbench.metrics.verdict`).
+    The adapter chose its best epoch on the same period, which favours it slightly; a ``blend``
+    (whose weight was chosen there) competes only when it beats every single model by more than 1 %.
+
+    Args:
+        reports: Role to its calibration report (``DemandForecaster.calibration_report_`` for the
+            adapter, :func:`workbench.usecases.supply_chain.experiment.calibrate_role`'s report for
+            the others; empty where a model had no validation windows).
+
+    Returns:
+        ``{"best", "tied", "adapter_best", "text", "criterion", "scores", "left_out"}``; ``best``
+        is None when no model has a validation score.
+    """
+    from workbench.metrics import recommendation
+
+    scored = {r: rep for r, rep in reports.items() if rep and rep.get("val_pinball_calibrated") is not None}
+    ref = (scored.get("adapter") or next(iter(scored.values()), {})).get("val_windows_sha256")
+    same = {r: rep for r, rep in scored.items() if rep.get("val_windows_sha256") == ref}
+    left_out = sorted(set(scored) - set(same))
+    if not same:
+        return {"best": None, "tied": [], "adapter_best": False, "criterion": "val_pinball_calibrated",
+                "scores": {}, "left_out": left_out,
+                "text": "No validation period with a whole horizon: no recommendation (see the test verdict)."}
+    scores = {r: float(rep["val_pinball_calibrated"]) for r, rep in same.items()}
+    out = recommendation(scores, "validation pinball loss", on="the validation period", lower_is_better=True,
+                         labels={r: label(r) for r in scores}, blend="blend")
+    text = out["text"]
+    if left_out:
+        text += f" Not compared (validated on other windows): {', '.join(label(r) for r in left_out)}."
+    return {**out, "text": text, "criterion": "val_pinball_calibrated", "scores": scores, "left_out": left_out}
+
+
 def report_html(result: dict) -> str:
     """HTML fragment for the demo report."""
     from workbench.report import escape, figure_html, smoke_banner_html, table_html
@@ -491,5 +529,8 @@ def report_html(result: dict) -> str:
                       "sample.</p>"]
     if result.get("by_segment"):
         parts.append(figure_html(segment_figure(result["by_segment"], "sbc_class", "wql"), height=380))
+    rec = (result.get("recommendation") or {}).get("text")
+    if rec:
+        parts.append(f"<p class='verdict'><strong>{escape(rec)}</strong></p>")
     parts.append(f"<p class='verdict'><strong>{escape(wql_verdict(result)['text'])}</strong></p>")
     return "\n".join(parts)
