@@ -67,6 +67,9 @@ def test_cli_train_evaluate_predict_on_user_files(cli_run, capsys):
 
     tmp_path, files, adapter, out = cli_run
     assert out["metrics"]["baseline"]["micro_f1"] > 0.5
+    # The train line carries the honest lines: the test verdict and the validation recommendation.
+    assert out["verdict"].startswith("Best model on this data")
+    assert out["recommendation"].startswith("Recommended (chosen on validation sentences)")
     assert main(["evaluate", "--usecase", "legal_ner", "--smoke", "--adapter", adapter, "--test", files["c.jsonl"]]) == 0
     ev = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["metrics"]
     assert ev["sentences"] == 30 and ev["tagset"] == "coarse" and 0.0 <= ev["micro_f1"] <= 1.0
@@ -152,3 +155,65 @@ def test_run_info_and_seen_record_carry_the_training_data_fingerprint(result, cl
     expected = "+".join(fingerprint_file(files[k]) for k in ("a.conll", "b.conll", "c.jsonl"))
     assert json.loads((Path(cli_run[2]).parent / "run_info.json").read_text())["data_fingerprint"] == expected
 
+
+
+def test_the_recommendation_is_chosen_on_validation_sentences_and_served(result, tmp_path):
+    """The run recommends on validation F1, stores it, and evaluate/predict serve that tagger."""
+    import shutil
+    from pathlib import Path
+
+    from workbench.usecases.legal_ner.baselines import CRF_FILE, CrfTagger
+    from workbench.usecases.legal_ner.data import prepare_data
+    from workbench.usecases.legal_ner.experiment import SERVING_FILE
+    from workbench.usecases.legal_ner.inference import evaluate_adapter, load_tagger
+    from workbench.usecases.legal_ner.task import score
+
+    m, rec = result["metrics"], result["recommendation"]
+    val_scores = {k: v["val_micro_f1"] for k, v in m.items()}
+    assert all(0.0 <= s <= 1.0 for s in val_scores.values())
+    assert rec["criterion"] == "val_micro_f1" and rec["text"].startswith("Recommended (chosen on validation sentences)")
+    assert val_scores[rec["best"]] >= max(val_scores.values()) * 0.99  # the best, or tied with it (simpler wins)
+    adapter = Path(result["adapter_dir"])
+    record = json.loads((adapter / SERVING_FILE).read_text())
+    assert record["recommended"] == rec["best"] and record["served"] in ("adapter", "baseline")
+    assert rec["text"] in legal_ner.report_section(result)
+
+    cfg = legal_ner.default_config(smoke=True)
+    _, _, test, _ = prepare_data(cfg)
+    crf_f1 = score(test, CrfTagger.load(adapter / CRF_FILE).predict([w for w, _ in test]))["micro_f1"]
+    cfg.task.serve = "baseline"
+    as_crf = evaluate_adapter(cfg, str(adapter))
+    assert as_crf["served"] == "baseline" and as_crf["micro_f1"] == pytest.approx(crf_f1)
+    assert as_crf["micro_f1"] == pytest.approx(m["baseline"]["micro_f1"])  # the run's own test score, again
+    cfg.task.serve = "adapter"
+    as_lora = evaluate_adapter(cfg, str(adapter))
+    assert as_lora["served"] == "adapter" and as_lora["micro_f1"] == pytest.approx(m["adapter"]["micro_f1"])
+    cfg.task.serve = "recommended"
+    assert load_tagger(adapter, cfg).serving_["served"] == record["served"]
+
+    # A folder without the CRF file cannot serve it, and says so; without serving.json it serves the adapter.
+    bare = tmp_path / "bare"
+    shutil.copytree(adapter, bare)
+    (bare / CRF_FILE).unlink()
+    (bare / SERVING_FILE).unlink()
+    assert load_tagger(bare, cfg).serving_ == {"served": "adapter", "recommended": None, "note": None}
+    cfg.task.serve = "baseline"
+    with pytest.raises(ValueError, match=r"task.serve=baseline: .* holds no CRF \(crf.crfsuite\)"):
+        load_tagger(bare, cfg)
+
+
+def test_recommend_picks_the_best_validation_score_and_serves_what_the_folder_holds():
+    from workbench.usecases.legal_ner.experiment import recommend, serving_record
+
+    m = {"baseline": {"val_micro_f1": 0.80, "micro_f1": 0.99}, "frozen_base": {"val_micro_f1": 0.50},
+         "adapter": {"val_micro_f1": 0.90, "micro_f1": 0.10}}
+    rec = recommend(m)
+    assert rec["best"] == "adapter"  # validation decides; the test column is not read
+    assert serving_record(rec) == {"recommended": "adapter", "served": "adapter", "note": None,
+                                   "chosen_on": "validation sentences (entity micro-F1)"}
+    m["baseline"]["val_micro_f1"] = 0.895  # within 1 %: the simpler CRF
+    assert recommend(m)["best"] == "baseline"
+    m["frozen_base"]["val_micro_f1"] = 0.95
+    record = serving_record(recommend(m))
+    assert record["served"] == "adapter" and "frozen_base" in record["note"]
+    assert recommend({k: {"val_micro_f1": None} for k in m})["best"] is None

@@ -32,7 +32,7 @@ CLI_INSTEAD = {
 }
 
 __all__ = ["NAME", "TaskArgs", "NerTaskArgs", "default_config", "run_experiment", "report_section",
-           "evaluate_adapter", "predict_file"]
+           "evaluate_adapter", "predict_file", "load_tagger"]
 
 
 def run_experiment(config: RunConfig) -> dict:
@@ -56,6 +56,13 @@ def predict_file(config: RunConfig, adapter_dir: str, input_path: str, output_pa
     return inference.predict_file(config, adapter_dir, input_path, output_path)
 
 
+def load_tagger(adapter_dir: str, config: RunConfig | None = None):
+    """The tagger a saved run serves: the model it recommended on validation sentences (see ``inference``)."""
+    from workbench.usecases.legal_ner import inference
+
+    return inference.load_tagger(adapter_dir, config)
+
+
 def report_section(result: dict) -> str:
     """HTML fragment for the demo report: headline table, F1 per class, then the verdict line."""
     import pandas as pd
@@ -65,7 +72,8 @@ def report_section(result: dict) -> str:
 
     names = dict(MODEL_ROWS)
     m = result["metrics"]
-    head = pd.DataFrame([{"model": names[k], "entity micro-F1": m[k]["micro_f1"], "entity macro-F1": m[k]["macro_f1"],
+    head = pd.DataFrame([{"model": names[k], "validation micro-F1": m[k].get("val_micro_f1"),
+                          "entity micro-F1": m[k]["micro_f1"], "entity macro-F1": m[k]["macro_f1"],
                           "training s": m[k].get("train_seconds")} for k, _ in MODEL_ROWS if k in m]
                         ).set_index("model").rename_axis(None)
     classes = sorted({c for k in m for c in m[k].get("per_class", {})})
@@ -76,5 +84,8 @@ def report_section(result: dict) -> str:
     data = result.get("data", {})
     facts = (f"Data: {escape(str(data.get('source', '?')))}; {escape(str(data.get('split', '')))}; "
              f"tag set: {escape(str(result.get('tagset', '?')))}. Entity F1 follows seqeval (exact type and bounds).")
-    return "\n".join([f"<p>{facts}</p>", table_html(head), "<h4>Entity F1 per class (test sentences)</h4>",
-                      table_html(per_class), summary_html(result["verdict"])])
+    recommended = (result.get("recommendation") or {}).get("text")
+    return "\n".join([f"<p>{facts} The model to use is chosen on the validation sentences; the test columns "
+                      "are read once, to score.</p>", table_html(head), "<h4>Entity F1 per class (test sentences)</h4>",
+                      table_html(per_class), *([summary_html(recommended)] if recommended else []),
+                      summary_html(result["verdict"])])

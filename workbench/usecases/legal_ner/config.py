@@ -45,6 +45,11 @@ class NerTaskArgs:
     (the most probable valid IOB2 sequence, so one uncertain word does not cut an entity) or ``argmax``
     (each word's likeliest tag, stray ``I-`` repaired). The CRF decodes with its own transitions."""
 
+    serve: str = "recommended"
+    """What ``workbench evaluate/predict`` use from an adapter folder: ``recommended`` (the model the
+    training run recommended on its validation sentences: the LoRA adapter or the CRF), ``adapter`` or
+    ``baseline`` (the CRF). Training ignores it."""
+
     def problems(self, prefix: str) -> list[str]:
         """Every problem of this section, each naming ``prefix.field``."""
         out = []
@@ -66,6 +71,8 @@ class NerTaskArgs:
             out.append(f"{prefix}.case_marks: expected true, false or 'auto', got {self.case_marks!r}")
         if self.decoding not in DECODINGS:
             out.append(f"{prefix}.decoding: expected {' or '.join(map(repr, DECODINGS))}, got {self.decoding!r}")
+        if self.serve not in ("recommended", "adapter", "baseline"):
+            out.append(f"{prefix}.serve: expected 'recommended', 'adapter' or 'baseline', got {self.serve!r}")
         if not isinstance(self.frozen_C, (int, float)) or isinstance(self.frozen_C, bool) or self.frozen_C <= 0:
             out.append(f"{prefix}.frozen_C: expected a positive number, got {self.frozen_C!r}")
         return out

@@ -7,6 +7,10 @@ sentences, the split and the training data's fingerprint) into the adapter folde
 (a warning names the count), refuses a file made only of such sentences, and scores exactly the
 run's test sentences when the file is the training file itself.
 
+Which tagger is served: the one the training run recommended on its validation sentences
+(``serving.json``: the LoRA adapter or the CRF beside it), unless ``task.serve`` names one;
+folders of older runs serve the adapter (:func:`serving_plan`).
+
 Usage::
 
     evaluate_adapter(cfg, "runs/legal_ner/adapter")        # test sentences of cfg's data
@@ -21,16 +25,66 @@ from workbench.config import RunConfig
 from workbench.governance.audit import record_event
 
 
-def _load(adapter_dir: str | Path, config: RunConfig):
-    from workbench.token_classification import TokenTagger
+def serving_plan(adapter_dir: str | Path, config: RunConfig) -> dict:
+    """Which tagger an adapter folder serves: ``served`` (``adapter`` or ``baseline``, the CRF),
+    ``recommended`` (what the run chose on validation sentences, or None for older folders) and
+    ``note`` (why the served one differs from the recommended one, or None).
 
+    Raises:
+        ValueError: ``task.serve`` names a tagger the folder does not hold.
+    """
+    import json
+
+    from workbench.usecases.legal_ner.baselines import CRF_FILE
+    from workbench.usecases.legal_ner.experiment import SERVING_FILE
+
+    path = Path(adapter_dir)
+    f = path / SERVING_FILE
+    record = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
+    want = config.task.serve
+    served = record.get("served", "adapter") if want == "recommended" else want
+    if served == "baseline" and not (path / CRF_FILE).is_file():
+        raise ValueError(f"task.serve={want}: {path} holds no CRF ({CRF_FILE}); use task.serve=adapter")
+    note = record.get("note") if want == "recommended" else (
+        None if served == record.get("recommended") else
+        f"task.serve={want} (the run recommended {record.get('recommended') or 'the adapter'})")
+    return {"served": served, "recommended": record.get("recommended"), "note": note}
+
+
+def load_tagger(adapter_dir: str | Path, config: RunConfig | None = None):
+    """The tagger an adapter folder serves (:func:`serving_plan`): a LoRA
+    :class:`~workbench.token_classification.TokenTagger` or the
+    :class:`~workbench.usecases.legal_ner.baselines.CrfTagger`. Both have ``predict`` and ``labels_``.
+
+    Usage (the notebook's widget)::
+
+        tagger = load_tagger(result["adapter_dir"])
+        entity_box(tagger)
+    """
+    from workbench.token_classification import TokenTagger
+    from workbench.usecases.legal_ner.baselines import CRF_FILE, CrfTagger
+    from workbench.usecases.legal_ner.config import default_config
+
+    config = config or default_config()
     path = Path(adapter_dir)
     if not path.is_dir():
         raise FileNotFoundError(f"adapter folder not found: {path}")
-    tagger = TokenTagger.load(path, base_model=config.model.base_model)
-    # The run's config (or the user's --set task.decoding=...) says how to decode; it is not learnt.
-    tagger.decoding = config.task.decoding
+    plan = serving_plan(path, config)
+    if plan["served"] == "baseline":
+        tagger = CrfTagger.load(path / CRF_FILE)
+    else:
+        tagger = TokenTagger.load(path, base_model=config.model.base_model)
+        # The run's config (or the user's --set task.decoding=...) says how to decode; it is not learnt.
+        tagger.decoding = config.task.decoding
+    tagger.serving_ = plan
+    from workbench.progress import emit
+
+    emit(f"serving {SERVED_NAMES[plan['served']]} from {path}" + (f" ({plan['note']})" if plan["note"] else
+         " (recommended on the run's validation sentences)" if plan["recommended"] == plan["served"] else ""))
     return tagger
+
+
+SERVED_NAMES = {"adapter": "the LoRA tagger", "baseline": "the CRF"}
 
 
 def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
@@ -44,7 +98,8 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
 
     Returns:
         Entity F1 scores plus ``sentences`` (scored), ``seen_sentences`` (skipped because the
-        adapter trained on them), ``selection`` (why) and ``data_fingerprint`` of the scored file.
+        adapter trained on them), ``selection`` (why), ``data_fingerprint`` of the scored file and
+        ``served``/``recommended``/``serving_note`` (:func:`serving_plan`).
 
     Raises:
         workbench.splits.SplitError: Every sentence of the file was used in training.
@@ -55,7 +110,7 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
     from workbench.usecases.legal_ner.data import prepare_data, read_user_file, sentence_text, to_coarse
     from workbench.usecases.legal_ner.task import score
 
-    tagger = _load(adapter_dir, config)
+    tagger = load_tagger(adapter_dir, config)
     coarse = not any(t[2:] in ("RR", "AN", "GS") for t in tagger.labels_)
     config.task.tagset = "coarse" if coarse else "fine"
     path = config.data.test or config.data.path
@@ -75,10 +130,13 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
         selection = f"test sentences of {info['split']}"
     scores = score(test, tagger.predict([w for w, _ in test]))
     # The compliance trail names which adapter scored which data, and how the rows were chosen.
+    plan = tagger.serving_
     record_event("evaluate", usecase="legal_ner", inputs={"adapter": Path(adapter_dir)}, data_fingerprint=fingerprint,
-                 selection=selection, outputs={k: scores[k] for k in ("micro_f1", "macro_f1") if k in scores})
+                 selection=selection, served=plan["served"],
+                 outputs={k: scores[k] for k in ("micro_f1", "macro_f1") if k in scores})
     return {"usecase": "legal_ner", "source": source, "sentences": len(test), "seen_sentences": n_seen,
-            "selection": selection, "data_fingerprint": fingerprint, "tagset": config.task.tagset, **scores}
+            "selection": selection, "data_fingerprint": fingerprint, "tagset": config.task.tagset,
+            "served": plan["served"], "recommended": plan["recommended"], "serving_note": plan["note"], **scores}
 
 
 def predict_file(config: RunConfig, adapter_dir: str, input_path: str, output_path: str) -> str:
@@ -98,9 +156,9 @@ def predict_file(config: RunConfig, adapter_dir: str, input_path: str, output_pa
     else:
         words_list = [tokenize(" ".join(w)) for w in read_plain(src)]
         words_list = [w for w in words_list if w]
-    tagger = _load(adapter_dir, config)
+    tagger = load_tagger(adapter_dir, config)
     tags = tagger.predict(words_list)
     write_tagged(output_path, list(zip(words_list, tags)))
     record_event("predict", usecase="legal_ner", inputs={"adapter": Path(adapter_dir), "data": src},
-                 outputs={"predictions": Path(output_path)}, rows=len(words_list))
+                 outputs={"predictions": Path(output_path)}, rows=len(words_list), served=tagger.serving_["served"])
     return str(output_path)
