@@ -88,8 +88,8 @@ def test_run_recommends_a_model_on_the_validation_period(cli_run):
     result = json.loads((run_dir / "results.json").read_text())
     cal, rec = result["quantile_calibration"], result["recommendation"]
     assert len({e["val_windows_sha256"] for e in cal.values()}) == 1 and rec["left_out"] == []
-    scores = {role: e["val_pinball_calibrated"] for role, e in cal.items()}
-    assert rec["scores"] == pytest.approx(scores)
+    scores = {role: e["val_pinball_calibrated"] for role, e in cal.items()} | {"blend": result["blend"]["val_pinball"]}
+    assert rec["scores"] == pytest.approx(scores)  # every model's validation score, the blend's too
     assert scores[rec["best"]] <= min(scores.values()) * 1.01  # the best, or tied with it (the simpler wins)
     assert rec["text"].startswith("Recommended (chosen on the validation period): ")
     assert json.loads(stdout.strip().splitlines()[-1])["recommendation"] == rec["text"]
