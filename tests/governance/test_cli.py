@@ -25,7 +25,9 @@ def test_pii_pseudonymise_with_encrypted_mapping(tmp_path, capsys):
     assert main(["pii", "pseudonymise", str(src), "--out", str(out), "--mapping", str(mapping),
                  "--key-file", str(key)]) == 0
     text = out.read_text()
-    assert "Albrecht" not in text and "DE89" not in text
+    # The real IBAN must go; its pseudonym is a random valid IBAN, whose check digits can be 89 too
+    # (about 1 run in 97), so the test looks for the whole number, not the prefix.
+    assert "Albrecht" not in text and "DE89 3704 0044 0532 0130 00" not in text
     restored = MappingVault(key.read_bytes().strip()).load(mapping)
     assert restored["Jonas Albrecht"] in text
     assert "2 pieces" in capsys.readouterr().err
