@@ -3,6 +3,7 @@
 import dataclasses
 import json
 
+import pandas as pd
 import pytest
 
 from workbench.config import LoraArgs, RunArgs, RunConfig, TrainArgs
@@ -21,7 +22,7 @@ def cli_run(tmp_path_factory, tiny_task, tiny_base, tiny_demand):
     tiny_demand.to_csv(csv, index=False)
     cfg = RunConfig(run=RunArgs(name="e2e", usecase="supply_chain", seed=0), lora=LoraArgs(r=4, alpha=8, dropout=0.0),
                     train=TrainArgs(max_epochs=1, batch_size=64, progress_bar=False),
-                    task=dataclasses.replace(tiny_task, calibrate_service=True,
+                    task=dataclasses.replace(tiny_task, calibrate_service=True, full_finetune=True,
                                              baselines=["seasonal_naive", "ets", "lightgbm"]))
     cfg.to_yaml(tmp / "tiny.yaml")
     out = io.StringIO()
@@ -54,13 +55,13 @@ def test_run_writes_artefacts(cli_run):
     assert result["inventory"]["adapter"]["n_series"] == 8
     assert "by_sbc_class" in result["by_segment"]["adapter"]
     assert result["base_model"]["from_cache"] is True                        # pretrained once per session
-    assert set(result["calibration"]) == {"frozen_base", "adapter"}           # neural models only
+    assert set(result["calibration"]) == {"frozen_base", "adapter", "full_finetune"}  # neural models only
     assert result["calibration"]["adapter"]["days"] == 10
-    assert set(result["inventory_uncalibrated"]) == {"frozen_base", "adapter"}
+    assert set(result["inventory_uncalibrated"]) == {"frozen_base", "adapter", "full_finetune"}
     # Every model with quantiles is calibrated on the validation period the same way, and the run says
     # what that did: validation pinball can only go down (shift 0 is a candidate), coverage before/after.
     cal = result["quantile_calibration"]
-    assert set(cal) == {"frozen_base", "adapter", "seasonal_naive", "ets", "lightgbm"}
+    assert set(cal) == {"frozen_base", "adapter", "full_finetune", "seasonal_naive", "ets", "lightgbm"}
     for role, e in cal.items():
         assert e["val_pinball_calibrated"] <= e["val_pinball_raw"] * (1 + 1e-6), role
         assert 0 <= e["test_coverage_80_calibrated"] <= 1 and e["test_wql_calibrated"] == result["metrics"][role]["wql"]
@@ -212,3 +213,51 @@ def test_monthly_spare_parts_file_runs_with_monthly_lengths_and_a_croston_baseli
 
     saved = yaml.safe_load((tmp_path / "runs" / "teile" / "config.yaml").read_text())
     assert saved["task"]["horizon"] == 3 and saved["task"]["season_length"] == 12   # the resolved config is saved
+
+
+def test_evaluate_serves_the_recommended_model_and_each_stored_one_scores_as_in_the_run(cli_run, tmp_path,
+                                                                                       tiny_demand):
+    """serving.json names the model recommended on validation; every model the folder can serve,
+    evaluated on the training file, reproduces the run's own test wQL (same fit, same calibration)."""
+    import shutil
+
+    from workbench.serving import SERVING_FILE
+    from workbench.usecases.supply_chain import default_config, evaluate_adapter, predict_file
+    from workbench.usecases.supply_chain.service import LGBM_DIR
+
+    _, _, run_dir = cli_run
+    result = json.loads((run_dir / "results.json").read_text())
+    adapter = run_dir / "adapter"
+    record = json.loads((adapter / SERVING_FILE).read_text())
+    assert record == result["serving"] and record["recommended"] == result["recommendation"]["best"]
+    assert set(record["servable"]) == {"adapter", "full_finetune", "lightgbm", "ets", "seasonal_naive", "blend"}
+    assert record["served"] == (record["recommended"] if record["recommended"] in record["servable"] else "adapter")
+    assert record["blend_weight"] == result["blend"]["weight"]
+
+    csv = tmp_path / "history.csv"
+    tiny_demand.to_csv(csv, index=False)
+    cfg = default_config(smoke=True).with_overrides([f"data.path={csv}"])
+    scores = evaluate_adapter(cfg, adapter)
+    assert scores["served"] == record["served"] and scores["recommended"] == record["recommended"]
+    for role in record["servable"]:
+        cfg.task.serve = role
+        got = evaluate_adapter(cfg, adapter)
+        assert got["served"] == role and got["wql"] == pytest.approx(result["metrics"][role]["wql"], rel=1e-6), role
+        assert (got["serving_note"] is None) == (role == record["recommended"])
+        fc = pd.read_csv(predict_file(cfg, adapter, csv, tmp_path / f"{role}.csv"))
+        q = fc.filter(regex=r"^q\d").to_numpy()
+        assert len(fc) == 8 * result["task"]["horizon"] and (q >= 0).all() and (q[:, 1:] >= q[:, :-1] - 1e-9).all()
+
+    # What the folder cannot serve is a clear error; a folder without serving.json serves the adapter.
+    cfg.task.serve = "croston_tsb"
+    with pytest.raises(ValueError, match=r"task.serve=croston_tsb: .* cannot serve croston_tsb: the run stored"):
+        evaluate_adapter(cfg, adapter)
+    old = tmp_path / "old"
+    shutil.copytree(adapter, old)
+    (old / SERVING_FILE).unlink()
+    shutil.rmtree(old / LGBM_DIR)
+    cfg.task.serve = "recommended"
+    assert evaluate_adapter(cfg, old)["served"] == "adapter"
+    cfg.task.serve = "lightgbm"
+    with pytest.raises(ValueError, match=r"has no serving.json .* use task.serve=adapter"):
+        predict_file(cfg, old, csv, tmp_path / "x.csv")

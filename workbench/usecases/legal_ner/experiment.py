@@ -13,13 +13,12 @@ import time
 from pathlib import Path
 
 from workbench.config import RunConfig
+from workbench.serving import SERVING_FILE  # noqa: F401  (re-exported: which tagger evaluate/predict use)
 
 NAME = "legal_ner"
 MODEL_ROWS = (("baseline", "CRF (python-crfsuite, word features)"),
               ("frozen_base", "Frozen base + logistic-regression head"),
               ("adapter", "LoRA fine-tuned"))
-SERVING_FILE = "serving.json"
-"""Which tagger ``workbench evaluate/predict`` use from an adapter folder (the recommended one)."""
 SERVABLE = ("adapter", "baseline")
 """What an adapter folder holds: the LoRA tagger and the CRF (``crf.crfsuite``); not the frozen-base head."""
 
@@ -48,13 +47,12 @@ def recommend(metrics: dict) -> dict:
 
 
 def serving_record(recommendation: dict) -> dict:
-    """What ``serving.json`` holds: the recommended model and the one served (a recommended frozen
-    base is not stored in the folder, so the adapter is served then, and the record says why)."""
-    best = recommendation.get("best")
-    served = best if best in SERVABLE else "adapter"
-    return {"recommended": best, "served": served, "chosen_on": "validation sentences (entity micro-F1)",
-            "note": None if served == best else
-            f"the recommended model ({best}) is not stored in the adapter folder: the adapter is served"}
+    """What ``serving.json`` holds (:func:`workbench.serving.serving_record`): the recommended model
+    and the one served (a recommended frozen base is not stored in the folder, so the adapter is
+    served then, and the record says why)."""
+    from workbench.serving import serving_record as record
+
+    return record(recommendation, SERVABLE, chosen_on="validation sentences (entity micro-F1)")
 
 
 def run_experiment(config: RunConfig) -> dict:

@@ -28,27 +28,25 @@ from workbench.governance.audit import record_event
 def serving_plan(adapter_dir: str | Path, config: RunConfig) -> dict:
     """Which tagger an adapter folder serves: ``served`` (``adapter`` or ``baseline``, the CRF),
     ``recommended`` (what the run chose on validation sentences, or None for older folders) and
-    ``note`` (why the served one differs from the recommended one, or None).
+    ``note`` (why the served one differs from the recommended one, or None); see
+    :func:`workbench.serving.serving_plan`.
 
     Raises:
         ValueError: ``task.serve`` names a tagger the folder does not hold.
     """
-    import json
-
+    from workbench.serving import serving_plan as plan_for
     from workbench.usecases.legal_ner.baselines import CRF_FILE
-    from workbench.usecases.legal_ner.experiment import SERVING_FILE
 
     path = Path(adapter_dir)
-    f = path / SERVING_FILE
-    record = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
-    want = config.task.serve
-    served = record.get("served", "adapter") if want == "recommended" else want
-    if served == "baseline" and not (path / CRF_FILE).is_file():
-        raise ValueError(f"task.serve={want}: {path} holds no CRF ({CRF_FILE}); use task.serve=adapter")
-    note = record.get("note") if want == "recommended" else (
-        None if served == record.get("recommended") else
-        f"task.serve={want} (the run recommended {record.get('recommended') or 'the adapter'})")
-    return {"served": served, "recommended": record.get("recommended"), "note": note}
+
+    def missing(served: str, record: dict) -> str | None:
+        if served == "baseline" and not (path / CRF_FILE).is_file():
+            return f"holds no CRF ({CRF_FILE}); use task.serve=adapter"
+        return None
+
+    plan = plan_for(path, config.task.serve, missing)
+    plan.pop("record")
+    return plan
 
 
 def load_tagger(adapter_dir: str | Path, config: RunConfig | None = None):

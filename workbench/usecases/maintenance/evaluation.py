@@ -349,8 +349,6 @@ def maintenance_verdict(metrics: dict, problem: str = "rul", *, on: str = "test"
         vkey = "val_rmse_capped" if all(m.get("val_rmse_capped") is not None for m in metrics.values()
                                         if isinstance(m, dict) and m.get("val_rmse") is not None) else "val_rmse"
         scores = {role: m.get(vkey) for role, m in metrics.items() if isinstance(m, dict)}
-        if not any(v is not None for v in scores.values()):
-            return {"best": None, "tied": [], "adapter_best": False, "text": "No validation engines: no recommendation."}
         labels = {**{r: LABELS.get(r, r) for r in scores}, **extra}
         what = "capped validation RMSE (cycles)" if vkey == "val_rmse_capped" else "validation RMSE (cycles)"
         out = recommendation(scores, what, on="validation engines", lower_is_better=True, labels=labels, blend="blend")

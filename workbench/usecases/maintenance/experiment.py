@@ -29,6 +29,7 @@ from workbench.config import RunConfig
 from workbench.models import quiet_transformers
 from workbench.progress import stage
 from workbench.report import smoke_on
+from workbench.serving import SERVING_FILE
 from workbench.ts_pretrain import PretrainResult
 from workbench.usecases.maintenance.baselines import ProcessFailureClassifier, WindowFeatureRUL
 from workbench.usecases.maintenance.config import MaintenanceTaskArgs
@@ -133,29 +134,26 @@ def _write_outputs(cfg: RunConfig, result: dict, est, data_fp: str | None, base_
 
 BASELINE_DIR = "baseline"
 """Subfolder of a RUL adapter folder with the LightGBM fitted on all training engines."""
-SERVING_FILE = "serving.json"
-"""Which model `evaluate`/`predict` use, the blend weight and each servable model's alarm threshold."""
 SERVABLE = ("adapter", "blend", "baseline")
 
 
 def serving_record(result: dict) -> dict[str, Any]:
-    """What a RUL run stores for serving: the recommended role, the one served, the blend weight and
-    the alarm threshold each servable model chose on the validation engines.
+    """What a RUL run stores for serving (:func:`workbench.serving.serving_record`): the recommended
+    role, the one served, the blend weight and the alarm threshold each servable model chose on the
+    validation engines.
 
     Only the adapter, the blend and LightGBM are kept in the adapter folder; a recommendation of
     another model (the frozen base, full fine-tuning) falls back to the adapter, and the record says so.
     """
+    from workbench.serving import serving_record as record
+
     metrics = result["metrics"]
-    recommended = (result.get("recommendation") or {}).get("best")
-    served = recommended if recommended in SERVABLE and recommended in metrics else "adapter"
-    return {
-        "recommended": recommended, "served": served,
-        "note": None if served == recommended else
-        f"the recommended model ({recommended}) is not stored in the adapter folder: the adapter is served",
-        "blend_weight": metrics.get("blend", {}).get("weight"),
-        "alarm_rul": {r: metrics[r]["alarm"]["alarm_rul"] for r in SERVABLE if r in metrics and "alarm" in metrics[r]},
-        "chosen_on": "validation engines (" + str((result.get("recommendation") or {}).get("criterion", "val_rmse")) + ")",
-    }
+    rec = result.get("recommendation") or {}
+    return record(rec, [r for r in SERVABLE if r in metrics],
+                  chosen_on="validation engines (" + str(rec.get("criterion", "val_rmse")) + ")",
+                  blend_weight=metrics.get("blend", {}).get("weight"),
+                  alarm_rul={r: metrics[r]["alarm"]["alarm_rul"] for r in SERVABLE
+                             if r in metrics and "alarm" in metrics[r]})
 
 
 VAL_CUTS_PER_UNIT = 5  # random cuts per validation engine: more decisions to choose the alarm threshold on

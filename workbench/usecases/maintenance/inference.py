@@ -65,29 +65,29 @@ def serving_plan(path: Path, config: RunConfig) -> dict[str, Any]:
     ``task.serve="recommended"`` (default) takes the model the training run recommended on its
     validation engines (``serving.json``: adapter, blend of adapter and LightGBM, or LightGBM); folders
     of older runs serve the adapter. An explicit ``adapter``/``blend``/``baseline`` is honoured when the
-    folder holds what it needs, else it is a clear error.
+    folder holds what it needs, else it is a clear error (:func:`workbench.serving.serving_plan`).
 
     Returns:
         ``served``, ``recommended``, ``blend_weight``, ``alarm_rul`` (of the served model, or None),
         ``note`` (why the served model differs from the recommended one, or None).
     """
-    from workbench.usecases.maintenance.experiment import BASELINE_DIR, SERVING_FILE
+    from workbench.serving import SERVING_FILE
+    from workbench.serving import serving_plan as plan_for
+    from workbench.usecases.maintenance.experiment import BASELINE_DIR
 
-    f = path / SERVING_FILE
-    record = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
-    want = config.task.serve
-    served = record.get("served", "adapter") if want == "recommended" else want
-    if served != "adapter" and not (path / BASELINE_DIR).is_dir():
-        raise ValueError(f"task.serve={want}: {path} holds no LightGBM model ({BASELINE_DIR}/); it comes from a "
-                         "training run of this version with the baseline on; use task.serve=adapter")
-    if served == "blend" and record.get("blend_weight") is None:
-        raise ValueError(f"task.serve=blend: {path}/{SERVING_FILE} records no blend weight (the run had no "
-                         "validation engines); use task.serve=adapter or baseline")
-    note = record.get("note") if want == "recommended" else (
-        None if served == record.get("recommended") else f"task.serve={want} (the run recommended "
-                                                         f"{record.get('recommended') or 'the adapter'})")
-    return {"served": served, "recommended": record.get("recommended"), "blend_weight": record.get("blend_weight"),
-            "alarm_rul": (record.get("alarm_rul") or {}).get(served), "note": note}
+    def missing(served: str, record: dict) -> str | None:
+        if served != "adapter" and not (path / BASELINE_DIR).is_dir():
+            return (f"holds no LightGBM model ({BASELINE_DIR}/); it comes from a training run of this version "
+                    "with the baseline on; use task.serve=adapter")
+        if served == "blend" and record.get("blend_weight") is None:
+            return (f"records no blend weight in {SERVING_FILE} (the run had no validation engines); "
+                    "use task.serve=adapter or baseline")
+        return None
+
+    plan = plan_for(path, config.task.serve, missing)
+    record = plan.pop("record")
+    return plan | {"blend_weight": record.get("blend_weight"),
+                   "alarm_rul": (record.get("alarm_rul") or {}).get(plan["served"])}
 
 
 def _served_predictions(plan: dict, path: Path, est, frame: pd.DataFrame, adapter_pred: pd.Series) -> pd.Series:

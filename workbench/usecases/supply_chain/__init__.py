@@ -117,6 +117,7 @@ def _summary(result: dict) -> dict:
     out["labels"] = {"coverage_80": COVERAGE_80_LABEL}
     out["verdict"] = result.get("verdict")
     out["recommendation"] = (result.get("recommendation") or {}).get("text")
+    out["served"] = (result.get("serving") or {}).get("served")
     return out
 
 
@@ -178,9 +179,11 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
     # The result table a user reads first (stderr; the last stdout line stays one JSON object).
     print(f"forecast accuracy on the test period:\n{accuracy_frame(result).to_string()}", file=sys.stderr)
-    rec = (result.get("recommendation") or {}).get("text")
-    print(f"{result.get('verdict', '')}\n" + (f"{rec}\n" if rec else "") + f"outputs: {result['run_dir']}",
-          file=sys.stderr)
+    from workbench.usecases.supply_chain.widgets import serving_text
+
+    lines = [result.get("verdict", ""), (result.get("recommendation") or {}).get("text"), serving_text(result),
+             f"outputs: {result['run_dir']}"]
+    print("\n".join(x for x in lines if x), file=sys.stderr)
     print_json_line(_summary(result))
     return 0
 

@@ -24,6 +24,8 @@ with arrays ``(n, H, Q)``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from workbench.windows import DemandPanel, ForecastWindows
@@ -489,6 +491,64 @@ class LightGBMQuantile:
         daily = np.maximum(np.sort(daily, axis=-1), 0.0) * scale[:, None, None]
         cum = np.maximum(np.sort(cum, axis=-1), 0.0) * scale[:, None, None]
         return daily, cum
+
+
+    # -- persistence (the run stores it beside the adapter when it may be served: ``serving.json``)
+    def save(self, path) -> Path:
+        """Write the fitted trees as LightGBM's own text models (no pickle) plus ``lightgbm_quantile.json``.
+
+        Returns:
+            The folder.
+
+        Raises:
+            RuntimeError: Not fitted.
+        """
+        from workbench.io import atomic_write_json, atomic_write_text
+
+        if not hasattr(self, "daily_models_"):
+            raise RuntimeError("LightGBMQuantile.save needs a model fitted by fit()")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        for kind, models in (("daily", self.daily_models_), ("cum", self.cum_models_)):
+            for k, m in enumerate(models):
+                atomic_write_text(path / f"lightgbm_{kind}_{k}.txt", m.booster_.model_to_string())
+        atomic_write_json(path / LGBM_META, {
+            "taus": self.taus, "horizon": self.horizon, "context": self.context, "n_estimators": self.n_estimators,
+            "stride": self.stride, "min_history": self.min_history, "seed": self.seed, "max_rows": self.max_rows})
+        return path
+
+    @classmethod
+    def load(cls, path) -> "LightGBMQuantile":
+        """A model written by :meth:`save`; it predicts exactly as the fitted one did.
+
+        Raises:
+            FileNotFoundError: The folder holds no saved LightGBM quantile model (or only part of one).
+        """
+        import json
+
+        import lightgbm as lgb
+
+        path = Path(path)
+        if not (path / LGBM_META).is_file():
+            raise FileNotFoundError(f"{path} holds no LightGBM quantile model ({LGBM_META})")
+        meta = json.loads((path / LGBM_META).read_text(encoding="utf-8"))
+        est = cls(meta["taus"], int(meta["horizon"]), context=int(meta["context"]),
+                  n_estimators=int(meta["n_estimators"]), stride=int(meta["stride"]),
+                  min_history=int(meta["min_history"]), seed=int(meta["seed"]), max_rows=int(meta["max_rows"]))
+        models = {}
+        for kind in ("daily", "cum"):
+            files = [path / f"lightgbm_{kind}_{k}.txt" for k in range(len(est.taus))]
+            lost = [f.name for f in files if not f.is_file()]
+            if lost:
+                raise FileNotFoundError(f"{path} holds an incomplete LightGBM quantile model: {', '.join(lost)} missing")
+            models[kind] = [lgb.Booster(model_str=f.read_text(encoding="utf-8")) for f in files]
+        est.daily_models_, est.cum_models_ = models["daily"], models["cum"]
+        return est
+
+
+LGBM_META = "lightgbm_quantile.json"
+"""Settings of a saved :class:`LightGBMQuantile`; its trees are LightGBM text models beside it
+(readable, and loading them runs no code, unlike a pickle)."""
 
 
 def make_baseline(name: str, taus, horizon: int, season: int = 7, min_history: int = 14, seed: int = 0):

@@ -376,24 +376,39 @@ def apply_forecast_calibration(cal: QuantileCalibration | None, fc, panel, conte
     return dataclasses.replace(fc, daily=cal.apply(fc.daily, scale, zero_share_group(zero_share)))
 
 
-def calibration_report(fc_val, cal: QuantileCalibration, panel, context: int) -> dict:
-    """Validation pinball loss and 80 % interval coverage before and after ``cal`` (for ``results.json``)."""
+def window_fingerprint(origins) -> dict:
+    """``{"val_windows": count, "val_windows_sha256": short hash}`` of a set of validation windows.
+
+    Models compare on validation only where they were scored on the same windows; the hash says
+    which windows those were without storing them.
+    """
+    origins = np.ascontiguousarray(np.asarray(origins, dtype=np.int64))
+    return {"val_windows": int(len(origins)), "val_windows_sha256": hashlib.sha256(origins.tobytes()).hexdigest()[:16]}
+
+
+def calibration_report(fc_val, cal: QuantileCalibration, panel, context: int, *, calibrated=None) -> dict:
+    """Validation pinball loss and 80 % interval coverage before and after ``cal`` (for ``results.json``).
+
+    Args:
+        fc_val: Raw forecasts at the validation origins.
+        cal: The calibration fitted on them.
+        panel: The data (validation actuals).
+        context: Context length the window statistics read.
+        calibrated: ``fc_val`` with ``cal`` applied, where the caller has it already (it is not
+            applied a second time then).
+    """
     from workbench.forecast_metrics import interval_coverage, to_count_scale
     from workbench.usecases.supply_chain.backtest import actuals
 
     y = actuals(panel, fc_val.origins, fc_val.daily.shape[1])
-    after = apply_forecast_calibration(cal, fc_val, panel, context).daily
+    after = (calibrated if calibrated is not None else apply_forecast_calibration(cal, fc_val, panel, context)).daily
     out = {}
     for when, q in (("raw", fc_val.daily), ("calibrated", after)):
         out[f"val_pinball_{when}"] = validation_pinball(y, q, fc_val.taus)
         out[f"val_coverage_80_{when}"] = interval_coverage(y, to_count_scale(q, y), fc_val.taus, 0.8)
         out[f"val_coverage_80_inclusive_{when}"] = interval_coverage(y, to_count_scale(q, y), fc_val.taus, 0.8,
                                                                      ties="inclusive")
-    # Which windows these are: models compare on validation only where they were scored on the same ones.
-    origins = np.ascontiguousarray(np.asarray(fc_val.origins, dtype=np.int64))
-    out["val_windows"] = int(len(origins))
-    out["val_windows_sha256"] = hashlib.sha256(origins.tobytes()).hexdigest()[:16]
-    return out | {"shifts": cal.to_dict()}
+    return out | window_fingerprint(fc_val.origins) | {"shifts": cal.to_dict()}
 
 
 # ----------------------------------------------------------------------------- blend of two forecasters
@@ -430,15 +445,12 @@ def fit_blend_weight(val_a, val_b, panel, weights=BLEND_WEIGHTS) -> dict:
         weights: Weights tried; of equal losses the first in this order is kept.
 
     Returns:
-        ``{"weight", "val_pinball", "val_pinball_by_weight": {weight: loss}, "val_windows_sha256"}``.
+        ``{"weight", "val_pinball", "val_pinball_by_weight": {weight: loss}, "val_windows",
+        "val_windows_sha256"}``.
     """
-    import hashlib
-
     from workbench.usecases.supply_chain.backtest import actuals
 
     y = actuals(panel, val_a.origins, val_a.daily.shape[1])
     losses = {float(w): validation_pinball(y, blend_forecasts(val_a, val_b, w).daily, val_a.taus) for w in weights}
     best = min(losses, key=lambda w: losses[w])
-    origins = np.ascontiguousarray(np.asarray(val_a.origins, dtype=np.int64))
-    return {"weight": best, "val_pinball": losses[best], "val_pinball_by_weight": losses,
-            "val_windows": int(len(origins)), "val_windows_sha256": hashlib.sha256(origins.tobytes()).hexdigest()[:16]}
+    return {"weight": best, "val_pinball": losses[best], "val_pinball_by_weight": losses} | window_fingerprint(val_a.origins)

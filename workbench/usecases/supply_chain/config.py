@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+SERVABLE = ("recommended", "adapter", "blend", "full_finetune", "lightgbm", "ets", "croston_tsb", "seasonal_naive")
+"""Values of ``task.serve``: the recommended model or one by name."""
+
 
 @dataclass
 class SupplyTaskArgs:
@@ -144,6 +147,14 @@ class SupplyTaskArgs:
     level by level, with the weight (0, 0.1, ..., 1) of least pinball loss on the validation period.
     Needs ``lightgbm`` among the baselines and both calibrations; the recommendation takes the blend
     only when it beats every single model there by more than 1 %."""
+    serve: str = "recommended"
+    """What ``workbench evaluate/predict`` use with an adapter folder: ``"recommended"`` (the model
+    the run recommended on the validation period: the adapter, the blend, full fine-tuning, LightGBM,
+    ETS, Croston-TSB or seasonal naive), or one of those by name (``adapter``, ``blend``,
+    ``full_finetune``, ``lightgbm``, ``ets``, ``croston_tsb``, ``seasonal_naive``). LightGBM's trees
+    and the fully fine-tuned weights are stored in the folder; the local statistical models are
+    refitted on the history they forecast from. Every served model keeps the quantile calibration it
+    got on the run's validation period. The frozen base is not served. Training ignores it."""
     calibrate_baselines: bool = True
     """Calibrate the frozen base and the baselines the same way, so that every model's intervals
     are compared on equal terms. Baselines are refitted on the training period to forecast the
@@ -197,6 +208,8 @@ class SupplyTaskArgs:
         if self.sim_days < self.context_length + self.horizon + self.val_periods + self.test_periods:
             p.append(f"{prefix}.sim_days: must be >= context_length + horizon + val_periods + test_periods "
                      f"({self.context_length + self.horizon + self.val_periods + self.test_periods}), got {self.sim_days}")
+        if self.serve not in SERVABLE:
+            p.append(f"{prefix}.serve: expected one of {', '.join(SERVABLE)}, got {self.serve!r}")
         bad = [b for b in self.baselines if b not in ("seasonal_naive", "ets", "croston_tsb", "lightgbm")]
         if bad:
             p.append(f"{prefix}.baselines: unknown {bad}; expected seasonal_naive, ets, croston_tsb, lightgbm")

@@ -217,7 +217,8 @@ def run_experiment(config: RunConfig) -> dict:
     """Train and evaluate frozen base, LoRA adapter, full fine-tuning and baselines; simulate inventory.
 
     The adapter is saved in PEFT layout under ``run_dir/adapter`` (with a model card when the
-    governance module is installed), and everything returned is also written to
+    governance module is installed), beside what serves the model recommended on the validation
+    period (``serving.json``, LightGBM's trees: ``service.save_serving``); everything returned is also written to
     ``run_dir/results.json``; per-series metrics go to ``run_dir/per_series.csv``.
 
     Returns:
@@ -281,7 +282,7 @@ def run_experiment(config: RunConfig) -> dict:
         timings["frozen_base_predict_s"] = time.perf_counter() - t0
 
     variants = [("adapter", "lora")] + ([("full_finetune", "full")] if args.full_finetune else [])
-    adapter_est = None
+    adapter_est = full_est = None
     calibration_effect: dict[str, dict] = {}
     for role, mode in variants:
         t0 = time.perf_counter()
@@ -310,7 +311,10 @@ def run_experiment(config: RunConfig) -> dict:
                           "total_parameters": int(sum(p.numel() for p in est.model_.parameters()))}
         if role == "adapter":
             adapter_est = est
+        else:
+            full_est = est  # stored beside the adapter: it may be the model to serve
 
+    fitted: dict = {}  # baselines as fitted for the backtest: the recommended one may be served
     if config.eval.baseline:
         for name in args.baselines:
             t0 = time.perf_counter()
@@ -318,6 +322,7 @@ def run_experiment(config: RunConfig) -> dict:
                               config.run.seed)
             with stage(f"baseline {name}"):
                 forecasts[name] = forecast_baseline(b, panel, origins, split)
+            fitted[name] = b
             timings[f"{name}_s"] = time.perf_counter() - t0
 
     if args.calibrate_baselines:
@@ -413,6 +418,11 @@ def run_experiment(config: RunConfig) -> dict:
         {**calibration_effect, **({"blend": {"val_pinball_calibrated": blend_info["val_pinball"],
                                              "val_windows_sha256": blend_info["val_windows_sha256"]}}
                                   if blend_info else {})})
+    if adapter_dir is not None:
+        from workbench.usecases.supply_chain.service import save_serving
+
+        # What evaluate/predict serve: the recommended model where the folder can hold it.
+        result["serving"] = save_serving(adapter_dir, result, fitted, config.run.seed, full_finetune=full_est)
     atomic_write_json(run_dir / "results.json", result)
     return result
 
@@ -471,7 +481,7 @@ def calibrate_role(role: str, fc: Forecasts, base, panel: DemandPanel, args: Sup
     out.name = role
     # The calibrated validation forecasts ride along: a blend's weight is chosen on them.
     out.validation = apply_forecast_calibration(cal, fc_val, panel, args.context_length)
-    return fc, out, calibration_report(fc_val, cal, panel, args.context_length)
+    return fc, out, calibration_report(fc_val, cal, panel, args.context_length, calibrated=out.validation)
 
 
 

@@ -401,10 +401,11 @@ class DemandForecaster:
         fc_val = forecast_model(self.model_, panel, va, args, name="validation")
         self.quantile_calibration_ = fit_forecast_calibration(fc_val, panel, args.context_length,
                                                               method=args.calibration_method, seed=self.seed)
-        self.calibration_report_ = calibration_report(fc_val, self.quantile_calibration_, panel, args.context_length)
         # Kept for the run's blend with a baseline (its weight is chosen on these windows); not saved.
         self.validation_forecasts_ = apply_forecast_calibration(self.quantile_calibration_, fc_val, panel,
                                                                 args.context_length)
+        self.calibration_report_ = calibration_report(fc_val, self.quantile_calibration_, panel, args.context_length,
+                                                      calibrated=self.validation_forecasts_)
 
     # -- predict
     def _check_fitted(self) -> None:

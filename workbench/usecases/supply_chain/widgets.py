@@ -468,17 +468,27 @@ def validation_recommendation(reports: dict[str, dict]) -> dict:
     ref = (scored.get("adapter") or next(iter(scored.values()), {})).get("val_windows_sha256")
     same = {r: rep for r, rep in scored.items() if rep.get("val_windows_sha256") == ref}
     left_out = sorted(set(scored) - set(same))
-    if not same:
-        return {"best": None, "tied": [], "adapter_best": False, "criterion": "val_pinball_calibrated",
-                "scores": {}, "left_out": left_out,
-                "text": "No validation period with a whole horizon: no recommendation (see the test verdict)."}
     scores = {r: float(rep["val_pinball_calibrated"]) for r, rep in same.items()}
+    # With no scored model the core says "No scores on the validation period: no recommendation."
     out = recommendation(scores, "validation pinball loss", on="the validation period", lower_is_better=True,
                          labels={r: label(r) for r in scores}, blend="blend")
     text = out["text"]
+    if not same:
+        text += " It has no window with a whole horizon; see the test verdict."
     if left_out:
         text += f" Not compared (validated on other windows): {', '.join(label(r) for r in left_out)}."
     return {**out, "text": text, "criterion": "val_pinball_calibrated", "scores": scores, "left_out": left_out}
+
+
+def serving_text(result: dict) -> str | None:
+    """One line on what ``workbench evaluate``/``predict`` serve from the run's adapter folder (None
+    for runs without an adapter folder)."""
+    record = result.get("serving")
+    if not record:
+        return None
+    why = record.get("note") or ("the recommended model" if record.get("recommended") else "no recommendation")
+    return (f"workbench evaluate/predict serve: {label(record['served'])} ({why}; set task.serve to choose "
+            f"another of {', '.join(label(r) for r in record.get('servable', []))}).")
 
 
 def report_html(result: dict) -> str:
@@ -532,5 +542,7 @@ def report_html(result: dict) -> str:
     rec = (result.get("recommendation") or {}).get("text")
     if rec:
         parts.append(f"<p class='verdict'><strong>{escape(rec)}</strong></p>")
+    if serving_text(result):
+        parts.append(f"<p class='note'>{escape(serving_text(result))}</p>")
     parts.append(f"<p class='verdict'><strong>{escape(wql_verdict(result)['text'])}</strong></p>")
     return "\n".join(parts)
