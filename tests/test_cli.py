@@ -178,7 +178,10 @@ def test_legal_train_evaluate_predict_end_to_end_on_a_german_excel_export(tmp_pa
     recorded = yaml.safe_load((runs / "eigene" / "config.yaml").read_text(encoding="utf-8"))
     assert recorded["data"]["path"] == str(data) and recorded["data"]["sep"] == ";"
     assert recorded["data"]["columns"] == {"text": "Klausel", "label": "Typ"}
-    trained = json.loads(out.out.strip().splitlines()[-1])["metrics"]["hybrid"]  # the run's model
+    line = json.loads(out.out.strip().splitlines()[-1])
+    served = json.loads((runs / "eigene" / "results.json").read_text(encoding="utf-8"))["serving"]["served"]
+    assert line["recommendation"].startswith("Recommended (chosen on validation rows)")
+    trained = line["metrics"][served]  # the model the folder serves: the one recommended on validation
 
     adapter = runs / "eigene" / "adapter"
     assert main(["evaluate", "--adapter", str(adapter)]) == 0
@@ -187,7 +190,7 @@ def test_legal_train_evaluate_predict_end_to_end_on_a_german_excel_export(tmp_pa
     last = json.loads(out.out.strip().splitlines()[-1])
     assert last["usecase"] == "legal_de"
     assert last["metrics"]["macro_f1"] == pytest.approx(trained["macro_f1"])  # the same held-out rows
-    assert last["metrics"]["model"] == "hybrid" and "adapter_alone" in last["metrics"]
+    assert last["metrics"]["model"] == served and "adapter_alone" in last["metrics"]
 
     new = tmp_path / "neu.csv"
     new.write_bytes("Nr;Klausel\n1;Gerichtsstand ist München.\n2;Die Haftung für leichte Fahrlässigkeit ist "

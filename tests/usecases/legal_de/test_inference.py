@@ -60,10 +60,41 @@ def test_evaluate_on_the_full_training_file_scores_only_its_test_rows(user_run):
     assert metrics["scored_rows"] == result["data"]["rows"]["test"] == metrics["n"]
     assert metrics["selection"] == (f"test rows of the recorded split (random split, seed 0): "
                                     f"{metrics['scored_rows']} of {len(user_run['frame'])} rows")
-    # The same rows as in the run: the same score, of the run's model (the hybrid) and of the adapter alone.
-    assert metrics["model"] == "hybrid" and metrics["blend_weight"] == result["metrics"]["hybrid"]["blend_weight"]
-    assert metrics["macro_f1"] == pytest.approx(result["metrics"]["hybrid"]["macro_f1"])
+    # The same rows as in the run: the same score, of the served model (the recommended one) and of
+    # the adapter alone.
+    served = result["serving"]["served"]
+    assert metrics["model"] == served == result["recommendation"]["best"] and metrics["serving_note"] is None
+    assert metrics["macro_f1"] == pytest.approx(result["metrics"][served]["macro_f1"])
     assert metrics["adapter_alone"]["macro_f1"] == pytest.approx(result["metrics"]["adapter"]["macro_f1"])
+
+
+def test_the_recommendation_is_chosen_on_validation_rows_and_each_model_can_be_served(user_run):
+    """Validation macro-F1 decides (the hybrid only when clearly better); TF-IDF, the adapter and the
+    hybrid are all served from the folder and score on the run's test rows as they did in the run."""
+    from workbench.metrics import recommendation
+    from workbench.usecases.legal_de.experiment import recommend
+
+    result = user_run["result"]
+    m, rec = result["metrics"], result["recommendation"]
+    val = {k: v["val_macro_f1"] for k, v in m.items()}
+    assert set(val) == {"baseline", "frozen_base", "adapter", "hybrid"} and all(0 <= x <= 1 for x in val.values())
+    assert rec["criterion"] == "val_macro_f1" and rec["text"].startswith("Recommended (chosen on validation rows)")
+    assert rec["best"] == recommendation(val, "validation macro-F1", on="validation rows", lower_is_better=False,
+                                         blend="hybrid")["best"]
+    singles = max(v for k, v in val.items() if k != "hybrid")
+    assert (rec["best"] == "hybrid") == (val["hybrid"] > 1.01 * singles)
+    assert val["hybrid"] >= max(val["baseline"], val["adapter"])  # its weight grid holds both ends
+    cfg = _cfg_for(user_run, user_run["path"])
+    for role in ("baseline", "adapter", "hybrid"):
+        cfg.task.serve = role
+        got = evaluate_adapter(cfg, result["adapter_dir"])
+        assert got["model"] == role and got["macro_f1"] == pytest.approx(m[role]["macro_f1"]), role
+        assert (got["serving_note"] is None) == (role == rec["best"])
+    # A hybrid that only ties goes to the simpler single model.
+    tie = {"baseline": {"val_macro_f1": 0.80}, "adapter": {"val_macro_f1": 0.70}, "hybrid": {"val_macro_f1": 0.805}}
+    assert recommend(tie)["best"] == "baseline"
+    tie["hybrid"]["val_macro_f1"] = 0.82
+    assert recommend(tie)["best"] == "hybrid"
 
 
 def test_evaluate_on_a_test_only_file_scores_every_row(user_run, tmp_path):

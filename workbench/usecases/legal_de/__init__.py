@@ -132,8 +132,10 @@ def report_section(result: dict) -> str:
     rows = comparison_rows(result)
     minority = result.get("minority_class") or {}
     skewed = bool(minority) and not minority.get("balanced")
+    val = {key: (result["metrics"].get(key) or {}).get("val_macro_f1") for key, _ in MODEL_ROWS}
     table = pd.DataFrame([{"model": r["model"], "accuracy": r["accuracy"], "macro-F1": r["macro_f1"],
                            **({f"F1 of {minority['label']} (smallest class)": r["minority_f1"]} if skewed else {}),
+                           **({"validation macro-F1": val[r["key"]]} if any(v is not None for v in val.values()) else {}),
                            "training s": r["train_seconds"]}
                           for r in rows]).set_index("model").rename_axis(None)  # one header row
     data = result.get("data", {})
@@ -169,5 +171,12 @@ def report_section(result: dict) -> str:
         if m and m.get("confusion_matrix"):
             fig = confusion_matrix_figure(m["confusion_matrix"], m["labels"], title=f"Confusion matrix: {name}")
             parts.append(figure_html(fig))
+    rec, serving = result.get("recommendation") or {}, result.get("serving") or {}
+    if rec.get("text"):
+        served = dict(MODEL_ROWS).get(serving.get("served"), serving.get("served"))
+        parts.append(f"<p class='verdict'><strong>{escape(rec['text'])}</strong></p>"
+                     + (f"<p class='note'>workbench evaluate/predict serve: {escape(served)}"
+                        f"{' (' + escape(serving['note']) + ')' if serving.get('note') else ''}; "
+                        "task.serve chooses another.</p>" if serving else ""))
     parts.append(summary_html(result.get("verdict") or result_verdict(result)))
     return "\n".join(parts)

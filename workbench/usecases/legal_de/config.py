@@ -60,11 +60,17 @@ class LegalTaskArgs:
     """Also build the hybrid model: TF-IDF and LoRA adapter probabilities blended with one weight
     chosen on the validation rows (weight 0 is the pure adapter, 1 pure TF-IDF, so on validation it
     is never worse than either). It is saved with the adapter (``tfidf/``, ``hybrid.json``), shown as
-    its own row, and ``evaluate``/``predict`` use it. ``false``: the pure adapter only."""
+    its own row, and ``evaluate``/``predict`` serve it, TF-IDF or the adapter from it (``serve``).
+    ``false``: the pure adapter only."""
     baseline_C: float = 10.0
     """Inverse regularisation of the TF-IDF logistic regression."""
     frozen_C: float = 10.0
     """Inverse regularisation of the logistic-regression head on frozen embeddings."""
+    serve: str = "recommended"
+    """What ``workbench evaluate/predict`` use with an adapter folder: ``"recommended"`` (the model the
+    run recommended on validation macro-F1: TF-IDF, the adapter or the hybrid, which must beat both
+    by more than 1 % there), or ``"hybrid"``, ``"baseline"`` (TF-IDF) or ``"adapter"`` by name. A
+    folder without a hybrid (``task.hybrid=false``, older runs) serves the adapter. Training ignores it."""
 
     def problems(self, prefix: str) -> list[str]:
         """Every problem of this section, each naming ``prefix.field``."""
@@ -88,6 +94,8 @@ class LegalTaskArgs:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
                 out.append(f"{prefix}.{name}: expected a positive number, got {value!r}")
+        if self.serve not in ("recommended", "hybrid", "baseline", "adapter"):
+            out.append(f"{prefix}.serve: expected 'recommended', 'hybrid', 'baseline' or 'adapter', got {self.serve!r}")
         hd = self.head_dropout
         if not isinstance(hd, (int, float)) or isinstance(hd, bool) or not 0 <= hd < 1:
             out.append(f"{prefix}.head_dropout: expected a number in [0, 1) (a dropout probability), got {hd!r}")

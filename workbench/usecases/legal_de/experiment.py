@@ -54,19 +54,64 @@ def minority_report(metrics: dict, train_labels) -> dict:
             "balanced": max(counts.values()) == rows, "f1": {role: (m.get("per_class", {}).get(label) or {}).get("f1") for role, m in metrics.items()}}
 
 
+SERVABLE = ("adapter", "baseline", "hybrid")
+"""What an adapter folder with a hybrid holds: the adapter, the TF-IDF model (``tfidf/``) and the
+blend weight; the served model is the hybrid at its weight, at 1.0 (TF-IDF alone) or at 0.0 (the
+adapter alone). A folder without a hybrid holds the adapter only."""
+SERVED_WEIGHT = {"baseline": 1.0, "adapter": 0.0}
+"""The TF-IDF weight that serves a single model from a hybrid folder."""
+
+
+def validation_scores(val, baseline, frozen, clf, hybrid) -> dict[str, float]:
+    """Every model's macro-F1 on the validation rows (classes present there; ``hybrid.macro_f1``).
+
+    With a hybrid, TF-IDF's and the adapter's scores are its blend at weight 1.0 and 0.0 (the same
+    probabilities, no second pass); the frozen base predicts the rows once more.
+    """
+    from workbench.usecases.legal_de.hybrid import macro_f1
+
+    if val is None or not len(val):
+        return {}
+    texts, y = val["text"].tolist(), val["label"].tolist()
+    out = {}
+    if hybrid is not None:
+        out["adapter"], out["hybrid"] = hybrid.val_by_weight_[0.0], hybrid.val_macro_f1_
+        if baseline is not None:  # the hybrid's TF-IDF part is the baseline itself
+            out["baseline"] = hybrid.val_by_weight_[1.0]
+    else:
+        out["adapter"] = macro_f1(y, clf.predict(texts))
+        if baseline is not None:
+            out["baseline"] = macro_f1(y, baseline.predict(texts))
+    if frozen is not None:
+        out["frozen_base"] = macro_f1(y, frozen.predict(texts))
+    return out
+
+
+def recommend(metrics: dict) -> dict:
+    """The model to use, chosen on validation macro-F1 (:func:`workbench.metrics.recommendation`);
+    the hybrid, whose weight was chosen on those rows, only when it is clearly better (> 1 %)."""
+    from workbench.metrics import recommendation
+
+    out = recommendation({k: v.get("val_macro_f1") for k, v in metrics.items()}, "validation macro-F1",
+                         on="validation rows", lower_is_better=False, labels=dict(MODEL_ROWS), blend="hybrid")
+    return out | {"criterion": "val_macro_f1"}
+
+
 def run_experiment(config: RunConfig) -> dict:
     """Train and evaluate the baseline, the frozen base, the LoRA model and their hybrid on held-out data.
 
     Writes into ``config.run_dir()``: ``config.yaml`` and ``run_info.json`` (resolved config,
     library version, data fingerprint, which split was used), ``metrics.csv`` and ``checkpoints/``
-    (training), ``adapter/`` (PEFT layout, head, label map, model card and the hashes of the
-    texts it saw) and ``results.json``. Every step prints a progress line with its duration.
+    (training), ``adapter/`` (PEFT layout, head, label map, model card, the hashes of the texts it
+    saw, the hybrid's TF-IDF part and ``serving.json``: the model recommended on the validation
+    rows, which ``evaluate``/``predict`` serve) and ``results.json``. Every step prints a progress line with its duration.
 
     Args:
         config: A run config; ``config.task`` may be ``None`` (defaults are used).
 
     Returns:
-        ``{"usecase", "metrics": {"baseline", "frozen_base", "adapter", "hybrid"}, "verdict", "run_dir",
+        ``{"usecase", "metrics": {"baseline", "frozen_base", "adapter", "hybrid"}, "verdict",
+        "recommendation" (chosen on validation macro-F1), "serving" (``serving.json``), "run_dir",
         "data", "labels", "adapter_dir", "param_count", "class_weighting", "truncation", "domain_adaptation",
         "minority_class", "examples", ...}``; each model's metrics hold ``per_class`` precision,
         recall, F1 and support; ``examples`` holds the test texts with the true label and every
@@ -140,6 +185,9 @@ def run_experiment(config: RunConfig) -> dict:
         m = hybrid.evaluate(test)
         examples["hybrid"] = m.pop("predictions")
         metrics["hybrid"] = _summary(m)
+    for role, score in validation_scores(val, baseline, frozen, clf, hybrid).items():
+        metrics[role]["val_macro_f1"] = score
+    recommendation = recommend(metrics)
     _audit("train", config=config.to_dict(), outputs={"run_dir": str(run_dir)}, metrics=_headline(metrics))
 
     summary = verdict({k: v["macro_f1"] for k, v in metrics.items()}, "macro-F1", lower_is_better=False,
@@ -149,12 +197,22 @@ def run_experiment(config: RunConfig) -> dict:
     adapter_dir = (hybrid or clf).save(run_dir / "adapter", extra={"metrics": _headline(metrics), **split_record})
     write_seen_texts(adapter_dir, [*train["text"], *val["text"]], test_texts=test["text"], **split_record)
     _write_card(adapter_dir, config, clf, metrics, data_info)
+    from workbench.serving import SERVING_FILE, serving_record
+
+    # What evaluate/predict serve: the recommended model, where the folder holds it (a hybrid folder
+    # holds TF-IDF and the adapter too), with the TF-IDF weight that serves it.
+    serving = serving_record(recommendation, SERVABLE if hybrid is not None else ("adapter",),
+                             chosen_on="validation rows (macro-F1)",
+                             weight={**SERVED_WEIGHT, "hybrid": hybrid.weight_} if hybrid is not None else None)
+    atomic_write_json(adapter_dir / SERVING_FILE, serving)
     fit = clf.fit_result_
     result = {
         "usecase": NAME,
         "metrics": metrics,
         "verdict": summary["text"],
         "best_model": summary["best"],
+        "recommendation": recommendation,
+        "serving": serving,
         "run_dir": str(run_dir),
         "adapter_dir": str(adapter_dir),
         "data": data_info,
@@ -179,6 +237,7 @@ def run_experiment(config: RunConfig) -> dict:
                    finished=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), data=data_info,
                    metrics=_headline(metrics), truncation=truncation, class_weighting=weighting["used"])
     emit(summary["text"])
+    emit(recommendation["text"])
     return result
 
 

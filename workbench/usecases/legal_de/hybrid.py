@@ -253,17 +253,26 @@ def choose_weight(p_lexical: np.ndarray, p_encoder: np.ndarray, y: Sequence[int]
     Returns:
         ``(weight, validation macro-F1)``.
     """
+    best = (-1.0, 0.5)
+    for w, f1 in weight_scores(p_lexical, p_encoder, y, grid).items():
+        if (round(f1, 10), -abs(w - 0.5)) > (round(best[0], 10), -abs(best[1] - 0.5)):
+            best = (f1, w)
+    return best[1], best[0]
+
+
+def weight_scores(p_lexical: np.ndarray, p_encoder: np.ndarray, y: Sequence[int],
+                  grid: Sequence[float] = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))) -> dict[float, float]:
+    """Validation macro-F1 of the blend at each weight (1.0: TF-IDF alone, 0.0: the encoder alone),
+    over the classes present in ``y`` (:func:`macro_f1`)."""
+    return {float(w): macro_f1(y, blend(p_lexical, p_encoder, float(w)).argmax(axis=1)) for w in grid}
+
+
+def macro_f1(y_true, y_pred) -> float:
+    """Macro-F1 over the classes present in ``y_true``: how every model is scored on validation rows."""
     from sklearn.metrics import f1_score
 
-    y = np.asarray(y)
-    best = (-1.0, 1.0, 0.5)
-    for w in grid:
-        pred = blend(p_lexical, p_encoder, float(w)).argmax(axis=1)
-        f1 = f1_score(y, pred, average="macro", labels=np.unique(y), zero_division=0)
-        key = (round(float(f1), 10), -abs(float(w) - 0.5))
-        if key > (round(best[0], 10), -abs(best[2] - 0.5)):
-            best = (float(f1), 0.0, float(w))
-    return best[2], best[0]
+    y_true = np.asarray(y_true)
+    return float(f1_score(y_true, np.asarray(y_pred), average="macro", labels=np.unique(y_true), zero_division=0))
 
 
 class StoredTfidf:
@@ -325,7 +334,10 @@ class HybridClauseClassifier:
         self.labels_ = list(self.adapter.labels_)
         index = {x: i for i, x in enumerate(self.labels_)}
         p_t, p_a = self.components(val["text"].tolist())
-        self.weight_, self.val_macro_f1_ = choose_weight(p_t, p_a, val["label"].map(index).to_numpy())
+        y = val["label"].map(index).to_numpy()
+        self.weight_, self.val_macro_f1_ = choose_weight(p_t, p_a, y)
+        # Every weight's score: 1.0 is TF-IDF alone and 0.0 the adapter alone, for the recommendation.
+        self.val_by_weight_ = weight_scores(p_t, p_a, y)
         return self
 
     def components(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,9 @@
   column is scored on its ``test`` rows; the training file itself on exactly the run's test rows;
   any other file on every row whose text was not used in training or validation (a test-only
   file: every row). The shipped sample is scored on its held-out template families.
+* Which model is served: the one the training run recommended on its validation rows
+  (``serving.json``: TF-IDF, the adapter or their hybrid, all held by a hybrid folder), unless
+  ``task.serve`` names one (:func:`serving_plan`).
 * An adapter whose labels do not match the data's labels (a "foreign" adapter, trained for
   another label set) is an error when no label is shared and a warning when some are missing,
   instead of a silent score of 0.0.
@@ -144,37 +147,80 @@ def evaluate_adapter(config, adapter_dir: str | Path) -> dict:
         clf = load_classifier(path, config)
     if isinstance(clf, LegalClauseClassifier):
         metrics = _summary(clf.evaluate(test))  # prints its own progress line
-        metrics["model"] = "adapter"
-    else:  # the run's hybrid: score it, and the adapter alone beside it (the same encoder pass)
+    else:  # the served blend (a hybrid folder), and the adapter alone beside it (the same encoder pass)
         p_t, p_a = clf.components(test["text"].tolist())
         truth = test["label"].tolist()
         known = clf.labels_ + sorted(set(truth) - set(clf.labels_))
         metrics = _summary(classification_metrics(truth, [clf.labels_[i] for i in blend(p_t, p_a, clf.weight_).argmax(1)],
                                                   known))
         alone = classification_metrics(truth, [clf.labels_[i] for i in p_a.argmax(1)], known)
-        metrics.update({"model": "hybrid", "blend_weight": clf.weight_,
-                        "adapter_alone": {k: alone[k] for k in ("accuracy", "macro_f1")}})
-    metrics.update({"scored_rows": len(test), "selection": selection})
+        metrics.update({"blend_weight": clf.weight_, "adapter_alone": {k: alone[k] for k in ("accuracy", "macro_f1")}})
+    plan = clf.serving_
+    metrics.update({"model": plan["served"], "recommended": plan["recommended"], "serving_note": plan["note"],
+                    "scored_rows": len(test), "selection": selection})
     _audit("evaluate", inputs={"adapter": path}, data_fingerprint=fingerprint, selection=selection,
            model=metrics["model"], metrics={k: metrics[k] for k in ("accuracy", "macro_f1") if k in metrics})
     return metrics
 
 
-def load_classifier(adapter_dir: str | Path, config):
-    """The model a run saved: its hybrid (TF-IDF x LoRA) when the folder holds one, else the adapter.
+def serving_plan(adapter_dir: str | Path, config) -> dict:
+    """Which model an adapter folder serves (:func:`workbench.serving.serving_plan`) and the TF-IDF
+    weight of the blend that serves it (``weight``: 1.0 TF-IDF alone, 0.0 the adapter alone; None
+    for a folder without a hybrid, which serves the adapter).
 
-    ``task.hybrid`` (default true) makes a run save the hybrid beside the adapter, and then it is the
-    run's model: its blend weight was chosen on the validation rows, where it is never worse than
-    the adapter or TF-IDF alone. Older folders and ``task.hybrid=false`` runs hold the adapter only.
+    A hybrid folder of a run before ``serving.json`` serves the hybrid, as it did then.
+
+    Raises:
+        ValueError: ``task.serve`` names a model the folder does not hold.
     """
-    from workbench.usecases.legal_de.hybrid import HYBRID_META, HybridClauseClassifier
+    from workbench.serving import serving_plan as plan_for
+    from workbench.usecases.legal_de.experiment import SERVED_WEIGHT
+    from workbench.usecases.legal_de.hybrid import HYBRID_META
+
+    path = Path(adapter_dir)
+    hybrid = (path / HYBRID_META).is_file()
+
+    def missing(served: str, record: dict) -> str | None:
+        if served != "adapter" and not hybrid:
+            return (f"holds no hybrid ({HYBRID_META}, tfidf/): the run had task.hybrid=false or no validation "
+                    "rows; use task.serve=adapter")
+        return None
+
+    want = getattr(config.task, "serve", "recommended")
+    plan = plan_for(path, want, missing)
+    record = plan.pop("record")
+    if hybrid and not record and want == "recommended":
+        plan["served"] = "hybrid"  # an older hybrid folder: its model was the hybrid
+    if not hybrid:
+        return plan | {"weight": None}
+    meta = json.loads((path / HYBRID_META).read_text(encoding="utf-8"))
+    return plan | {"weight": {**SERVED_WEIGHT, "hybrid": float(meta["weight"])}[plan["served"]]}
+
+
+def load_classifier(adapter_dir: str | Path, config):
+    """The model an adapter folder serves (:func:`serving_plan`), with ``serving_`` (the plan) set.
+
+    A hybrid folder (``task.hybrid``, default true) holds the adapter, TF-IDF and the blend weight:
+    the served model is the hybrid at the run's weight (chosen on validation rows), at 1.0 (TF-IDF
+    alone) or at 0.0 (the adapter alone), whichever the run recommended or ``task.serve`` names.
+    Older folders and ``task.hybrid=false`` runs hold the adapter only.
+    """
+    from workbench.progress import emit
+    from workbench.usecases.legal_de import MODEL_ROWS
+    from workbench.usecases.legal_de.hybrid import HybridClauseClassifier
     from workbench.usecases.legal_de.model import LegalClauseClassifier
 
     path = check_adapter_dir(adapter_dir)
+    plan = serving_plan(path, config)
     kwargs = {"base_model": config.model.base_model, "allow_download": config.model.allow_download}
-    if (path / HYBRID_META).is_file():
-        return HybridClauseClassifier.load(path, **kwargs)
-    return LegalClauseClassifier.load(path, **kwargs)
+    if plan["weight"] is None:
+        clf = LegalClauseClassifier.load(path, **kwargs)
+    else:
+        clf = HybridClauseClassifier.load(path, **kwargs)
+        clf.weight_ = plan["weight"]
+    clf.serving_ = plan
+    emit(f"serving {dict(MODEL_ROWS)[plan['served']]} from {path}" + (f" ({plan['note']})" if plan["note"] else ""))
+    return clf
 
 
 def predict_file(config, adapter_dir: str | Path, input_path: str | Path, output_path: str | Path) -> str:
@@ -221,5 +267,5 @@ def predict_file(config, adapter_dir: str | Path, input_path: str | Path, output
     atomic_write_text(output_path, out.to_csv(index=False))
     _audit("predict", inputs={"adapter": path, "data": Path(input_path)},
            outputs={"predictions": Path(output_path)}, rows=len(out),
-           model="hybrid" if hasattr(clf, "tfidf_") else "adapter")
+           model=clf.serving_["served"])
     return str(output_path)
