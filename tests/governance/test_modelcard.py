@@ -58,3 +58,21 @@ def test_bad_info_type_and_missing_front_matter(tmp_path):
     (tmp_path / "README.md").write_text("# no metadata\n")
     with pytest.raises(ValueError, match="front matter"):
         read_front_matter(tmp_path)
+
+
+def test_the_card_names_the_served_model_from_the_folders_serving_json(tmp_path):
+    """A compliance reader sees which model evaluate/predict use, and that it was chosen on validation."""
+    import json
+
+    from workbench.serving import SERVING_FILE, serving_record
+
+    folder = tmp_path / "adapter"
+    folder.mkdir()
+    assert "Which model is served" not in write_model_card(folder, INFO).read_text()  # no serving.json: none
+    (folder / SERVING_FILE).write_text(json.dumps(serving_record(
+        {"best": "frozen_base"}, ("adapter", "baseline"), chosen_on="validation rows (macro-F1)")))
+    text = write_model_card(folder, INFO).read_text()
+    assert "## Which model is served" in text
+    assert "- recommended on validation rows (macro-F1): `frozen_base`" in text
+    assert "served by `workbench evaluate` / `workbench predict`: `adapter` (the recommended model " \
+           "(frozen_base) is not stored in the adapter folder: the adapter is served)" in text

@@ -217,6 +217,15 @@ def render_model_card(info: dict) -> str:
     out += table
     if verdicts:
         out += ["", *verdicts]
+    serving = info.get("serving")
+    if serving:
+        # Which model `workbench evaluate/predict` use from this folder: chosen on validation data.
+        note = f" ({serving['note']})" if serving.get("note") else ""
+        out += ["", "## Which model is served", "",
+                f"- recommended on {serving.get('chosen_on') or 'validation data'}: "
+                f"`{serving.get('recommended') or 'none'}`",
+                f"- served by `workbench evaluate` / `workbench predict`: `{serving.get('served')}`{note}",
+                "- `task.serve` overrides the choice; the audit log records which model served each call"]
     out += ["", "## Limitations", ""]
     limitations = info.get("limitations") or []
     if isinstance(limitations, str):
@@ -249,8 +258,9 @@ def write_model_card(adapter_dir: str | os.PathLike, info: dict) -> Path:
             ``tags``, ``datasets`` (names or dicts with ``name``/``fingerprint``/``rows``/``path``),
             ``data_fingerprint``, ``metrics`` (``{"baseline": {...}, "adapter": {...}}`` or flat),
             ``intended_use``, ``out_of_scope``, ``limitations``, ``compute``, ``config``, ``run``,
-            ``run_dir``, ``parent_run``, ``contact``, ``pii``, ``created``. Missing human parts
-            are marked ``TODO``.
+            ``run_dir``, ``parent_run``, ``contact``, ``pii``, ``created``, ``serving`` (the
+            folder's ``serving.json``: read from the folder when the key is absent). Missing
+            human parts are marked ``TODO``.
 
     Returns:
         The path of the card.
@@ -260,6 +270,10 @@ def write_model_card(adapter_dir: str | os.PathLike, info: dict) -> Path:
         ValueError: A field of ``info`` has the wrong type (see :func:`check_info`).
         workbench.io.StorageError: The directory cannot be written.
     """
+    if isinstance(info, dict) and "serving" not in info:
+        from workbench.serving import read_serving
+
+        info = {**info, "serving": read_serving(adapter_dir) or None}
     return atomic_write_text(Path(adapter_dir) / CARD_NAME, render_model_card(info))
 
 

@@ -248,6 +248,19 @@ def test_evaluate_serves_the_recommended_model_and_each_stored_one_scores_as_in_
         q = fc.filter(regex=r"^q\d").to_numpy()
         assert len(fc) == 8 * result["task"]["horizon"] and (q >= 0).all() and (q[:, 1:] >= q[:, :-1] - 1e-9).all()
 
+    # The data is read as the run reads it: data.max_rows keeps whole series (4 of the 8 here).
+    cfg.task.serve = "recommended"
+    assert evaluate_adapter(cfg.with_overrides([f"data.max_rows={len(tiny_demand) // 2}"]), adapter)["n_series"] == 4
+
+    # ... and a split column of the file sets the test period, as it does for a training run.
+    dates = sorted(pd.to_datetime(tiny_demand["ds"]).unique())
+    own = tiny_demand.assign(split=["test" if d >= dates[110] else "val" if d >= dates[80] else "train"
+                                    for d in pd.to_datetime(tiny_demand["ds"])])
+    own.to_csv(tmp_path / "own_split.csv", index=False)
+    got = evaluate_adapter(cfg.with_overrides([f"data.path={tmp_path / 'own_split.csv'}"]), adapter)
+    assert got["test_period"] == [str(dates[110].date()), str(dates[-1].date())]
+    assert evaluate_adapter(cfg, adapter)["test_period"][0] == str(dates[-28].date())  # no split column: the last 28
+
     # What the folder cannot serve is a clear error; a folder without serving.json serves the adapter.
     cfg.task.serve = "croston_tsb"
     with pytest.raises(ValueError, match=r"task.serve=croston_tsb: .* cannot serve croston_tsb: the run stored"):

@@ -196,7 +196,6 @@ def run_experiment(config: RunConfig) -> dict:
     # The hybrid saves the adapter plus its TF-IDF part and blend weight; evaluate/predict then use it.
     adapter_dir = (hybrid or clf).save(run_dir / "adapter", extra={"metrics": _headline(metrics), **split_record})
     write_seen_texts(adapter_dir, [*train["text"], *val["text"]], test_texts=test["text"], **split_record)
-    _write_card(adapter_dir, config, clf, metrics, data_info)
     from workbench.serving import SERVING_FILE, serving_record
 
     # What evaluate/predict serve: the recommended model, where the folder holds it (a hybrid folder
@@ -205,6 +204,7 @@ def run_experiment(config: RunConfig) -> dict:
                              chosen_on="validation rows (macro-F1)",
                              weight={**SERVED_WEIGHT, "hybrid": hybrid.weight_} if hybrid is not None else None)
     atomic_write_json(adapter_dir / SERVING_FILE, serving)
+    _write_card(adapter_dir, config, clf, metrics, data_info)
     fit = clf.fit_result_
     result = {
         "usecase": NAME,

@@ -100,6 +100,11 @@ def _write_outputs(cfg: RunConfig, result: dict, est, data_fp: str | None, base_
     run_dir = cfg.run_dir()
     adapter_dir = run_dir / "adapter"
     est.save(adapter_dir)
+    if baseline is not None and result.get("problem") == "rul":
+        # What `workbench evaluate/predict` serve: the model recommended on validation engines when the
+        # folder holds it (adapter, blend or LightGBM), else the adapter; see inference.serving_plan.
+        baseline.save(adapter_dir / BASELINE_DIR)
+        atomic_write_json(adapter_dir / SERVING_FILE, serving_record(result))
     try:
         from workbench.governance.modelcard import write_model_card
 
@@ -123,11 +128,6 @@ def _write_outputs(cfg: RunConfig, result: dict, est, data_fp: str | None, base_
 
         atomic_write_json(adapter_dir / ALARM_FILE, {"alarm_rul": alarm["alarm_rul"], "chosen_on": alarm["chosen_on"],
                                                       **result.get("decision", {})})
-    if baseline is not None and result.get("problem") == "rul":
-        # What `workbench evaluate/predict` serve: the model recommended on validation engines when the
-        # folder holds it (adapter, blend or LightGBM), else the adapter; see inference.serving_plan.
-        baseline.save(adapter_dir / BASELINE_DIR)
-        atomic_write_json(adapter_dir / SERVING_FILE, serving_record(result))
     write_run_info(run_dir, cfg, data_fp, base_model=str(est.base_path), base_model_key=base_info.get("key"))
     atomic_write_json(run_dir / "results.json", result)
 

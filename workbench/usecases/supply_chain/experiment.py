@@ -373,7 +373,6 @@ def run_experiment(config: RunConfig) -> dict:
     if adapter_est is not None:
         adapter_dir = run_dir / "adapter"
         adapter_est.save(adapter_dir)
-        _model_card(adapter_dir, args, metrics, inventory, base_info, description, data_fingerprint)
 
     per_series.to_csv(run_dir / "per_series.csv", index=False)
     result = {
@@ -423,6 +422,7 @@ def run_experiment(config: RunConfig) -> dict:
 
         # What evaluate/predict serve: the recommended model where the folder can hold it.
         result["serving"] = save_serving(adapter_dir, result, fitted, config.run.seed, full_finetune=full_est)
+        _model_card(adapter_dir, args, metrics, inventory, base_info, description, data_fingerprint)
     atomic_write_json(run_dir / "results.json", result)
     return result
 

@@ -185,6 +185,9 @@ def _load(adapter_dir):
 def evaluate_adapter(config: RunConfig, adapter_dir) -> dict:
     """Backtest the model a saved adapter folder serves on the configured data (``data.path`` or the simulated target region).
 
+    The data is read as the training run read it (its split, its ``data.max_rows`` series), so on
+    the run's own file and config the served model scores what the run reported for it.
+
     Args:
         config: The run configuration (its data section names the demand file).
         adapter_dir: Folder written by ``DemandForecaster.save`` (``run_dir/adapter``).
@@ -192,25 +195,32 @@ def evaluate_adapter(config: RunConfig, adapter_dir) -> dict:
     Returns:
         ``{"wql", "rmsse", "mase", "smape", "coverage", "coverage_80", "fill_rate",
         "cycle_service_level", "avg_stock_value", "inventory_meaningful", "inventory_note",
-        "n_series", "data", "served", "recommended", "serving_note"}`` (``served``: the model
-        scored, :func:`serving_plan`).
+        "n_series", "data", "served", "recommended", "serving_note", "test_period"}`` (``served``:
+        the model scored, :func:`serving_plan`; ``test_period``: first and last date scored).
 
     Raises:
         FileNotFoundError: ``adapter_dir`` does not exist.
         ValueError: ``task.serve`` names a model the folder cannot serve.
     """
     from workbench.progress import stage
-    from workbench.usecases.supply_chain.experiment import load_target_data
+    from workbench.usecases.supply_chain.experiment import load_target_panel, load_user_split, read_user_table
 
     from workbench.usecases.supply_chain.backtest import Split, evaluate, simulate_portfolio
 
     est = _load(adapter_dir)
     plan = serving_plan(adapter_dir, config)
-    with stage("loading demand data"):
-        df, description = load_target_data(config)
-        panel = est._panel(df)
     args = est._args()
-    split = Split.from_args(len(panel.dates), args)
+    with stage("loading demand data"):
+        # As the training run read it: the user's own split where the file has one, and the same
+        # series (data.max_rows keeps whole series, the M5 preset simulates straight into a panel).
+        raw = read_user_table(config) if config.data.path else None
+        user = load_user_split(config, raw)
+        if user is None:
+            panel, description, _ = load_target_panel(config, raw)
+            split = Split.from_args(len(panel.dates), args)
+        else:
+            panel, description, _, (val_start, test_start), _ = user
+            split = Split.from_bounds(panel, val_start, test_start, args)
     with stage(f"backtesting the served model ({plan['served']})"):
         # Local models fit on the history before the test period, as in the training run's backtest.
         fc = served_forecasts(plan, adapter_dir, est, panel, split.test_origins(panel, args), split.val_end)
@@ -220,7 +230,8 @@ def evaluate_adapter(config: RunConfig, adapter_dir) -> dict:
     out = {k: acc.get(k) for k in ("wql", "rmsse", "mase", "smape", "coverage", "coverage_80", "n_series")}
     out |= {k: inv.get(k) for k in ("fill_rate", "cycle_service_level", "avg_stock_value")}
     out |= {"inventory_meaningful": inv.get("meaningful"), "inventory_note": inv.get("note"), "data": description,
-            "served": plan["served"], "recommended": plan["recommended"], "serving_note": plan["note"]}
+            "served": plan["served"], "recommended": plan["recommended"], "serving_note": plan["note"],
+            "test_period": [str(panel.dates[split.val_end].date()), str(panel.dates[-1].date())]}
     # The compliance trail names which adapter and which model scored which data (the load is logged as data_load).
     record_event("evaluate", usecase="supply_chain", inputs={"adapter": Path(adapter_dir)}, data=description,
                  served=plan["served"], outputs={k: out[k] for k in ("wql", "rmsse", "coverage", "n_series")})
