@@ -207,3 +207,34 @@ def test_cut_units_mimics_the_test_engines():
         full = lengths[pid // 1000]
         assert g["cycle"].tolist() == list(range(1, len(g) + 1)) and len(g) >= 20
         assert rul[pid] == full - len(g)  # the cycles still to go after the cut
+
+
+def test_a_failure_run_recommends_on_validation_pr_auc_and_records_what_is_served(tmp_path, capsys):
+    """AI4I runs name the model to use from validation rows too; the folder holds the adapter only, and
+    serving.json says so when another model was recommended."""
+    from workbench.cli import main
+    from workbench.serving import SERVING_FILE
+
+    sets = [f"task.{k}={v}" for k, v in TINY.items()] + ["data.max_rows=1500", "train.max_epochs=1",
+                                                         "task.compare_full_finetune=false"]
+    assert main(["maintenance", "ai4i", "--smoke", "--output-dir", str(tmp_path), "--name", "f",
+                 *[x for s in sets for x in ("--set", s)]]) == 0
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    result = json.loads((tmp_path / "f" / "results.json").read_text())
+    val = {role: m["val_pr_auc"] for role, m in result["metrics"].items()}
+    assert set(val) >= {"baseline", "frozen_base", "adapter"} and all(0 < v <= 1 for v in val.values())
+    rec = result["recommendation"]
+    assert rec["criterion"] == "val_pr_auc" and last["recommendation"] == rec["text"]
+    assert rec["text"].startswith("Recommended (chosen on validation rows): ")
+    assert val[rec["best"]] >= max(val.values()) / 1.01  # the best, or within 1 % of it (the simpler wins)
+    record = json.loads((tmp_path / "f" / "adapter" / SERVING_FILE).read_text())
+    assert record["recommended"] == rec["best"] and record["served"] == "adapter"
+    assert (record["note"] is None) == (rec["best"] == "adapter")
+    from workbench.usecases.maintenance import default_config, evaluate_adapter
+
+    cfg = default_config(smoke=True).with_overrides(sets + ["task.problem=failure"])
+    ev = evaluate_adapter(cfg, str(tmp_path / "f" / "adapter"))
+    assert ev["model"] == "adapter" and ev["recommended"] == rec["best"] and ev["serving_note"] == record["note"]
+    cfg.task.serve = "baseline"
+    with pytest.raises(ValueError, match=r"task.serve=baseline: .* holds the adapter only"):
+        evaluate_adapter(cfg, str(tmp_path / "f" / "adapter"))

@@ -196,8 +196,12 @@ def _cmd_ai4i(args: argparse.Namespace) -> int:
         over.append("run.name=ai4i")
     result = run_experiment(cfg.with_overrides(over))
     print(f"outputs: {result['run_dir']}", file=sys.stderr)
+    rec = (result.get("recommendation") or {}).get("text")
+    if rec:
+        print(rec, file=sys.stderr)
     print_json_line({"dataset": result["dataset"], "run_dir": result["run_dir"],
-                **_short(result["metrics"], ("f1", "precision", "recall", "pr_auc"))})
+                     **_short(result["metrics"], ("f1", "precision", "recall", "pr_auc", "val_pr_auc")),
+                     "recommendation": rec, "verdict": result.get("verdict", {}).get("text")})
     return 0
 
 

@@ -331,8 +331,9 @@ def maintenance_verdict(metrics: dict, problem: str = "rul", *, on: str = "test"
         problem: ``"rul"`` or ``"failure"``.
         on: ``"test"`` (reporting: the test engines, read once) or ``"validation"`` (the
             recommendation: RUL validation engines of the training file, ``val_rmse_capped``
-            where every model has it, else ``val_rmse``); the text then says which engines it is
-            based on, and ``criterion`` which key decided.
+            where every model has it, else ``val_rmse``; failure: PR-AUC on the validation rows,
+            ``val_pr_auc``, free of the threshold each model chose there); the text then says
+            which data it is based on, and ``criterion`` which key decided.
 
     A ``"blend"`` role (:func:`blend_weight`) only takes part when it beats every single model by
     more than 1 %: it needs two models, and on the validation engines its weight was chosen, so
@@ -353,6 +354,13 @@ def maintenance_verdict(metrics: dict, problem: str = "rul", *, on: str = "test"
         what = "capped validation RMSE (cycles)" if vkey == "val_rmse_capped" else "validation RMSE (cycles)"
         out = recommendation(scores, what, on="validation engines", lower_is_better=True, labels=labels, blend="blend")
         out["criterion"] = vkey
+        return out
+    if on == "validation":  # failure: validation rows of the AI4I split, threshold-free PR-AUC
+        scores = {role: m.get("val_pr_auc") for role, m in metrics.items() if isinstance(m, dict)}
+        labels = {**{r: LABELS.get(r, r) for r in scores}, **extra}
+        out = recommendation(scores, "validation PR-AUC", on="validation rows", lower_is_better=False,
+                             labels=labels, blend="blend")
+        out["criterion"] = "val_pr_auc"
         return out
     scores = only_if_clearly_better({role: m.get(key) for role, m in metrics.items() if isinstance(m, dict)},
                                     "blend", lower_is_better=lower)

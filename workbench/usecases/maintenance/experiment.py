@@ -38,7 +38,7 @@ from workbench.usecases.maintenance.data import (CMapssPreprocessor, DataFormatE
 from workbench.usecases.maintenance.evaluation import (best_f1_threshold, blend, blend_weight, failure_metrics,
                                                        maintenance_verdict)
 from workbench.usecases.maintenance.model import (FailureEstimator, RULEstimator, base_corpus, pretrain_base,
-                                                  summarize_rul)
+                                                  summarize_rul, validation_pr_auc)
 from workbench.usecases.maintenance.simulate import FleetSpec, simulate_ai4i, simulate_fleet, write_cmapss
 
 ROLE_OF_MODE = {"frozen": "frozen_base", "lora": "adapter", "full": "full_finetune"}
@@ -105,6 +105,9 @@ def _write_outputs(cfg: RunConfig, result: dict, est, data_fp: str | None, base_
         # folder holds it (adapter, blend or LightGBM), else the adapter; see inference.serving_plan.
         baseline.save(adapter_dir / BASELINE_DIR)
         atomic_write_json(adapter_dir / SERVING_FILE, serving_record(result))
+    elif result.get("problem") == "failure" and result.get("recommendation"):
+        # A failure folder holds the adapter only: the record says so when another model was recommended.
+        atomic_write_json(adapter_dir / SERVING_FILE, serving_record(result))
     try:
         from workbench.governance.modelcard import write_model_card
 
@@ -149,7 +152,8 @@ def serving_record(result: dict) -> dict[str, Any]:
 
     metrics = result["metrics"]
     rec = result.get("recommendation") or {}
-    return record(rec, [r for r in SERVABLE if r in metrics],
+    stored = [r for r in SERVABLE if r in metrics] if result.get("problem", "rul") == "rul" else ["adapter"]
+    return record(rec, stored,
                   chosen_on="validation engines (" + str(rec.get("criterion", "val_rmse")) + ")",
                   blend_weight=metrics.get("blend", {}).get("weight"),
                   alarm_rul={r: metrics[r]["alarm"]["alarm_rul"] for r in SERVABLE
@@ -390,7 +394,7 @@ def run_failure(cfg: RunConfig) -> dict[str, Any]:
         with stage(f"training {LABEL_OF_ROLE[role]}"):
             e.fit(d["X"]["train"], y[idx["train"]], d["X"]["val"], y[idx["val"]])
         with stage(f"scoring {LABEL_OF_ROLE[role]} on the test split"):
-            metrics[role] = e.evaluate(d["X"]["test"], y[idx["test"]])
+            metrics[role] = {**e.evaluate(d["X"]["test"], y[idx["test"]]), "val_pr_auc": e.val_pr_auc_}
         runtime[role] = {"samples_per_s": e.fit_result_.samples_per_s, "seconds": e.fit_result_.seconds}
         if mode == "lora":
             est = e
@@ -398,13 +402,17 @@ def run_failure(cfg: RunConfig) -> dict[str, Any]:
         with stage(f"training {LABEL_OF_ROLE['baseline']}"):
             gbm = ProcessFailureClassifier(n_estimators=task.baseline_estimators, seed=cfg.run.seed)
             gbm.fit(d["rows"]["train"], y[idx["train"]])
-        thr = best_f1_threshold(y[idx["val"]], gbm.predict_proba(d["rows"]["val"]))
-        metrics["baseline"] = {**failure_metrics(y[idx["test"]], gbm.predict_proba(d["rows"]["test"]), thr), "threshold": thr}
+        p_val = gbm.predict_proba(d["rows"]["val"])
+        thr = best_f1_threshold(y[idx["val"]], p_val)
+        metrics["baseline"] = {**failure_metrics(y[idx["test"]], gbm.predict_proba(d["rows"]["test"]), thr), "threshold": thr,
+                               "val_pr_auc": validation_pr_auc(y[idx["val"]], p_val)}
     result = {"usecase": "maintenance", "problem": "failure", "dataset": d["source"],
               "metrics": _in_order(metrics), "run_dir": str(run_dir), "runtime": runtime,
               "split": d["split_record"], "base_model": str(base.path),
               "smoke": bool(cfg.run.name.endswith("smoke") or smoke_on()),
-              "verdict": maintenance_verdict(metrics, "failure"), "seconds": time.perf_counter() - t0}
+              "verdict": maintenance_verdict(metrics, "failure"),
+              "recommendation": maintenance_verdict(metrics, "failure", on="validation"),
+              "seconds": time.perf_counter() - t0}
     from workbench.io import fingerprint_frame
 
     with stage("writing the adapter and results"):

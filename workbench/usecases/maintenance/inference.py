@@ -131,7 +131,9 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
         (``alarm`` at its stored validation-chosen threshold), ``model``, ``recommended``,
         ``serving_note``, ``dataset`` and, when the served model is not the adapter,
         ``adapter_alone`` (the same metrics of the adapter by itself).
-        Failure adapters: precision, recall, F1, PR-AUC on the fixed AI4I test split.
+        Failure adapters: precision, recall, F1, PR-AUC on the fixed AI4I test split, ``model``
+        (always the adapter: a failure folder holds nothing else), ``recommended`` and
+        ``serving_note`` (from ``serving.json``: the model the run recommended on validation rows).
 
     Raises:
         FileNotFoundError: ``adapter_dir`` does not exist or is not a maintenance adapter.
@@ -139,9 +141,13 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
     path, meta = _meta(adapter_dir)
     task = config.task
     if meta.get("task_kind") == "classification":
+        from workbench.serving import serving_plan as plan_for
         from workbench.usecases.maintenance.experiment import prepare_ai4i
         from workbench.usecases.maintenance.model import FailureEstimator
 
+        # A failure folder holds the adapter only; serving.json says what the run recommended.
+        plan = plan_for(path, task.serve, lambda served, record: None if served == "adapter" else
+                        "holds the adapter only (a failure run stores no LightGBM); use task.serve=adapter")
         with stage("loading the adapter and the AI4I data"):
             est = FailureEstimator.load(path)
             d = prepare_ai4i(task, seed=config.run.seed, max_rows=config.data.max_rows)
@@ -151,7 +157,8 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
         record_event("evaluate", usecase="maintenance", inputs={"adapter": path}, data=str(d["source"]),
                      selection="the fixed AI4I test split", rows=int(len(d["idx"]["test"])),
                      outputs=_finite(scores, ("f1", "precision", "recall", "pr_auc")))
-        return {**scores, "dataset": d["source"]}
+        return {**scores, "dataset": d["source"], "model": "adapter", "recommended": plan["recommended"],
+                "serving_note": plan["note"]}
 
     from workbench.io import fingerprint_file
     from workbench.usecases.maintenance.data import load_cmapss

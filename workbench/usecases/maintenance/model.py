@@ -353,6 +353,15 @@ def summarize_rul(y_true: np.ndarray, y_pred: np.ndarray, *, horizon: int = 30, 
     return out
 
 
+def validation_pr_auc(y_val, p_val) -> float | None:
+    """PR-AUC (average precision) on validation rows, or None without a failure among them."""
+    from workbench.usecases.maintenance.evaluation import failure_metrics
+
+    if not len(y_val) or not np.any(y_val):
+        return None
+    return failure_metrics(y_val, p_val)["pr_auc"]
+
+
 class FailureEstimator(_Estimator):
     """Adapt the base model to classify machine failure from windows of process measurements.
 
@@ -382,6 +391,8 @@ class FailureEstimator(_Estimator):
         from workbench.usecases.maintenance.evaluation import best_f1_threshold
 
         self.threshold_ = best_f1_threshold(y_val, p_val) if len(X_val) and np.any(y_val) else 0.5
+        # Threshold-free validation score: what the run's recommendation compares (the test never).
+        self.val_pr_auc_ = validation_pr_auc(y_val, p_val)
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
