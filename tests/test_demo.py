@@ -35,8 +35,10 @@ def test_demo_smoke_writes_report_and_prints_json(tmp_path, capsys, monkeypatch)
     text = result["verdicts"]["maintenance"]
     assert html.index('class="smoke"') < html.index("<h2")
     assert 'class="verdicts verdict"' in html and html.index('class="verdicts') < html.index("<h2")
+    rec = result["recommendations"]["maintenance"]
+    assert rec.startswith("Recommended (chosen on validation engines): ")  # the model to use, after the verdict
     if text:
-        assert summary[0].endswith(text) and html.count('class="verdict"') >= 1
+        assert summary[0].endswith(f"{text} {rec}") and html.count('class="verdict"') >= 1
     else:
         assert summary[0].endswith(NO_VERDICT)
 

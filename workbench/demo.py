@@ -7,8 +7,9 @@ each use case, and each run directory holds the adapter with its model card.
 
 The demo is never silent: each use case runs inside a :func:`workbench.progress.stage` (its own
 steps and training epochs report inside it), and the demo ends with one summary line per use
-case: its time and its honest verdict (``result["verdict"]``, made by the use case with
-:func:`workbench.metrics.verdict`). The report opens with the same verdict lines, and with the
+case: its time, its honest verdict (``result["verdict"]``, made by the use case with
+:func:`workbench.metrics.verdict`) and the model to use, chosen on validation data
+(``result["recommendation"]``, where the use case makes one). The report opens with the same verdict lines, and with the
 smoke banner in smoke mode. Example on stderr::
 
     [workbench] German legal clauses …
@@ -54,7 +55,7 @@ def run_demo(output_dir: str | Path = "runs/demo", smoke: bool = False,
 
     Returns:
         ``{"report": path, "metrics": {usecase: {...}}, "seconds": {...}, "verdicts": {...},
-        "failed": [...]}``.
+        "recommendations": {usecase: text or None}, "failed": [...]}``.
 
     Raises:
         RuntimeError: A use case failed (after the report with the others was written).
@@ -63,7 +64,7 @@ def run_demo(output_dir: str | Path = "runs/demo", smoke: bool = False,
 
     output_dir = Path(output_dir)
     names = list(usecases) if usecases else list(USECASES)
-    sections, metrics, seconds, verdicts, failed = [], {}, {}, {}, []
+    sections, metrics, seconds, verdicts, recommendations, failed = [], {}, {}, {}, {}, []
     lines: dict[str, str] = {}  # use-case title -> its verdict line (or the failure)
     for name in names:
         uc = get_usecase(name)
@@ -85,7 +86,10 @@ def run_demo(output_dir: str | Path = "runs/demo", smoke: bool = False,
         metrics[name] = result.get("metrics", {})
         text = verdict_text(result)
         verdicts[name] = text
-        lines[title] = text or NO_VERDICT
+        rec = result.get("recommendation")
+        recommendations[name] = rec.get("text") if isinstance(rec, dict) else None
+        # The test verdict, then the model to use (chosen on validation data), when the use case has one.
+        lines[title] = (text or NO_VERDICT) + (f" {recommendations[name]}" if recommendations[name] else "")
         if text and 'class="verdict"' not in section:
             section += summary_html(text)  # every section ends with its verdict, whatever the use case wrote
         sections.append((title, section + f'<p class="note">Run directory: '
@@ -98,7 +102,7 @@ def run_demo(output_dir: str | Path = "runs/demo", smoke: bool = False,
     report = build_report(sections, output_dir / "report.html", title="KI-Werkbank demo", intro=intro,
                           smoke=bool(smoke))
     out = {"report": str(report), "metrics": metrics, "seconds": seconds, "verdicts": verdicts,
-           "failed": failed}
+           "recommendations": recommendations, "failed": failed}
     if failed:
         raise RuntimeError(f"demo: use case(s) {', '.join(failed)} failed; see {report}")
     return out
