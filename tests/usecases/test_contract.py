@@ -28,6 +28,12 @@ def test_usecase_contract(name):
         cfg = uc.default_config(smoke=smoke)
         assert isinstance(cfg, RunConfig) and cfg.run.usecase == name
         assert isinstance(cfg.task, uc.TaskArgs)
+    # evaluate/predict serve the model the run recommended on validation data (workbench.serving),
+    # and task.serve names another; an unknown value is a config problem, not a silent fallback.
+    task = uc.TaskArgs()
+    assert getattr(task, "serve", None) == "recommended", f"{name}: TaskArgs lacks serve='recommended'"
+    task.serve = "no-such-model"
+    assert any(p.startswith("task.serve:") for p in task.problems("task")), f"{name} accepts any task.serve"
     package = ROOT / "workbench" / "usecases" / name
     missing = [f for f in FILES if not (package / f).is_file()]
     assert not missing, f"{name} lacks the standard files {missing}"

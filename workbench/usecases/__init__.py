@@ -34,6 +34,14 @@ case and ``CLI_INSTEAD[option]`` (written as a command line, never Python syntax
 the run would ignore never lands in its ``config.yaml``. A use case that reads a user's CSV
 passes ``workbench.tabular.table_options(config.data)`` to ``workbench.tabular.read_table``.
 
+Honest choice: ``result["verdict"]`` names the best model on the test data (scored once,
+:func:`workbench.metrics.verdict`); ``result["recommendation"]`` names the model to use, chosen
+on validation data only (:func:`workbench.metrics.recommendation`). The run writes
+``serving.json`` into the adapter folder (:func:`workbench.serving.serving_record`) with what it
+stores beside the adapter, ``evaluate``/``predict`` serve the recommended model
+(:func:`workbench.serving.serving_plan`), and ``TaskArgs.serve`` (default ``"recommended"``,
+checked by ``problems``) lets the user name another.
+
 The user's own split (``workbench.splits``): a use case that takes ``train``/``val``/``test``
 reads separate files with ``splits.file_split(config.data, read)``, else uses the file's split
 column (``splits.column_split``), else its own seeded split, and puts ``splits.record(...)`` into
