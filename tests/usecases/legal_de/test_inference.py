@@ -90,6 +90,15 @@ def test_the_recommendation_is_chosen_on_validation_rows_and_each_model_can_be_s
         got = evaluate_adapter(cfg, result["adapter_dir"])
         assert got["model"] == role and got["macro_f1"] == pytest.approx(m[role]["macro_f1"]), role
         assert (got["serving_note"] is None) == (role == rec["best"])
+    # Served as TF-IDF, predict gives TF-IDF's own labels (and needs no encoder pass for them).
+    from workbench.usecases.legal_de.hybrid import load_tfidf
+
+    cfg.task.serve = "baseline"
+    texts = user_run["frame"]["Klausel"].head(12)
+    texts.to_frame().to_csv(user_run["root"] / "neu.csv", index=False)
+    out = predict_file(cfg, result["adapter_dir"], user_run["root"] / "neu.csv", user_run["root"] / "neu.pred.csv")
+    tfidf = load_tfidf(Path(result["adapter_dir"]) / "tfidf")
+    assert pd.read_csv(out)["prediction"].tolist() == tfidf.predict(texts.tolist())
     # A hybrid that only ties goes to the simpler single model.
     tie = {"baseline": {"val_macro_f1": 0.80}, "adapter": {"val_macro_f1": 0.70}, "hybrid": {"val_macro_f1": 0.805}}
     assert recommend(tie)["best"] == "baseline"

@@ -347,6 +347,8 @@ class HybridClauseClassifier:
         return p_t, self.adapter.predict_proba(texts)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        if self.weight_ >= 1.0:  # TF-IDF alone (served as the baseline): skip the encoder pass it would zero out
+            return align(self.tfidf_.predict_proba(list(texts)), self.tfidf_.classes, self.labels_)
         p_t, p_a = self.components(texts)
         return blend(p_t, p_a, self.weight_)
 
