@@ -228,13 +228,20 @@ def test_a_failure_run_recommends_on_validation_pr_auc_and_records_what_is_serve
     assert rec["text"].startswith("Recommended (chosen on validation rows): ")
     assert val[rec["best"]] >= max(val.values()) / 1.01  # the best, or within 1 % of it (the simpler wins)
     record = json.loads((tmp_path / "f" / "adapter" / SERVING_FILE).read_text())
-    assert record["recommended"] == rec["best"] and record["served"] == "adapter"
-    assert (record["note"] is None) == (rec["best"] == "adapter")
+    assert record["recommended"] == rec["best"]
+    assert record["served"] == (rec["best"] if rec["best"] in ("adapter", "baseline") else "adapter")
+    assert (record["note"] is None) == (record["served"] == rec["best"])
+    assert record["threshold"] == {r: result["metrics"][r]["threshold"] for r in ("adapter", "baseline")}
     from workbench.usecases.maintenance import default_config, evaluate_adapter
 
     cfg = default_config(smoke=True).with_overrides(sets + ["task.problem=failure"])
     ev = evaluate_adapter(cfg, str(tmp_path / "f" / "adapter"))
-    assert ev["model"] == "adapter" and ev["recommended"] == rec["best"] and ev["serving_note"] == record["note"]
-    cfg.task.serve = "baseline"
-    with pytest.raises(ValueError, match=r"task.serve=baseline: .* holds the adapter only"):
+    assert ev["model"] == record["served"] and ev["recommended"] == rec["best"] and ev["serving_note"] == record["note"]
+    for role in ("adapter", "baseline"):  # each stored model scores the run's own test F1 and PR-AUC
+        cfg.task.serve = role
+        ev = evaluate_adapter(cfg, str(tmp_path / "f" / "adapter"))
+        assert ev["model"] == role and ev["threshold"] == result["metrics"][role]["threshold"]
+        assert (ev["f1"], ev["pr_auc"]) == pytest.approx((result["metrics"][role]["f1"], result["metrics"][role]["pr_auc"]))
+    cfg.task.serve = "blend"
+    with pytest.raises(ValueError, match=r"task.serve=blend: .* cannot serve blend for failure"):
         evaluate_adapter(cfg, str(tmp_path / "f" / "adapter"))

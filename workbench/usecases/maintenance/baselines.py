@@ -153,4 +153,43 @@ class ProcessFailureClassifier:
         """Failure probability per row."""
         if not hasattr(self, "model_"):
             raise RuntimeError("ProcessFailureClassifier is not fitted: call fit first")
-        return self.model_.predict_proba(np.asarray(X, np.float32))[:, 1]
+        X = np.asarray(X, np.float32)
+        if hasattr(self.model_, "predict_proba"):
+            return self.model_.predict_proba(X)[:, 1]
+        return np.asarray(self.model_.predict(X), float)  # a loaded Booster: binary objective gives P(failure)
+
+    def save(self, path) -> Path:
+        """Write the fitted trees as LightGBM's text model (no pickle) plus ``lightgbm_failure.json``;
+        the folder may be an adapter folder (the model is then served next to the adapter)."""
+        from workbench.io import atomic_write_json, atomic_write_text
+
+        if not hasattr(self, "model_") or not hasattr(self.model_, "booster_"):
+            raise RuntimeError("ProcessFailureClassifier.save needs a LightGBM model fitted by fit()")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path / FAILURE_FILE, self.model_.booster_.model_to_string())
+        atomic_write_json(path / FAILURE_META, {"n_estimators": self.n_estimators, "seed": self.seed})
+        return path
+
+    @classmethod
+    def load(cls, path) -> "ProcessFailureClassifier":
+        """A model written by :meth:`save`; it predicts exactly as the fitted one did.
+
+        Raises:
+            FileNotFoundError: the folder holds no saved LightGBM failure model.
+        """
+        import json
+
+        import lightgbm as lgb
+
+        path = Path(path)
+        if not (path / FAILURE_FILE).is_file() or not (path / FAILURE_META).is_file():
+            raise FileNotFoundError(f"{path} holds no LightGBM failure model ({FAILURE_FILE}, {FAILURE_META})")
+        meta = json.loads((path / FAILURE_META).read_text(encoding="utf-8"))
+        est = cls(n_estimators=int(meta["n_estimators"]), seed=int(meta["seed"]))
+        est.model_ = lgb.Booster(model_str=(path / FAILURE_FILE).read_text(encoding="utf-8"))
+        return est
+
+
+FAILURE_FILE = "lightgbm_failure.txt"
+FAILURE_META = "lightgbm_failure.json"

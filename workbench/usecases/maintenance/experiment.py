@@ -106,8 +106,10 @@ def _write_outputs(cfg: RunConfig, result: dict, est, data_fp: str | None, base_
         baseline.save(adapter_dir / BASELINE_DIR)
         atomic_write_json(adapter_dir / SERVING_FILE, serving_record(result))
     elif result.get("problem") == "failure" and result.get("recommendation"):
-        # A failure folder holds the adapter only: the record says so when another model was recommended.
-        atomic_write_json(adapter_dir / SERVING_FILE, serving_record(result))
+        # Failure: the LightGBM on process features beside the adapter, when the run trained one.
+        if baseline is not None:
+            baseline.save(adapter_dir / BASELINE_DIR)
+        atomic_write_json(adapter_dir / SERVING_FILE, serving_record(result, baseline_saved=baseline is not None))
     try:
         from workbench.governance.modelcard import write_model_card
 
@@ -140,24 +142,31 @@ BASELINE_DIR = "baseline"
 SERVABLE = ("adapter", "blend", "baseline")
 
 
-def serving_record(result: dict) -> dict[str, Any]:
-    """What a RUL run stores for serving (:func:`workbench.serving.serving_record`): the recommended
-    role, the one served, the blend weight and the alarm threshold each servable model chose on the
-    validation engines.
+def serving_record(result: dict, baseline_saved: bool = True) -> dict[str, Any]:
+    """What a run stores for serving (:func:`workbench.serving.serving_record`): the recommended
+    role, the one served and, for RUL, the blend weight and the alarm threshold each servable model
+    chose on the validation engines; for failure, each servable model's F1 threshold (chosen on the
+    validation rows).
 
-    Only the adapter, the blend and LightGBM are kept in the adapter folder; a recommendation of
-    another model (the frozen base, full fine-tuning) falls back to the adapter, and the record says so.
+    Only the adapter, the blend and LightGBM are kept in the adapter folder (failure: the adapter
+    and, when ``baseline_saved``, LightGBM); a recommendation of another model (the frozen base, full
+    fine-tuning) falls back to the adapter, and the record says so.
     """
     from workbench.serving import serving_record as record
 
     metrics = result["metrics"]
     rec = result.get("recommendation") or {}
-    stored = [r for r in SERVABLE if r in metrics] if result.get("problem", "rul") == "rul" else ["adapter"]
-    return record(rec, stored,
-                  chosen_on="validation engines (" + str(rec.get("criterion", "val_rmse")) + ")",
+    if result.get("problem", "rul") == "rul":
+        stored = [r for r in SERVABLE if r in metrics]
+    else:  # failure: no blend; LightGBM where the run saved it
+        stored = ["adapter"] + (["baseline"] if baseline_saved and "baseline" in metrics else [])
+    extra = ({"threshold": {r: metrics[r].get("threshold") for r in stored}}
+             if result.get("problem") == "failure" else {})
+    where = "validation engines" if result.get("problem", "rul") == "rul" else "validation rows"
+    return record(rec, stored, chosen_on=f"{where} ({rec.get('criterion', 'val_rmse')})",
                   blend_weight=metrics.get("blend", {}).get("weight"),
                   alarm_rul={r: metrics[r]["alarm"]["alarm_rul"] for r in SERVABLE
-                             if r in metrics and "alarm" in metrics[r]})
+                             if r in metrics and "alarm" in metrics[r]}, **extra)
 
 
 VAL_CUTS_PER_UNIT = 5  # random cuts per validation engine: more decisions to choose the alarm threshold on
@@ -416,7 +425,8 @@ def run_failure(cfg: RunConfig) -> dict[str, Any]:
     from workbench.io import fingerprint_frame
 
     with stage("writing the adapter and results"):
-        _write_outputs(cfg, result, est, fingerprint_frame(d["frame"]), base.info)
+        _write_outputs(cfg, result, est, fingerprint_frame(d["frame"]), base.info,
+                       baseline=gbm if cfg.eval.baseline else None)
     return result
 
 

@@ -131,9 +131,9 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
         (``alarm`` at its stored validation-chosen threshold), ``model``, ``recommended``,
         ``serving_note``, ``dataset`` and, when the served model is not the adapter,
         ``adapter_alone`` (the same metrics of the adapter by itself).
-        Failure adapters: precision, recall, F1, PR-AUC on the fixed AI4I test split, ``model``
-        (always the adapter: a failure folder holds nothing else), ``recommended`` and
-        ``serving_note`` (from ``serving.json``: the model the run recommended on validation rows).
+        Failure adapters: precision, recall, F1, PR-AUC on the fixed AI4I test split of the served
+        model (``model``: the adapter, or LightGBM where the run recommended it and stored it; then
+        also ``adapter_alone``), ``recommended`` and ``serving_note`` (from ``serving.json``).
 
     Raises:
         FileNotFoundError: ``adapter_dir`` does not exist or is not a maintenance adapter.
@@ -145,19 +145,35 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
         from workbench.usecases.maintenance.experiment import prepare_ai4i
         from workbench.usecases.maintenance.model import FailureEstimator
 
-        # A failure folder holds the adapter only; serving.json says what the run recommended.
-        plan = plan_for(path, task.serve, lambda served, record: None if served == "adapter" else
-                        "holds the adapter only (a failure run stores no LightGBM); use task.serve=adapter")
+        from workbench.usecases.maintenance.baselines import ProcessFailureClassifier
+        from workbench.usecases.maintenance.evaluation import failure_metrics
+        from workbench.usecases.maintenance.experiment import BASELINE_DIR
+
+        def missing(served: str, record: dict) -> str | None:
+            if served == "baseline" and (record.get("threshold") or {}).get("baseline") is None:
+                return "holds no LightGBM failure model (a run without the baseline, or of an older version); " \
+                       "use task.serve=adapter"
+            return None if served in ("adapter", "baseline") else f"cannot serve {served} for failure; use adapter or baseline"
+
+        plan = plan_for(path, task.serve, missing)
         with stage("loading the adapter and the AI4I data"):
             est = FailureEstimator.load(path)
             d = prepare_ai4i(task, seed=config.run.seed, max_rows=config.data.max_rows)
-        with stage("scoring the adapter on the AI4I test split"):
-            scores = est.evaluate(d["X"]["test"], d["y"][d["idx"]["test"]])
-        # The compliance trail names which adapter scored which data, and how the rows were chosen.
+        y_test = d["y"][d["idx"]["test"]]
+        with stage(f"scoring the {'LightGBM baseline' if plan['served'] == 'baseline' else 'adapter'} on the "
+                   "AI4I test split"):
+            scores = est.evaluate(d["X"]["test"], y_test)
+            if plan["served"] == "baseline":  # at the F1 threshold it chose on the run's validation rows
+                adapter_alone = {k: scores[k] for k in ("f1", "precision", "recall", "pr_auc")}
+                thr = float(plan["record"]["threshold"]["baseline"])
+                gbm = ProcessFailureClassifier.load(path / BASELINE_DIR)
+                scores = {**failure_metrics(y_test, gbm.predict_proba(d["rows"]["test"]), thr), "threshold": thr,
+                          "adapter_alone": adapter_alone}
+        # The compliance trail names which adapter and model scored which data, and how the rows were chosen.
         record_event("evaluate", usecase="maintenance", inputs={"adapter": path}, data=str(d["source"]),
-                     selection="the fixed AI4I test split", rows=int(len(d["idx"]["test"])),
+                     selection="the fixed AI4I test split", rows=int(len(d["idx"]["test"])), model=plan["served"],
                      outputs=_finite(scores, ("f1", "precision", "recall", "pr_auc")))
-        return {**scores, "dataset": d["source"], "model": "adapter", "recommended": plan["recommended"],
+        return {**scores, "dataset": d["source"], "model": plan["served"], "recommended": plan["recommended"],
                 "serving_note": plan["note"]}
 
     from workbench.io import fingerprint_file
