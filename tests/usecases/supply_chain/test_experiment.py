@@ -150,7 +150,8 @@ def test_evaluate_adapter_and_predict_file(cli_run, tmp_path, tiny_demand):
     fc = pd.read_csv(out)
     taus = json.loads((run_dir / "results.json").read_text())["quantiles"]
     horizon = json.loads((run_dir / "adapter" / "supply_forecaster.json").read_text())["task"]["horizon"]
-    assert list(fc.columns) == ["unique_id", "ds"] + [f"q{t:g}" for t in taus]
+    assert list(fc.columns) == ["unique_id", "ds"] + [f"q{t:g}" for t in taus] + ["model"]
+    assert set(fc["model"]) == {json.loads((run_dir / "adapter" / "serving.json").read_text())["served"]}
     assert len(fc) == 8 * horizon and fc["unique_id"].nunique() == 8
     assert pd.to_datetime(fc["ds"]).min() == pd.to_datetime(tiny_demand["ds"]).max() + pd.Timedelta(days=1)
     q = fc[[f"q{t:g}" for t in taus]].to_numpy()
@@ -246,6 +247,7 @@ def test_evaluate_serves_the_recommended_model_and_each_stored_one_scores_as_in_
         assert (got["serving_note"] is None) == (role == record["recommended"])
         fc = pd.read_csv(predict_file(cfg, adapter, csv, tmp_path / f"{role}.csv"))
         q = fc.filter(regex=r"^q\d").to_numpy()
+        assert set(fc["model"]) == {role}
         assert len(fc) == 8 * result["task"]["horizon"] and (q >= 0).all() and (q[:, 1:] >= q[:, :-1] - 1e-9).all()
 
     # The data is read as the run reads it: data.max_rows keeps whole series (4 of the 8 here).

@@ -3,7 +3,7 @@
 * :func:`evaluate_adapter` backtests a saved adapter (rolling origins over the last
   ``test_periods`` of the configured data) and returns accuracy, inventory and the wQL figures.
 * :func:`predict_file` reads a demand history file and writes quantile forecasts for the next
-  ``horizon`` periods of every series, as a long CSV ``unique_id, ds, q0.1, q0.5, q0.9 ...``.
+  ``horizon`` periods of every series, as a long CSV ``unique_id, ds, q0.1, q0.5, q0.9 ..., model``.
 
 Both serve the model the training run recommended on its validation period (``serving.json``,
 written by :func:`save_serving`): the adapter, the blend of adapter and LightGBM, LightGBM (its
@@ -249,7 +249,8 @@ def predict_file(config: RunConfig, adapter_dir, input_path, output_path) -> str
         config: The run configuration (CSV reading options in its data section).
         adapter_dir: Folder of the saved adapter.
         input_path: Demand history (long ``unique_id, ds, y`` or wide), CSV or Parquet.
-        output_path: CSV to write (atomically), long layout ``unique_id, ds, q<tau>...``.
+        output_path: CSV to write (atomically), long layout ``unique_id, ds, q<tau>..., model``
+            (``model``: the served model, :func:`serving_plan`).
 
     Returns:
         The path written.
@@ -279,6 +280,7 @@ def predict_file(config: RunConfig, adapter_dir, input_path, output_path) -> str
                         "ds": np.tile([d.date().isoformat() for d in future], n)})
     for k, tau in enumerate(fc.taus):
         out[f"q{tau:g}"] = np.maximum(fc.daily[:, :, k].reshape(-1), 0.0).round(3)
+    out["model"] = plan["served"]  # which model made these numbers, in the file itself
     atomic_write_bytes(Path(output_path), out.to_csv(index=False).encode("utf-8"))
     record_event("predict", usecase="supply_chain", inputs={"adapter": Path(adapter_dir), "data": Path(input_path)},
                  outputs={"predictions": Path(output_path)}, rows=len(out), served=plan["served"])
