@@ -96,15 +96,12 @@ class WindowFeatureRUL:
         The folder may be an adapter folder: the model is then served next to the adapter (the blend
         or the baseline that a run recommended). Returns the folder.
         """
-        from workbench.io import atomic_write_json, atomic_write_text
+        from workbench.gbm import save_boosters
 
         if not hasattr(self, "model_") or not hasattr(self.model_, "booster_"):
             raise RuntimeError("WindowFeatureRUL.save needs a LightGBM model fitted by fit()")
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path / LGBM_FILE, self.model_.booster_.model_to_string())
-        atomic_write_json(path / LGBM_META, {"tail": self.tail, "n_estimators": self.n_estimators, "seed": self.seed})
-        return path
+        return save_boosters(path, {LGBM_FILE: self.model_}, LGBM_META,
+                             {"tail": self.tail, "n_estimators": self.n_estimators, "seed": self.seed})
 
     @classmethod
     def load(cls, path) -> "WindowFeatureRUL":
@@ -113,16 +110,11 @@ class WindowFeatureRUL:
         Raises:
             FileNotFoundError: the folder holds no saved LightGBM RUL model.
         """
-        import json
+        from workbench.gbm import load_boosters
 
-        import lightgbm as lgb
-
-        path = Path(path)
-        if not (path / LGBM_FILE).is_file() or not (path / LGBM_META).is_file():
-            raise FileNotFoundError(f"{path} holds no LightGBM RUL model ({LGBM_FILE}, {LGBM_META})")
-        meta = json.loads((path / LGBM_META).read_text(encoding="utf-8"))
+        meta, (booster,) = load_boosters(path, [LGBM_FILE], LGBM_META, what="LightGBM RUL model")
         est = cls(tail=int(meta["tail"]), n_estimators=int(meta["n_estimators"]), seed=int(meta["seed"]))
-        est.model_ = lgb.Booster(model_str=(path / LGBM_FILE).read_text(encoding="utf-8"))
+        est.model_ = booster
         return est
 
 
@@ -161,15 +153,12 @@ class ProcessFailureClassifier:
     def save(self, path) -> Path:
         """Write the fitted trees as LightGBM's text model (no pickle) plus ``lightgbm_failure.json``;
         the folder may be an adapter folder (the model is then served next to the adapter)."""
-        from workbench.io import atomic_write_json, atomic_write_text
+        from workbench.gbm import save_boosters
 
         if not hasattr(self, "model_") or not hasattr(self.model_, "booster_"):
             raise RuntimeError("ProcessFailureClassifier.save needs a LightGBM model fitted by fit()")
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path / FAILURE_FILE, self.model_.booster_.model_to_string())
-        atomic_write_json(path / FAILURE_META, {"n_estimators": self.n_estimators, "seed": self.seed})
-        return path
+        return save_boosters(path, {FAILURE_FILE: self.model_}, FAILURE_META,
+                             {"n_estimators": self.n_estimators, "seed": self.seed})
 
     @classmethod
     def load(cls, path) -> "ProcessFailureClassifier":
@@ -178,16 +167,11 @@ class ProcessFailureClassifier:
         Raises:
             FileNotFoundError: the folder holds no saved LightGBM failure model.
         """
-        import json
+        from workbench.gbm import load_boosters
 
-        import lightgbm as lgb
-
-        path = Path(path)
-        if not (path / FAILURE_FILE).is_file() or not (path / FAILURE_META).is_file():
-            raise FileNotFoundError(f"{path} holds no LightGBM failure model ({FAILURE_FILE}, {FAILURE_META})")
-        meta = json.loads((path / FAILURE_META).read_text(encoding="utf-8"))
+        meta, (booster,) = load_boosters(path, [FAILURE_FILE], FAILURE_META, what="LightGBM failure model")
         est = cls(n_estimators=int(meta["n_estimators"]), seed=int(meta["seed"]))
-        est.model_ = lgb.Booster(model_str=(path / FAILURE_FILE).read_text(encoding="utf-8"))
+        est.model_ = booster
         return est
 
 

@@ -503,19 +503,15 @@ class LightGBMQuantile:
         Raises:
             RuntimeError: Not fitted.
         """
-        from workbench.io import atomic_write_json, atomic_write_text
+        from workbench.gbm import save_boosters
 
         if not hasattr(self, "daily_models_"):
             raise RuntimeError("LightGBMQuantile.save needs a model fitted by fit()")
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        for kind, models in (("daily", self.daily_models_), ("cum", self.cum_models_)):
-            for k, m in enumerate(models):
-                atomic_write_text(path / f"lightgbm_{kind}_{k}.txt", m.booster_.model_to_string())
-        atomic_write_json(path / LGBM_META, {
+        models = {f"lightgbm_{kind}_{k}.txt": m
+                  for kind, ms in (("daily", self.daily_models_), ("cum", self.cum_models_)) for k, m in enumerate(ms)}
+        return save_boosters(path, models, LGBM_META, {
             "taus": self.taus, "horizon": self.horizon, "context": self.context, "n_estimators": self.n_estimators,
             "stride": self.stride, "min_history": self.min_history, "seed": self.seed, "max_rows": self.max_rows})
-        return path
 
     @classmethod
     def load(cls, path) -> "LightGBMQuantile":
@@ -526,23 +522,18 @@ class LightGBMQuantile:
         """
         import json
 
-        import lightgbm as lgb
+        from workbench.gbm import load_boosters
 
         path = Path(path)
         if not (path / LGBM_META).is_file():
-            raise FileNotFoundError(f"{path} holds no LightGBM quantile model ({LGBM_META})")
-        meta = json.loads((path / LGBM_META).read_text(encoding="utf-8"))
+            raise FileNotFoundError(f"{path} holds no LightGBM quantile model ({LGBM_META} missing)")
+        n = len(json.loads((path / LGBM_META).read_text(encoding="utf-8"))["taus"])
+        names = [f"lightgbm_{kind}_{k}.txt" for kind in ("daily", "cum") for k in range(n)]
+        meta, boosters = load_boosters(path, names, LGBM_META, what="LightGBM quantile model")
         est = cls(meta["taus"], int(meta["horizon"]), context=int(meta["context"]),
                   n_estimators=int(meta["n_estimators"]), stride=int(meta["stride"]),
                   min_history=int(meta["min_history"]), seed=int(meta["seed"]), max_rows=int(meta["max_rows"]))
-        models = {}
-        for kind in ("daily", "cum"):
-            files = [path / f"lightgbm_{kind}_{k}.txt" for k in range(len(est.taus))]
-            lost = [f.name for f in files if not f.is_file()]
-            if lost:
-                raise FileNotFoundError(f"{path} holds an incomplete LightGBM quantile model: {', '.join(lost)} missing")
-            models[kind] = [lgb.Booster(model_str=f.read_text(encoding="utf-8")) for f in files]
-        est.daily_models_, est.cum_models_ = models["daily"], models["cum"]
+        est.daily_models_, est.cum_models_ = boosters[:n], boosters[n:]
         return est
 
 
