@@ -160,7 +160,8 @@ def test_predict_keeps_every_input_column(user_run, tmp_path):
     assert list(pred.columns[:3]) == ["id", "Datum", "Klausel"]
     assert pred["id"].tolist() == ["A-1", "A-2"] and pred["Datum"].tolist() == ["01.02.2026", "03.04.2026"]
     assert "prediction" in pred.columns and {f"p_{x}" for x in LABELS} <= set(pred.columns)
+    assert pred["model"].tolist() == [user_run["result"]["serving"]["served"]] * 2
     clash = tmp_path / "clash.csv"
-    pd.DataFrame({"Klausel": ["x"], "prediction": ["y"]}).to_csv(clash, index=False)
-    with pytest.raises(DataError, match="already has the column"):
+    pd.DataFrame({"Klausel": ["x"], "model": ["y"]}).to_csv(clash, index=False)
+    with pytest.raises(DataError, match=r"already has the column\(s\) \['model'\]"):
         predict_file(user_run["cfg"], user_run["result"]["adapter_dir"], str(clash), str(out))

@@ -193,8 +193,11 @@ def serving_plan(adapter_dir: str | Path, config) -> dict:
         plan["served"] = "hybrid"  # an older hybrid folder: its model was the hybrid
     if not hybrid:
         return plan | {"weight": None}
-    meta = json.loads((path / HYBRID_META).read_text(encoding="utf-8"))
-    return plan | {"weight": {**SERVED_WEIGHT, "hybrid": float(meta["weight"])}[plan["served"]]}
+    # The run wrote the weight that serves each model; a folder from before serving.json gets the
+    # same map from the hybrid's own weight.
+    weights = record.get("weight") or {
+        **SERVED_WEIGHT, "hybrid": json.loads((path / HYBRID_META).read_text(encoding="utf-8"))["weight"]}
+    return plan | {"weight": float(weights[plan["served"]])}
 
 
 def load_classifier(adapter_dir: str | Path, config):
@@ -226,7 +229,8 @@ def load_classifier(adapter_dir: str | Path, config):
 def predict_file(config, adapter_dir: str | Path, input_path: str | Path, output_path: str | Path) -> str:
     """Classify the texts of a file and write it back as CSV with prediction columns added.
 
-    Every input column is kept in its order (ids, dates, anything); ``prediction`` and one
+    Every input column is kept in its order (ids, dates, anything); ``prediction``, ``model`` (which
+    model made it: ``hybrid``, ``baseline`` or ``adapter``, see :func:`serving_plan`) and one
     ``p_<label>`` probability column per label are appended. The text column is
     ``config.data.columns["text"]`` (default ``text``); a label column is not needed.
 
@@ -254,7 +258,7 @@ def predict_file(config, adapter_dir: str | Path, input_path: str | Path, output
         raise DataError(f"{input_path}: column {column!r} has {int(empty.sum())} empty text(s), first at data row "
                         f"{int(empty[empty].index[0]) + 1}")
     clf = load_classifier(path, config)
-    added = ["prediction", *(f"p_{label}" for label in clf.labels_)]
+    added = ["prediction", "model", *(f"p_{label}" for label in clf.labels_)]
     clash = [c for c in added if c in frame.columns]
     if clash:
         raise DataError(f"{input_path}: the file already has the column(s) {clash} that predict adds; rename them")
@@ -262,6 +266,7 @@ def predict_file(config, adapter_dir: str | Path, input_path: str | Path, output
         proba = clf.predict_proba(list(texts))
     out = frame.copy()
     out["prediction"] = [clf.labels_[i] for i in proba.argmax(1)]
+    out["model"] = clf.serving_["served"]  # which model made these labels, in the file itself
     for i, label in enumerate(clf.labels_):
         out[f"p_{label}"] = proba[:, i].round(6)
     atomic_write_text(output_path, out.to_csv(index=False))
