@@ -10,7 +10,7 @@ from workbench.serving import SERVING_FILE, read_serving, serving_plan, serving_
 def test_the_record_serves_the_recommendation_only_where_the_folder_holds_it():
     rec = serving_record({"best": "baseline"}, ("adapter", "baseline"), chosen_on="validation (x)", weight=0.3)
     assert rec == {"recommended": "baseline", "served": "baseline", "note": None, "chosen_on": "validation (x)",
-                   "weight": 0.3}
+                   "servable": ["adapter", "baseline"], "weight": 0.3}
     rec = serving_record({"best": "frozen_base"}, ("adapter", "baseline"), chosen_on="v")
     assert rec["served"] == "adapter" and "frozen_base" in rec["note"]
     # No recommendation (no validation data): the adapter, and the note says the record has none.
@@ -35,3 +35,6 @@ def test_the_plan_follows_the_record_an_override_or_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"^task.serve=recommended: .* holds no baseline model"):
         serving_plan(tmp_path, "recommended", missing)
     assert serving_plan(tmp_path, "adapter", missing)["served"] == "adapter"
+    # A role the run did not store is refused by the record alone (no use-case check needed).
+    with pytest.raises(ValueError, match=r"^task.serve=blend: .* cannot serve blend: the run stored adapter, baseline"):
+        serving_plan(tmp_path, "blend")

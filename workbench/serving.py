@@ -43,13 +43,15 @@ def serving_record(recommendation: Mapping[str, Any] | None, stored: Iterable[st
         **extra: Use-case fields stored with it (a blend weight, alarm thresholds ...).
 
     Returns:
-        ``{"recommended", "served", "note", "chosen_on", **extra}``.
+        ``{"recommended", "served", "note", "chosen_on", "servable", **extra}`` (``servable``: the
+        roles ``stored``, which ``task.serve`` may name).
     """
     best = (recommendation or {}).get("best")
-    served = best if best in tuple(stored) else "adapter"
+    stored = list(stored)
+    served = best if best in stored else "adapter"
     note = None if served == best else (
         f"the recommended model ({best}) is not stored in the adapter folder: the adapter is served")
-    return {"recommended": best, "served": served, "note": note, "chosen_on": chosen_on, **extra}
+    return {"recommended": best, "served": served, "note": note, "chosen_on": chosen_on, "servable": stored, **extra}
 
 
 def read_serving(adapter_dir: str | Path) -> dict[str, Any]:
@@ -67,7 +69,8 @@ def serving_plan(adapter_dir: str | Path, want: str,
         want: ``task.serve``: ``"recommended"`` (what ``serving.json`` names, the adapter where it is
             absent) or a role the user names.
         missing: ``missing(served, record)`` returns what the folder lacks to serve ``served`` (a
-            phrase that follows the folder's path, with the way out), or None when it can.
+            phrase that follows the folder's path, with the way out), or None when it can. A role
+            outside the record's ``servable`` list is refused without it.
 
     Returns:
         ``{"served", "recommended", "note", "record"}``: ``note`` says why the served model differs
@@ -80,6 +83,9 @@ def serving_plan(adapter_dir: str | Path, want: str,
     record = read_serving(path)
     served = record.get("served", "adapter") if want == "recommended" else want
     problem = missing(served, record) if missing is not None else None
+    if not problem and served != "adapter" and record.get("servable") is not None and served not in record["servable"]:
+        problem = (f"cannot serve {served}: the run stored {', '.join(record['servable'])} "
+                   "(task.serve names one of those, or recommended)")
     if problem:
         raise ValueError(f"task.serve={want}: {path} {problem}")
     if want == "recommended":

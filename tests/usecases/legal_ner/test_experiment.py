@@ -210,7 +210,8 @@ def test_recommend_picks_the_best_validation_score_and_serves_what_the_folder_ho
     rec = recommend(m)
     assert rec["best"] == "adapter"  # validation decides; the test column is not read
     assert serving_record(rec) == {"recommended": "adapter", "served": "adapter", "note": None,
-                                   "chosen_on": "validation sentences (entity micro-F1)"}
+                                   "chosen_on": "validation sentences (entity micro-F1)",
+                                   "servable": ["adapter", "baseline"]}
     m["baseline"]["val_micro_f1"] = 0.895  # within 1 %: the simpler CRF
     assert recommend(m)["best"] == "baseline"
     m["frozen_base"]["val_micro_f1"] = 0.95

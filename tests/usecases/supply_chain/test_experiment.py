@@ -263,6 +263,17 @@ def test_evaluate_serves_the_recommended_model_and_each_stored_one_scores_as_in_
     assert got["test_period"] == [str(dates[110].date()), str(dates[-1].date())]
     assert evaluate_adapter(cfg, adapter)["test_period"][0] == str(dates[-28].date())  # no split column: the last 28
 
+    # A baseline is served from its own files and the run's settings: the adapter and base are not loaded.
+    bare = tmp_path / "bare"
+    shutil.copytree(adapter, bare)
+    for f in bare.glob("adapter_model.*"):
+        f.unlink()
+    cfg.task.serve = "lightgbm"
+    assert evaluate_adapter(cfg, bare)["wql"] == pytest.approx(result["metrics"]["lightgbm"]["wql"], rel=1e-6)
+    cfg.task.serve = "adapter"
+    with pytest.raises(ValueError, match="bare has no adapter_model.safetensors"):
+        evaluate_adapter(cfg, bare)
+
     # What the folder cannot serve is a clear error; a folder without serving.json serves the adapter.
     cfg.task.serve = "croston_tsb"
     with pytest.raises(ValueError, match=r"task.serve=croston_tsb: .* cannot serve croston_tsb: the run stored"):

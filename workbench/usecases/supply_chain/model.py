@@ -133,6 +133,20 @@ def _base_key(args: SupplyTaskArgs) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def saved_task_args(path: str | Path) -> tuple[SupplyTaskArgs, dict]:
+    """The task settings of a forecaster saved in ``path`` (and its whole ``supply_forecaster.json``),
+    read without loading any weights: serving a baseline from an adapter folder needs only these.
+
+    Raises:
+        FileNotFoundError: ``path`` holds no saved supply-chain forecaster.
+    """
+    meta_path = Path(path) / "supply_forecaster.json"
+    if not meta_path.is_file():
+        raise FileNotFoundError(f"{path} is not a saved supply-chain forecaster (no supply_forecaster.json)")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    return SupplyTaskArgs(**{SupplyTaskArgs.ALIASES.get(k, k): v for k, v in meta["task"].items()}), meta
+
+
 def save_forecaster(model: QuantileForecaster, path: str | Path, info: dict | None = None) -> Path:
     """Save weights (safetensors) and architecture (JSON) atomically into a directory."""
     from safetensors.torch import save_file
@@ -492,11 +506,7 @@ class DemandForecaster:
         from workbench.lora import load_adapter
 
         path = Path(path)
-        meta_path = path / "supply_forecaster.json"
-        if not meta_path.is_file():
-            raise FileNotFoundError(f"{path} is not a saved supply-chain forecaster (no supply_forecaster.json)")
-        meta = json.loads(meta_path.read_text())
-        task = SupplyTaskArgs(**{SupplyTaskArgs.ALIASES.get(k, k): v for k, v in meta["task"].items()})
+        task, meta = saved_task_args(path)
         est = cls(task=task, mode=meta["mode"], base=base)
         from workbench.usecases.supply_chain.calibration import QuantileCalibration
 

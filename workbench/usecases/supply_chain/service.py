@@ -72,7 +72,7 @@ def save_serving(adapter_dir, result: dict, fitted: dict, seed: int, *, full_fin
     cal = result.get("quantile_calibration") or {}
     record = serving_record(result.get("recommendation"), servable,
                             chosen_on="the validation period (calibrated pinball loss, mean over levels)",
-                            servable=servable, seed=int(seed),
+                            seed=int(seed),
                             blend_weight=blend["weight"] if "blend" in servable else None,
                             blend_parts=blend["parts"] if "blend" in servable else None,
                             calibration={r: (cal.get(r) or {}).get("shifts") for r in servable
@@ -101,10 +101,7 @@ def serving_plan(adapter_dir, config: RunConfig) -> dict:
         if not record:
             return (f"has no {SERVING_FILE} (a run of an older version): it serves the adapter only; "
                     "use task.serve=adapter")
-        if served not in record.get("servable", []):
-            return (f"cannot serve {served}: the run stored {', '.join(record.get('servable', []))} "
-                    "(a baseline it did not run, or no blend); use one of those")
-        return None
+        return None  # a role the run did not store (a baseline it did not run, no blend): the core refuses it
 
     from workbench.progress import emit
 
@@ -123,14 +120,16 @@ def _calibrated(fc, role: str, record: dict, panel, context: int):
     return apply_forecast_calibration(cal, fc, panel, context)
 
 
-def served_forecasts(plan: dict, adapter_dir, est, panel, origins: np.ndarray, fit_end: int):
+def served_forecasts(plan: dict, adapter_dir, panel, origins: np.ndarray, fit_end: int):
     """The served model's calibrated quantile forecasts at ``origins``.
+
+    Only what the served model needs is loaded: the adapter and its base for the adapter and the
+    blend, the fully fine-tuned weights for ``full_finetune``; a baseline needs the run's task
+    settings alone (horizon, quantiles, season).
 
     Args:
         plan: :func:`serving_plan`'s dict.
         adapter_dir: The adapter folder.
-        est: The loaded adapter (:class:`~workbench.usecases.supply_chain.model.DemandForecaster`):
-            its task settings are the run's, and it forecasts for the adapter and the blend.
         panel: The data.
         origins: ``(n, 2)`` (series, first forecast period) pairs.
         fit_end: Where a local statistical model's history ends (the test start when backtesting,
@@ -142,8 +141,10 @@ def served_forecasts(plan: dict, adapter_dir, est, panel, origins: np.ndarray, f
     from workbench.usecases.supply_chain.backtest import Forecasts
     from workbench.usecases.supply_chain.baselines import LightGBMQuantile, make_baseline
     from workbench.usecases.supply_chain.calibration import blend_forecasts
+    from workbench.usecases.supply_chain.model import saved_task_args
 
-    served, record, args = plan["served"], plan["record"], est._args()
+    served, record = plan["served"], plan["record"]
+    args, _ = saved_task_args(adapter_dir)
     origins = np.asarray(origins)
 
     def baseline(role: str):
@@ -157,14 +158,15 @@ def served_forecasts(plan: dict, adapter_dir, est, panel, origins: np.ndarray, f
                            args.context_length)
 
     if served == "adapter":
-        fc = est.predict(panel, origins=origins)
+        fc = _load(adapter_dir).predict(panel, origins=origins)
     elif served == "full_finetune":
         fc = _load(Path(adapter_dir) / FULL_DIR).predict(panel, origins=origins)  # its own calibration
     elif served == "blend":
         first, second = record["blend_parts"]
         if first != "adapter":
             raise ValueError(f"a blend of {first} and {second} is not servable: expected the adapter first")
-        fc = blend_forecasts(est.predict(panel, origins=origins), baseline(second), float(record["blend_weight"]))
+        fc = blend_forecasts(_load(adapter_dir).predict(panel, origins=origins), baseline(second),
+                             float(record["blend_weight"]))
     else:
         fc = baseline(served)
     fc.name = served
@@ -207,9 +209,12 @@ def evaluate_adapter(config: RunConfig, adapter_dir) -> dict:
 
     from workbench.usecases.supply_chain.backtest import Split, evaluate, simulate_portfolio
 
-    est = _load(adapter_dir)
+    from workbench.usecases.supply_chain.model import saved_task_args
+
+    if not Path(adapter_dir).is_dir():
+        raise FileNotFoundError(f"adapter folder not found: {adapter_dir}")
+    args, _ = saved_task_args(adapter_dir)  # the run's horizon, split lengths and inventory policy
     plan = serving_plan(adapter_dir, config)
-    args = est._args()
     with stage("loading demand data"):
         # As the training run read it: the user's own split where the file has one, and the same
         # series (data.max_rows keeps whole series, the M5 preset simulates straight into a panel).
@@ -223,7 +228,7 @@ def evaluate_adapter(config: RunConfig, adapter_dir) -> dict:
             split = Split.from_bounds(panel, val_start, test_start, args)
     with stage(f"backtesting the served model ({plan['served']})"):
         # Local models fit on the history before the test period, as in the training run's backtest.
-        fc = served_forecasts(plan, adapter_dir, est, panel, split.test_origins(panel, args), split.val_end)
+        fc = served_forecasts(plan, adapter_dir, panel, split.test_origins(panel, args), split.val_end)
         _, summary = evaluate(fc, panel, args, split)
         _, inv = simulate_portfolio(fc, panel, args.inventory_policy())
     acc = summary["overall"]
@@ -265,7 +270,8 @@ def predict_file(config: RunConfig, adapter_dir, input_path, output_path) -> str
     from workbench.usecases.supply_chain.data import read_demand
     from workbench.windows import DemandPanel, period_dates
 
-    est = _load(adapter_dir)
+    if not Path(adapter_dir).is_dir():
+        raise FileNotFoundError(f"adapter folder not found: {adapter_dir}")
     plan = serving_plan(adapter_dir, config)
     with stage("loading demand data"):
         df = read_demand(input_path, format=config.data.format, columns=config.data.columns or None,
@@ -273,7 +279,7 @@ def predict_file(config: RunConfig, adapter_dir, input_path, output_path) -> str
         panel = DemandPanel.from_frame(df)
     with stage(f"forecasting the next horizon ({plan['served']})"):
         ahead = np.column_stack([np.arange(len(panel)), np.full(len(panel), len(panel.dates))])
-        fc = served_forecasts(plan, adapter_dir, est, panel, ahead, len(panel.dates))
+        fc = served_forecasts(plan, adapter_dir, panel, ahead, len(panel.dates))
     n, H, _ = fc.daily.shape
     future = period_dates(panel.dates[-1], H + 1, panel.freq)[1:]
     out = pd.DataFrame({"unique_id": np.repeat(panel.ids[fc.origins[:, 0]], H),
