@@ -6,7 +6,7 @@ import pytest
 
 from workbench.usecases.maintenance.data import (CMapssPreprocessor, ConditionMap, DataFormatError, add_test_rul,
                                                  add_train_rul, ai4i_features, constant_sensors, load_ai4i,
-                                                 load_cmapss, split_units, stratified_split)
+                                                 load_cmapss, read_process_log, split_units, stratified_split)
 from workbench.usecases.maintenance.simulate import FleetSpec, simulate_fleet
 
 
@@ -73,6 +73,22 @@ def test_broken_ai4i_file(tmp_path, shared_data):
     bad.write_text("\n".join([lines[0].replace(",Torque [Nm]", "")] + lines[1:]))
     with pytest.raises(DataFormatError, match="missing columns"):
         load_ai4i(bad)
+
+
+def test_a_process_log_to_predict_needs_the_process_columns_only(tmp_path, shared_data):
+    lines = (shared_data / "ai4i2020" / "ai4i2020.csv").read_text(encoding="utf-8-sig").splitlines()[:6]
+    cols = lines[0].split(",")
+    keep = [i for i, c in enumerate(cols) if c in ("Type", "Air temperature [K]", "Process temperature [K]",
+                                                   "Rotational speed [rpm]", "Torque [Nm]", "Tool wear [min]")]
+    log = tmp_path / "log.csv"
+    log.write_text("\n".join(",".join(line.split(",")[i] for i in keep) + ",Schicht" for line in lines))
+    frame = read_process_log(log)  # no ids, no failure flags; an extra column is kept
+    assert len(frame) == 5 and list(frame.columns)[-1] == "Schicht" and frame["Torque [Nm]"].dtype.kind == "f"
+    log.write_text(log.read_text().replace("\nM,", "\n?,", 1))  # the first data row starts with type M
+    with pytest.raises(DataFormatError, match=r"log.csv, row 2, column 'Type': expected L, M or H"):
+        read_process_log(log)
+    with pytest.raises(FileNotFoundError, match=r"\(a folder: give one file\)"):
+        read_process_log(tmp_path)
 
 
 def test_rul_targets_and_cap():

@@ -4,6 +4,7 @@ import json
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -245,3 +246,28 @@ def test_a_failure_run_recommends_on_validation_pr_auc_and_records_what_is_serve
     cfg.task.serve = "blend"
     with pytest.raises(ValueError, match=r"task.serve=blend: .* cannot serve blend for failure"):
         evaluate_adapter(cfg, str(tmp_path / "f" / "adapter"))
+
+    # predict on a process log (the run's own log, its failure flags dropped): each served model's
+    # probabilities on the test rows give back the run's own test scores, and its alarm threshold.
+    from workbench.usecases.maintenance import predict_file
+    from workbench.usecases.maintenance.data import AI4I_FLAGS, DataFormatError
+    from workbench.usecases.maintenance.evaluation import failure_metrics
+    from workbench.usecases.maintenance.experiment import prepare_ai4i
+
+    d = prepare_ai4i(cfg.task, seed=cfg.run.seed, max_rows=1500)
+    log = tmp_path / "prozess.csv"
+    d["frame"].drop(columns=AI4I_FLAGS).to_csv(log, sep=";", decimal=",", index=False)  # a German Excel export
+    test, y_test = d["idx"]["test"], d["y"][d["idx"]["test"]]
+    for role in ("adapter", "baseline"):
+        cfg.task.serve = role
+        out = pd.read_csv(predict_file(cfg, str(tmp_path / "f" / "adapter"), str(log), str(tmp_path / f"{role}.csv")))
+        assert list(out.columns[:3]) == ["UDI", "Product ID", "Type"] and len(out) == len(d["frame"])
+        assert set(out["model"]) == {role}
+        got = failure_metrics(y_test, out["p_failure"].to_numpy()[test], result["metrics"][role]["threshold"])
+        assert got["pr_auc"] == pytest.approx(result["metrics"][role]["pr_auc"], abs=1e-4)
+        assert (out["failure_alarm"] == (out["p_failure"] >= result["metrics"][role]["threshold"] - 1e-6)).all()
+    assert (out["p_failure_adapter"] != out["p_failure"]).any()  # served LightGBM, the adapter beside it
+    bad = d["frame"].drop(columns=["Torque [Nm]"])
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(DataFormatError, match=r"bad.csv: missing columns \['Torque \[Nm\]'\]"):
+        predict_file(cfg, str(tmp_path / "f" / "adapter"), str(tmp_path / "bad.csv"), str(tmp_path / "x.csv"))

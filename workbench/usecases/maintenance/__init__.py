@@ -122,7 +122,8 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str) -> dict:
 
 
 def predict_file(config: RunConfig, adapter_dir: str, input_path: str, output_path: str) -> str:
-    """Predict RUL per engine of a C-MAPSS-format file at its last cycle into a CSV (``workbench predict``)."""
+    """Predict RUL per engine of a C-MAPSS-format file at its last cycle into a CSV (``workbench predict``);
+    a failure adapter gives every row of a process log its failure probability and alarm."""
     from workbench.usecases.maintenance.inference import predict_file as _predict
 
     return _predict(config, adapter_dir, input_path, output_path)

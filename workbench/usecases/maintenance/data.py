@@ -430,27 +430,21 @@ AI4I_NUMERIC = ["Air temperature [K]", "Process temperature [K]", "Rotational sp
 AI4I_FLAGS = ["Machine failure", "TWF", "HDF", "PWF", "OSF", "RNF"]
 
 
-def load_ai4i(path: str | Path, split_column: str = "split") -> pd.DataFrame:
-    """Load ``ai4i2020.csv`` (UTF-8 with BOM, CRLF) and check it.
-
-    Raises:
-        FileNotFoundError: No such file.
-        DataFormatError: Missing/extra columns, non-numeric or missing values, unknown product
-            type, flags other than 0/1 -- naming the column and the first bad row.
-    """
-    path = Path(path)
+def _read_process_table(path: Path, required: list[str], numeric: list[str], flags: list[str]) -> pd.DataFrame:
+    """Read an AI4I-style process table and check the columns the caller needs (numbers, 0/1 flags,
+    product type L/M/H); every error names the file, the column and the first bad row."""
     if not path.is_file():
-        raise FileNotFoundError(f"AI4I file not found: {path}")
+        raise FileNotFoundError(f"AI4I file not found: {path}" + (" (a folder: give one file)" if path.is_dir() else ""))
     from workbench.tabular import TableError, read_table
 
     try:  # BOM, CRLF, a German Excel export (";", decimal commas, cp1252) and .gz/.zip are handled
         frame = read_table(path)
     except TableError as exc:
-        raise DataFormatError(f"{exc}; expected the AI4I 2020 columns {AI4I_COLS}") from None
-    missing = [c for c in AI4I_COLS if c not in frame.columns]
+        raise DataFormatError(f"{exc}; expected the AI4I 2020 columns {required}") from None
+    missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise DataFormatError(f"{path}: missing columns {missing}; expected {AI4I_COLS}")
-    for col in AI4I_NUMERIC + AI4I_FLAGS + ["UDI"]:
+        raise DataFormatError(f"{path}: missing columns {missing}; expected {required}")
+    for col in numeric:
         num = pd.to_numeric(frame[col], errors="coerce")
         bad = num.isna()
         if bad.any():
@@ -458,7 +452,7 @@ def load_ai4i(path: str | Path, split_column: str = "split") -> pd.DataFrame:
             raise DataFormatError(f"{path}, row {i + 2} (line incl. header), column {col!r}: "
                                   f"{frame[col].iat[i]!r} is missing or not a number")
         frame[col] = num
-    for col in AI4I_FLAGS:
+    for col in flags:
         bad = ~frame[col].isin([0, 1])
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
@@ -468,6 +462,42 @@ def load_ai4i(path: str | Path, split_column: str = "split") -> pd.DataFrame:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataFormatError(f"{path}, row {i + 2}, column 'Type': expected L, M or H, got {frame['Type'].iat[i]!r}")
+    return frame
+
+
+AI4I_PROCESS = ["Type", *AI4I_NUMERIC]
+"""What a failure model reads per row: product type and the five process measurements."""
+
+
+def read_process_log(path: str | Path) -> pd.DataFrame:
+    """A process log to predict on: the AI4I process columns (:data:`AI4I_PROCESS`) in log order.
+
+    Failure flags, ids and any other columns may be present and are kept as they are; the rows
+    stay in file order (a failure model reads a window of the preceding rows).
+
+    Raises:
+        FileNotFoundError: No such file (or a folder).
+        DataFormatError: A process column is missing, empty or not a number, or a product type is
+            not L, M or H, naming the column and the first bad row.
+    """
+    path = Path(path)
+    frame = _read_process_table(path, AI4I_PROCESS, AI4I_NUMERIC, [])
+    if frame.empty:
+        raise DataFormatError(f"{path}: no rows to predict")
+    _audit_load(path)
+    return frame.reset_index(drop=True)
+
+
+def load_ai4i(path: str | Path, split_column: str = "split") -> pd.DataFrame:
+    """Load ``ai4i2020.csv`` (UTF-8 with BOM, CRLF) and check it.
+
+    Raises:
+        FileNotFoundError: No such file.
+        DataFormatError: Missing/extra columns, non-numeric or missing values, unknown product
+            type, flags other than 0/1 -- naming the column and the first bad row.
+    """
+    path = Path(path)
+    frame = _read_process_table(path, AI4I_COLS, AI4I_NUMERIC + AI4I_FLAGS + ["UDI"], AI4I_FLAGS)
     keep = list(AI4I_COLS)
     if split_column in frame.columns:  # the user's own split, used as given (workbench.splits)
         from workbench.splits import SplitError, normalise

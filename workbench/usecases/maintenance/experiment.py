@@ -92,14 +92,19 @@ def _target_files(task: MaintenanceTaskArgs, run_dir: Path, seed: int) -> tuple[
 
 
 def _write_outputs(cfg: RunConfig, result: dict, est, data_fp: str | None, base_info: dict,
-                   baseline: WindowFeatureRUL | None = None) -> None:
+                   baseline: WindowFeatureRUL | None = None, scaling: dict | None = None) -> None:
     """The adapter folder (adapter, model card, alarm rule and, for RUL runs with a baseline, the
-    LightGBM and ``serving.json``), ``run_info.json`` and ``results.json``."""
+    LightGBM and ``serving.json``; for failure runs the feature scaling that predict applies),
+    ``run_info.json`` and ``results.json``."""
     from workbench.io import atomic_write_json, write_run_info
 
     run_dir = cfg.run_dir()
     adapter_dir = run_dir / "adapter"
     est.save(adapter_dir)
+    if scaling is not None:
+        from workbench.usecases.maintenance.inference import SCALING_FILE
+
+        atomic_write_json(adapter_dir / SCALING_FILE, scaling)
     if baseline is not None and result.get("problem") == "rul":
         # What `workbench evaluate/predict` serve: the model recommended on validation engines when the
         # folder holds it (adapter, blend or LightGBM), else the adapter; see inference.serving_plan.
@@ -382,7 +387,10 @@ def prepare_ai4i(task: MaintenanceTaskArgs, seed: int = 0, max_rows: int | None 
     X = {k: ai4i_windows(feats, task.window, idx, mean, std) for k, idx in (("train", tr), ("val", va), ("test", te))}
     rows = {k: ((feats.iloc[idx] - mean) / std).to_numpy(np.float32) for k, idx in (("train", tr), ("val", va), ("test", te))}
     return {"frame": frame, "features": feats, "y": y, "idx": {"train": tr, "val": va, "test": te}, "X": X, "rows": rows,
-            "source": task.ai4i_file or "generated AI4I-rule log", "split_record": split}
+            "source": task.ai4i_file or "generated AI4I-rule log", "split_record": split,
+            # What predict needs to build the same inputs from a new log (training rows' statistics).
+            "scaling": {"window": int(task.window), "features": list(feats.columns),
+                        "mean": [float(v) for v in mean], "std": [float(v) for v in std]}}
 
 
 @quiet_transformers()
@@ -426,7 +434,7 @@ def run_failure(cfg: RunConfig) -> dict[str, Any]:
 
     with stage("writing the adapter and results"):
         _write_outputs(cfg, result, est, fingerprint_frame(d["frame"]), base.info,
-                       baseline=gbm if cfg.eval.baseline else None)
+                       baseline=gbm if cfg.eval.baseline else None, scaling=d["scaling"])
     return result
 
 

@@ -9,7 +9,9 @@ maintenance --adapter DIR --input FILE --output OUT`` call these (through the pa
   alarm threshold the training run chose on validation engines (``alarm.json`` in the adapter
   folder); a failure adapter on the fixed AI4I test split.
 * :func:`predict_file` reads a C-MAPSS-format trajectory file (test-like: each engine cut at some
-  cycle) and writes one row per engine: its id, last cycle, predicted RUL and the alarm flag.
+  cycle) and writes one row per engine: its id, last cycle, predicted RUL and the alarm flag. For
+  a failure adapter it reads a process log (AI4I columns) and writes every row back with its failure
+  probability and alarm (:func:`predict_failure_file`).
 * Both serve the model the training run recommended on its validation engines when the adapter
   folder holds it (the adapter, the blend of adapter and LightGBM, or LightGBM: ``serving.json`` and
   ``baseline/``), else the adapter; ``task.serve`` overrides that (:func:`serving_plan`).
@@ -90,6 +92,24 @@ def serving_plan(path: Path, config: RunConfig) -> dict[str, Any]:
                    "alarm_rul": (record.get("alarm_rul") or {}).get(plan["served"])}
 
 
+def failure_serving_plan(path: Path, config: RunConfig) -> dict[str, Any]:
+    """Which model a failure (AI4I) adapter folder serves: the adapter, or the LightGBM on process
+    features where the run recommended and stored it (:func:`workbench.serving.serving_plan`).
+
+    Returns:
+        ``{"served", "recommended", "note", "record"}``.
+    """
+    from workbench.serving import serving_plan as plan_for
+
+    def missing(served: str, record: dict) -> str | None:
+        if served == "baseline" and (record.get("threshold") or {}).get("baseline") is None:
+            return "holds no LightGBM failure model (a run without the baseline, or of an older version); " \
+                   "use task.serve=adapter"
+        return None if served in ("adapter", "baseline") else f"cannot serve {served} for failure; use adapter or baseline"
+
+    return plan_for(path, config.task.serve, missing)
+
+
 def _served_predictions(plan: dict, path: Path, est, frame: pd.DataFrame, adapter_pred: pd.Series) -> pd.Series:
     """The served model's RUL per engine (index: unit), given the adapter's predictions."""
     if plan["served"] == "adapter":
@@ -141,7 +161,6 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
     path, meta = _meta(adapter_dir)
     task = config.task
     if meta.get("task_kind") == "classification":
-        from workbench.serving import serving_plan as plan_for
         from workbench.usecases.maintenance.experiment import prepare_ai4i
         from workbench.usecases.maintenance.model import FailureEstimator
 
@@ -149,13 +168,7 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
         from workbench.usecases.maintenance.evaluation import failure_metrics
         from workbench.usecases.maintenance.experiment import BASELINE_DIR
 
-        def missing(served: str, record: dict) -> str | None:
-            if served == "baseline" and (record.get("threshold") or {}).get("baseline") is None:
-                return "holds no LightGBM failure model (a run without the baseline, or of an older version); " \
-                       "use task.serve=adapter"
-            return None if served in ("adapter", "baseline") else f"cannot serve {served} for failure; use adapter or baseline"
-
-        plan = plan_for(path, task.serve, missing)
+        plan = failure_serving_plan(path, config)
         with stage("loading the adapter and the AI4I data"):
             est = FailureEstimator.load(path)
             d = prepare_ai4i(task, seed=config.run.seed, max_rows=config.data.max_rows)
@@ -222,8 +235,76 @@ def evaluate_adapter(config: RunConfig, adapter_dir: str | Path) -> dict[str, An
     return out
 
 
+SCALING_FILE = "ai4i_scaling.json"
+"""Failure adapters: the window length and the training rows' feature means and deviations, so that
+``predict`` builds the inputs of a new process log exactly as the run built its own."""
+
+FAILURE_COLUMNS = ("p_failure", "failure_alarm", "model", "p_failure_adapter")
+"""Columns a failure prediction appends to the process log."""
+
+
+def predict_failure_file(config: RunConfig, adapter_dir: str | Path, input_path: str | Path,
+                         output_path: str | Path) -> str:
+    """Failure probability and alarm for every row of a process log (AI4I columns); write a CSV.
+
+    Each row is read with the window of rows before it, in file order, as in training. Every
+    input column is kept; appended are ``p_failure`` of the served model (by default the one the
+    run recommended on validation rows), ``failure_alarm`` (``p_failure`` at or above the threshold
+    that model chose on validation rows), ``model`` (its name) and ``p_failure_adapter`` (the
+    adapter's own probability).
+
+    Raises:
+        FileNotFoundError: The adapter folder, its feature scaling (a run of an older version) or
+            the input file is missing.
+        DataFormatError: A process column is missing or bad (file, column, first bad row), or the
+            log already has a column that predict adds.
+    """
+    from workbench.io import atomic_write_text
+    from workbench.usecases.maintenance.baselines import ProcessFailureClassifier
+    from workbench.usecases.maintenance.data import DataFormatError, ai4i_features, ai4i_windows, read_process_log
+    from workbench.usecases.maintenance.experiment import BASELINE_DIR
+    from workbench.usecases.maintenance.model import FailureEstimator
+
+    path, _ = _meta(adapter_dir)
+    if not (path / SCALING_FILE).is_file():
+        raise FileNotFoundError(f"{path} has no {SCALING_FILE}: the failure run was made by an older version; "
+                                "train it again to predict new logs")
+    scaling = json.loads((path / SCALING_FILE).read_text(encoding="utf-8"))
+    plan = failure_serving_plan(path, config)
+    frame = read_process_log(input_path)
+    clash = [c for c in FAILURE_COLUMNS if c in frame.columns]
+    if clash:
+        raise DataFormatError(f"{input_path}: the file already has the column(s) {clash} that predict adds; rename them")
+    feats = ai4i_features(frame)[scaling["features"]]
+    mean = pd.Series(scaling["mean"], index=scaling["features"])
+    std = pd.Series(scaling["std"], index=scaling["features"])
+    with stage("loading the adapter"):
+        est = FailureEstimator.load(path)
+    with stage(f"predicting failure for {len(frame):,} rows"):
+        p_adapter = est.predict_proba(ai4i_windows(feats, int(scaling["window"]), np.arange(len(frame)), mean, std))
+        if plan["served"] == "baseline":
+            gbm = ProcessFailureClassifier.load(path / BASELINE_DIR)
+            p = gbm.predict_proba(((feats - mean) / std).to_numpy(np.float32))
+        else:
+            p = p_adapter
+    stored = (plan["record"].get("threshold") or {}).get(plan["served"])
+    threshold = float(stored if stored is not None else est.threshold_)
+    out = frame.copy()
+    out["p_failure"], out["failure_alarm"] = np.round(p, 6), p >= threshold
+    out["model"], out["p_failure_adapter"] = plan["served"], np.round(p_adapter, 6)
+    atomic_write_text(output_path, out.to_csv(index=False))
+    record_event("predict", usecase="maintenance", inputs={"adapter": path, "data": Path(input_path)},
+                 outputs={"predictions": Path(output_path)}, rows=int(len(out)), threshold=threshold,
+                 model=plan["served"])
+    if plan["note"]:
+        emit(f"predict: {plan['note']}")
+    return str(output_path)
+
+
 def predict_file(config: RunConfig, adapter_dir: str | Path, input_path: str | Path, output_path: str | Path) -> str:
     """Predict the RUL of every engine in a C-MAPSS-format file at its last cycle; write a CSV.
+
+    A failure (AI4I) adapter predicts a process log instead (:func:`predict_failure_file`).
 
     Args:
         config: The run config (``task.serve`` picks the model, :func:`serving_plan`; ``task.horizon``
@@ -241,7 +322,9 @@ def predict_file(config: RunConfig, adapter_dir: str | Path, input_path: str | P
     from workbench.io import atomic_write_text
     from workbench.usecases.maintenance.data import read_cmapss_file
 
-    path, _ = _meta(adapter_dir)
+    path, meta = _meta(adapter_dir)
+    if meta.get("task_kind") == "classification":
+        return predict_failure_file(config, path, input_path, output_path)
     with stage("loading the adapter"):
         est = load_rul_estimator(path)
     plan = serving_plan(path, config)
