@@ -3,6 +3,7 @@
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -215,3 +216,54 @@ def test_croston_tsb_quantiles_on_intermittent_data_have_a_mass_at_zero_and_sane
     future = y[:, 60:63]
     hit = (future <= daily[:, :, 2]).mean()                   # the 0.9 level covers most periods
     assert 0.75 <= hit <= 1.0
+
+
+def _monthly_panel(S=12, T=60, seed=0) -> DemandPanel:
+    """Monthly demand with a strong month-of-year pattern (a peak every December)."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2019-01-01", periods=T, freq="MS")
+    season = np.where(dates.month == 12, 60.0, 10.0)
+    y = rng.poisson(season[None, :] * rng.uniform(0.5, 2.0, (S, 1))).astype(float)
+    df = pd.DataFrame({"unique_id": np.repeat([f"T{i}" for i in range(S)], T), "ds": np.tile(dates, S),
+                       "y": y.ravel(), "promo": 0, "price": 1.0, "holiday": 0})
+    df.attrs["freq"] = "MS"
+    return DemandPanel.from_frame(df)
+
+
+def test_lightgbm_features_follow_the_frequency_and_a_saved_model_keeps_them(panel, tmp_path):
+    """Daily data keeps the daily spans (same weekday of the last 4 weeks); monthly data reads the same
+    month of the last 2 years and trains on an origin every month. The frequency is saved with the
+    trees, and forecasting data of another frequency is refused."""
+    from workbench.usecases.supply_chain.baselines import LGBM_PROFILES
+
+    gbm = LightGBMQuantile([0.1, 0.5, 0.9], 3, n_estimators=5, min_history=6)
+    origins = np.array([[0, 40], [1, 47]])
+    X, *_ = gbm._features(panel, origins)
+    win = ForecastWindows(panel, 56, 3, origins).arrays(np.arange(2))["past"][..., 0]
+    h = np.arange(3)
+    by_hand = np.mean([win[:, 56 - 7 * k + (h % 7)] for k in (1, 2, 3, 4)], axis=0)   # the daily formula
+    np.testing.assert_allclose(X[..., 5], by_hand)
+    np.testing.assert_allclose(X[:, 0, 1], win[:, -7:].mean(1))
+
+    monthly = _monthly_panel()
+    assert LGBM_PROFILES[monthly.freq]["stride"] == 1
+    origins = np.array([[0, 47], [3, 50]])  # horizons Dec-Feb and Mar-May
+    X, *_ = gbm._features(monthly, origins)
+    past = ForecastWindows(monthly, 56, 3, origins).arrays(np.arange(2))["past"][..., 0]
+    by_hand = np.mean([past[:, 56 - 12 * k + h] for k in (1, 2)], axis=0)   # the same months, 1 and 2 years back
+    np.testing.assert_allclose(X[..., 5], by_hand)
+    assert X[0, 0, 5] > 2 * X[0, 1, 5]  # December's lags read the Decembers
+    np.testing.assert_allclose(X[:, 0, 2], past[:, -12:].mean(1))
+
+    gbm.fit(monthly, 48)
+    reloaded = LightGBMQuantile.load(gbm.save(tmp_path / "gbm"))
+    assert reloaded.freq_ == "MS"
+    np.testing.assert_allclose(reloaded.predict(monthly, origins)[0], gbm.predict(monthly, origins)[0])
+    with pytest.raises(ValueError, match="fitted on monthly data; the data to forecast is daily"):
+        reloaded.predict(panel, np.array([[0, 40]]))
+    # The daily design on monthly data stays available by name (the benchmark compares it).
+    daily_design = LightGBMQuantile([0.1, 0.5, 0.9], 3, n_estimators=5, min_history=6, profile="D", stride=7)
+    X_daily, *_ = daily_design._features(monthly, origins)
+    np.testing.assert_allclose(X_daily[:, 0, 1], past[:, -7:].mean(1))
+    with pytest.raises(ValueError, match="unknown LightGBM profile 'Q'"):
+        LightGBMQuantile([0.5], 3, profile="Q")

@@ -393,44 +393,69 @@ class CrostonTSB:
 class LightGBMQuantile:
     """Global LightGBM quantile regression on scaled lag, calendar and covariate features.
 
-    For each (series, origin, horizon day) the features are: the context summary (last value,
-    mean of the last 7 and 28 days, same-weekday mean of the last 4 weeks, share of days with
-    demand in the last 28), the target day's known covariates and calendar (the same features
+    For each (series, origin, horizon period) the features are: the context summary (last value,
+    mean of a short and a long recent span, the same period of past seasons, share of periods with
+    demand in the long span), the target period's known covariates and calendar (the same features
     the neural model gets), and the horizon step. Targets are demand / context mean, like the
     neural model's. One model per quantile for the daily values and one per quantile for the
-    average demand over the first h days (cumulative quantiles = h x that average).
+    average demand over the first h periods (cumulative quantiles = h x that average).
+
+    The spans follow the panel's frequency (:data:`LGBM_PROFILES`): daily data reads the last 7 and
+    28 days and the same weekday of the last 4 weeks, with a training origin every 7 days; weekly
+    data the last 4 and 13 weeks and the same week a year ago; monthly data the last 3 and 12 months
+    and the same month of the last 2 years, both with a training origin every period (a week
+    between origins would waste seven months of a spare part's short history).
 
     Args:
         taus: Quantile levels.
         horizon: H.
-        context: Days of history summarised (>= 28).
+        context: Periods of history summarised (at least what the frequency's spans read).
         n_estimators: Trees per model.
-        stride: Days between training origins.
+        stride: Periods between training origins; None: the profile's (7 daily, else 1).
         seed: Seed.
+        profile: Name of the :data:`LGBM_PROFILES` entry whose spans to use on any data; None:
+            the panel's frequency decides (``"D"`` with ``stride=7`` is the design before the spans
+            followed the frequency, which ``benchmarks/bench_supply_frequency.py`` compares).
     """
 
     name = "lightgbm"
 
-    def __init__(self, taus, horizon: int, context: int = 56, n_estimators: int = 100, stride: int = 7,
-                 min_history: int = 14, seed: int = 0, max_rows: int = 60_000):
+    def __init__(self, taus, horizon: int, context: int = 56, n_estimators: int = 100, stride: int | None = None,
+                 min_history: int = 14, seed: int = 0, max_rows: int = 60_000, profile: str | None = None):
+        if profile is not None and profile not in LGBM_PROFILES:
+            raise ValueError(f"unknown LightGBM profile {profile!r}: expected one of {sorted(LGBM_PROFILES)} or None")
         self.taus, self.horizon, self.context = list(taus), horizon, max(context, 28)
         self.n_estimators, self.stride, self.min_history, self.seed = n_estimators, stride, min_history, seed
-        self.max_rows = max_rows
+        self.max_rows, self.profile = max_rows, profile
 
-    def _features(self, panel: DemandPanel, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        win = ForecastWindows(panel, self.context, self.horizon, origins).arrays(np.arange(len(origins)))
+    def _profile(self, freq: str) -> dict:
+        return LGBM_PROFILES.get(self.profile or freq, LGBM_PROFILES["D"])
+
+    def _context(self, freq: str) -> int:
+        """Context periods read: at least the long span and the oldest season lag."""
+        p = self._profile(freq)
+        return max(self.context, p["long"], p["season"] * p["seasons"])
+
+    def _features(self, panel: DemandPanel, origins: np.ndarray,
+                  freq: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        freq = freq or panel.freq
+        p = self._profile(freq)
+        C = self._context(freq)
+        win = ForecastWindows(panel, C, self.horizon, origins).arrays(np.arange(len(origins)))
         past = win["past"][..., 0]                                          # (n, C) scaled demand
         obs = win["past"][..., 1]
         n, H = len(origins), self.horizon
+        short, long_, m = p["short"], p["long"], p["season"]
         last = past[:, -1]
-        m7, m28 = past[:, -7:].mean(1), past[:, -28:].mean(1)
-        nz28 = (past[:, -28:] > 0).mean(1)
-        obs28 = obs[:, -28:].mean(1)
-        # Same weekday as target day h over the last 4 weeks: positions C-7k+(h mod 7).
+        m_short, m_long = past[:, -short:].mean(1), past[:, -long_:].mean(1)
+        nz = (past[:, -long_:] > 0).mean(1)
+        obs_long = obs[:, -long_:].mean(1)
+        # Same period of the season as target period h over the last seasons: positions C-m*k+(h mod m)
+        # (daily: the same weekday of the last 4 weeks; monthly: the same month of the last 2 years).
         h = np.arange(H)
-        same = np.stack([past[:, np.clip(self.context - 7 * k + (h % 7), 0, self.context - 1)]
-                         for k in (1, 2, 3, 4)], axis=0).mean(0)                # (n, H)
-        ctx = np.stack([last, m7, m28, nz28, obs28], axis=1)                # (n, 5)
+        same = np.stack([past[:, np.clip(C - m * k + (h % m), 0, C - 1)]
+                         for k in range(1, p["seasons"] + 1)], axis=0).mean(0)   # (n, H)
+        ctx = np.stack([last, m_short, m_long, nz, obs_long], axis=1)       # (n, 5)
         X = np.concatenate([
             np.repeat(ctx[:, None, :], H, axis=1), same[..., None], win["future"], np.broadcast_to(h[None, :, None], (n, H, 1)),
         ], axis=-1)                                                         # (n, H, 5 + 1 + 14 + 1)
@@ -442,8 +467,10 @@ class LightGBMQuantile:
 
         from workbench.windows import training_origins
 
-        orig = training_origins(panel, context=self.context, horizon=self.horizon, first=0, last=fit_end,
-                                stride=self.stride, min_history=self.min_history)
+        self.freq_ = panel.freq  # the spans of the features; a saved model keeps them
+        stride = self.stride if self.stride is not None else self._profile(panel.freq)["stride"]
+        orig = training_origins(panel, context=self._context(panel.freq), horizon=self.horizon, first=0,
+                                last=fit_end, stride=stride, min_history=self.min_history)
         if len(orig) * self.horizon > 20 * self.max_rows:
             # Huge panels (M5 size: millions of origins): sample origins before building features,
             # which hold H x 21 floats per origin; rows are subsampled to max_rows below anyway.
@@ -477,11 +504,27 @@ class LightGBMQuantile:
         return self
 
     def predict(self, panel: DemandPanel, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Quantile forecasts for ``(series, origin)`` pairs (in chunks: features are H x 21 floats each)."""
+        """Quantile forecasts for ``(series, origin)`` pairs (in chunks: features are H x 21 floats each).
+
+        Raises:
+            ValueError: The panel's frequency is not the one the model was fitted on.
+        """
+        self._fitted_freq(panel)
         return predict_in_chunks(self._predict_chunk, panel, origins, n_jobs=1)
 
+    def _fitted_freq(self, panel: DemandPanel) -> str:
+        """The frequency whose feature spans the trees were fitted on (a model saved before the spans
+        followed the frequency used the daily ones on any data)."""
+        freq = getattr(self, "freq_", None)
+        if freq is None:
+            return "D"
+        if FREQ_NAMES.get(freq, freq) != FREQ_NAMES.get(panel.freq, panel.freq):  # MS and ME are both monthly
+            raise ValueError(f"this LightGBM model was fitted on {FREQ_NAMES.get(freq, freq)} data; the data to "
+                             f"forecast is {FREQ_NAMES.get(panel.freq, panel.freq)}: fit it on data of that frequency")
+        return freq
+
     def _predict_chunk(self, panel: DemandPanel, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        X, _, _, scale = self._features(panel, np.asarray(origins))
+        X, _, _, scale = self._features(panel, np.asarray(origins), self._fitted_freq(panel))
         n, H, _ = X.shape
         Xf = X.reshape(-1, X.shape[-1])
         daily = np.stack([m.predict(Xf).reshape(n, H) for m in self.daily_models_], axis=-1)
@@ -511,7 +554,8 @@ class LightGBMQuantile:
                   for kind, ms in (("daily", self.daily_models_), ("cum", self.cum_models_)) for k, m in enumerate(ms)}
         return save_boosters(path, models, LGBM_META, {
             "taus": self.taus, "horizon": self.horizon, "context": self.context, "n_estimators": self.n_estimators,
-            "stride": self.stride, "min_history": self.min_history, "seed": self.seed, "max_rows": self.max_rows})
+            "stride": self.stride, "min_history": self.min_history, "seed": self.seed, "max_rows": self.max_rows,
+            "freq": self.freq_, "profile": self.profile})
 
     @classmethod
     def load(cls, path) -> "LightGBMQuantile":
@@ -531,11 +575,22 @@ class LightGBMQuantile:
         names = [f"lightgbm_{kind}_{k}.txt" for kind in ("daily", "cum") for k in range(n)]
         meta, boosters = load_boosters(path, names, LGBM_META, what="LightGBM quantile model")
         est = cls(meta["taus"], int(meta["horizon"]), context=int(meta["context"]),
-                  n_estimators=int(meta["n_estimators"]), stride=int(meta["stride"]),
-                  min_history=int(meta["min_history"]), seed=int(meta["seed"]), max_rows=int(meta["max_rows"]))
+                  n_estimators=int(meta["n_estimators"]), stride=None if meta["stride"] is None else int(meta["stride"]),
+                  min_history=int(meta["min_history"]), seed=int(meta["seed"]), max_rows=int(meta["max_rows"]),
+                  profile=meta.get("profile"))
         est.daily_models_, est.cum_models_ = boosters[:n], boosters[n:]
+        est.freq_ = meta.get("freq")  # None: saved before the spans followed the frequency (daily spans)
         return est
 
+
+LGBM_PROFILES: dict[str, dict[str, int]] = {
+    "D": {"short": 7, "long": 28, "season": 7, "seasons": 4, "stride": 7},
+    "W": {"short": 7, "long": 28, "season": 7, "seasons": 4, "stride": 1},
+    "MS": {"short": 3, "long": 12, "season": 12, "seasons": 2, "stride": 1},
+}
+"""LightGBM's feature spans per panel frequency, in periods (:class:`LightGBMQuantile`)."""
+LGBM_PROFILES["ME"] = LGBM_PROFILES["MS"]
+FREQ_NAMES = {"D": "daily", "W": "weekly", "MS": "monthly", "ME": "monthly"}
 
 LGBM_META = "lightgbm_quantile.json"
 """Settings of a saved :class:`LightGBMQuantile`; its trees are LightGBM text models beside it

@@ -450,12 +450,13 @@ def add_blend(forecasts: dict[str, Forecasts], adapter_val: Forecasts | None, pa
 
 
 def calibrate_role(role: str, fc: Forecasts, base, panel: DemandPanel, args: SupplyTaskArgs, split: Split,
-                   seed: int = 0) -> tuple[Forecasts, Forecasts, dict]:
+                   seed: int = 0, *, make=None) -> tuple[Forecasts, Forecasts, dict]:
     """Calibrate the test forecasts of the frozen base or a baseline on the validation period.
 
     The frozen base forecasts the validation windows as it is; a baseline is refitted on the
     training period first (its test forecasts come from a fit that has seen the validation period,
-    so its validation forecasts would be in-sample otherwise).
+    so its validation forecasts would be in-sample otherwise). ``make()`` builds that unfitted
+    baseline (default: the baseline named ``role`` with the run's settings).
 
     Returns:
         ``(raw test forecasts, calibrated test forecasts, report)``; the report is empty (and the
@@ -472,7 +473,8 @@ def calibrate_role(role: str, fc: Forecasts, base, panel: DemandPanel, args: Sup
     if role == "frozen_base":
         fc_val = forecast_model(base, panel, val, args, name=f"{role}-validation")
     else:
-        b = make_baseline(role, args.quantiles, args.horizon, args.season_length, args.min_history, seed)
+        b = make() if make is not None else make_baseline(role, args.quantiles, args.horizon, args.season_length,
+                                                          args.min_history, seed)
         b.fit(panel, split.train_end)
         daily, cum = b.predict(panel, val)
         fc_val = Forecasts(role, val, list(b.taus), daily, cum)
