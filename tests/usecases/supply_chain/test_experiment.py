@@ -231,7 +231,8 @@ def test_evaluate_serves_the_recommended_model_and_each_stored_one_scores_as_in_
     adapter = run_dir / "adapter"
     record = json.loads((adapter / SERVING_FILE).read_text())
     assert record == result["serving"] and record["recommended"] == result["recommendation"]["best"]
-    assert set(record["servable"]) == {"adapter", "full_finetune", "lightgbm", "ets", "seasonal_naive", "blend"}
+    assert set(record["servable"]) == {"adapter", "frozen_base", "full_finetune", "lightgbm", "ets", "seasonal_naive",
+                                       "blend"}
     assert record["served"] == (record["recommended"] if record["recommended"] in record["servable"] else "adapter")
     assert record["blend_weight"] == result["blend"]["weight"]
 

@@ -104,3 +104,27 @@ def test_base_cache_key_follows_the_split_settings(tiny_task):
     assert _base_key(dataclasses.replace(tiny_task, test_periods=tiny_task.test_periods + 7)) != key
     assert _base_key(dataclasses.replace(tiny_task, val_periods=tiny_task.val_periods + 7)) != key
     assert _base_key(dataclasses.replace(tiny_task, service_level=0.9)) == key   # not a pretraining setting
+    assert _base_key(tiny_task, "D") == key and _base_key(tiny_task, "W") != key   # a weekly base is another one
+    assert _base_key(tiny_task, "MS") == _base_key(tiny_task, "ME") != _base_key(tiny_task, "W")
+
+
+def test_a_monthly_base_pretrains_on_months_and_an_adapter_finds_it_again(make_tiny, tmp_path):
+    """Weekly and monthly data get a base pretrained on the simulation summed to weeks or months (over
+    enough days for their contexts); the adapter records the frequency, and load finds that base."""
+    from workbench.usecases.supply_chain.model import DemandForecaster, pretrain_days, pretrained_base
+    from workbench.usecases.supply_chain.simulate import SimulationSpec, simulate_demand, summed_demand
+
+    task = make_tiny(context_length=12, horizon=3, patch_length=3, patch_stride=3, val_periods=6, test_periods=6,
+                     min_history=6, pretrain_stride=1, window_stride=1)
+    assert pretrain_days(task, "D") == task.sim_days and pretrain_days(task, "MS") == 31 * (5 * 12 + 3 + 6 + 6)
+    base, info = pretrained_base(task, freq="MS")
+    assert info["freq"] == "MS" and info["sim_days"] == pretrain_days(task, "MS") and info["train_windows"] > 0
+    again, info2 = pretrained_base(task, freq="MS")
+    assert info2["from_cache"] and info2["path"] == info["path"] != pretrained_base(task)[1]["path"]
+    months = summed_demand(simulate_demand(SimulationSpec(n_skus=3, n_days=3 * 365, regions=("Ost",), seed=5)).demand,
+                           "MS")
+    est = DemandForecaster(task=task, mode="lora", seed=0).fit(months)
+    assert est.freq_ == "MS" and est.base_info_["path"] == info["path"]
+    loaded = DemandForecaster.load(est.save(tmp_path / "adapter"))
+    assert loaded.freq_ == "MS" and loaded.base_info_["path"] == info["path"]
+    np.testing.assert_allclose(loaded.predict(months).daily, est.predict(months).daily, rtol=1e-5)

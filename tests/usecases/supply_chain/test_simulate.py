@@ -97,3 +97,25 @@ def test_spec_problems_are_all_listed():
         simulate_demand(spec)
     msg = str(err.value)
     assert "n_skus" in msg and "Mars" in msg and "sum to 1" in msg
+
+
+def test_summed_demand_sums_whole_weeks_and_months_only():
+    from workbench.usecases.supply_chain.simulate import summed_demand
+    from workbench.windows import DemandPanel
+
+    daily = simulate_demand(SimulationSpec(n_skus=2, n_days=100, regions=("Süd",), seed=3)).demand  # Mon 2 Jan 2023 ->
+    daily["ds"] = pd.to_datetime(daily["ds"])
+    weekly = summed_demand(daily, "W")
+    assert weekly.attrs["freq"] == "W" and (weekly["ds"].dt.dayofweek == 0).all()
+    one = daily[(daily["unique_id"] == daily["unique_id"].iloc[0]) & daily["ds"].between("2023-01-09", "2023-01-15")]
+    row = weekly[(weekly["unique_id"] == one["unique_id"].iloc[0]) & (weekly["ds"] == "2023-01-09")].iloc[0]
+    assert row["y"] == one["y"].sum() and row["promo"] == one["promo"].max()
+    assert row["price"] == pytest.approx(one["price"].mean()) and row["dc"] == one["dc"].iloc[0]
+    assert weekly["ds"].max() == pd.Timestamp("2023-04-03")  # 100 days end Tue 11 Apr: that week is cut, so dropped
+    monthly = summed_demand(daily, "MS")
+    # January lacks the 1st and April ends on the 11th: only February and March are whole months.
+    assert sorted(monthly["ds"].unique()) == [pd.Timestamp("2023-02-01"), pd.Timestamp("2023-03-01")]
+    assert DemandPanel.from_frame(monthly).freq == "MS"
+    assert summed_demand(daily, "ME")["ds"].min() == pd.Timestamp("2023-02-28")
+    with pytest.raises(ValueError, match="sums to weeks"):
+        summed_demand(daily, "D")

@@ -140,8 +140,11 @@ count the data's periods: days, weeks or months.
 def _cmd_pretrain(args: argparse.Namespace) -> int:
     from workbench.usecases.supply_chain.model import pretrained_base
 
+    from workbench.usecases.supply_chain.config import for_frequency
+
     cfg = _config(args)
-    _, info = pretrained_base(cfg.task, force=args.force, verbose=True)
+    task, _ = for_frequency(cfg.task, args.freq)  # the lengths a run on such data would use
+    _, info = pretrained_base(task, freq=args.freq, force=args.force, verbose=True)
     print_json_line({k: info.get(k) for k in ("path", "from_cache", "seconds", "samples_per_s", "train_windows",
                                          "parameters", "source_regions", "val_loss")})
     return 0
@@ -225,6 +228,10 @@ def register_cli(subparsers) -> None:
     p = sub.add_parser("pretrain", help="pretrain (or load the cached) demand base model")
     common(p)
     p.add_argument("--force", action="store_true", help="retrain even if cached")
+    p.add_argument("--freq", choices=("D", "W", "MS"), default="D",
+                   help="frequency of the data the base will forecast: daily (default), weekly or monthly; "
+                        "a weekly or monthly base learns from the simulation summed to weeks or months, with "
+                        "that frequency's default lengths")
     p.set_defaults(func=_cmd_pretrain)
     p = sub.add_parser(
         "backtest", help="backtest a demand file: adapter vs frozen base vs baselines (JSON last line)",

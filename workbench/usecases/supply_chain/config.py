@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-SERVABLE = ("recommended", "adapter", "blend", "full_finetune", "lightgbm", "ets", "croston_tsb", "seasonal_naive")
+SERVABLE = ("recommended", "adapter", "frozen_base", "blend", "full_finetune", "lightgbm", "ets", "croston_tsb",
+            "seasonal_naive")
 """Values of ``task.serve``: the recommended model or one by name."""
 
 
@@ -68,7 +69,7 @@ class SupplyTaskArgs:
     pretrain_batch_size: int = 256
     """Batch size of pretraining."""
     pretrain_stride: int = 7
-    """Days between training origins in pretraining."""
+    """Periods between training origins in pretraining (weekly and monthly data: 1, ``for_frequency``)."""
     sim_skus: int = 40
     """SKUs in the simulated history (every SKU at every DC)."""
     sim_days: int = 730
@@ -248,9 +249,11 @@ SMOKE_LENGTHS: dict[str, int] = {"context_length": 56, "horizon": 14, "val_perio
 # settings stay: it pretrains on simulated *daily* demand whatever the user's frequency.
 FREQUENCY_DEFAULTS: dict[str, dict[str, int]] = {
     "W": {"context_length": 52, "patch_length": 4, "patch_stride": 4, "horizon": 8, "season_length": 52,
-          "val_periods": 8, "test_periods": 13, "min_history": 8, "lead_time": 1, "review_period": 1},
+          "val_periods": 8, "test_periods": 13, "min_history": 8, "lead_time": 1, "review_period": 1,
+          "pretrain_stride": 1},
     "MS": {"context_length": 24, "patch_length": 3, "patch_stride": 3, "horizon": 3, "season_length": 12,
-           "val_periods": 6, "test_periods": 12, "min_history": 6, "lead_time": 1, "review_period": 1},
+           "val_periods": 6, "test_periods": 12, "min_history": 6, "lead_time": 1, "review_period": 1,
+           "pretrain_stride": 1},
 }
 FREQUENCY_DEFAULTS["ME"] = FREQUENCY_DEFAULTS["MS"]
 

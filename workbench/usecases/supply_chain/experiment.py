@@ -268,7 +268,7 @@ def run_experiment(config: RunConfig) -> dict:
 
     t0 = time.perf_counter()
     with stage("pretraining (or loading the cached) demand base model"):
-        base, base_info = pretrained_base(args)
+        base, base_info = pretrained_base(args, freq=panel.freq)
     timings["pretrain_or_load_s"] = time.perf_counter() - t0
 
     forecasts: dict[str, Forecasts] = {}

@@ -123,13 +123,15 @@ class QuantileForecaster(nn.Module):
 
 
 # ----------------------------------------------------------------------------- base model cache
-def _base_key(args: SupplyTaskArgs) -> str:
+def _base_key(args: SupplyTaskArgs, freq: str = "D") -> str:
     fields = arch_config(args) | {k: getattr(args, k) for k in (
         "pretrain_epochs", "pretrain_lr", "pretrain_batch_size", "pretrain_stride", "sim_skus", "sim_days",
         "sim_seed", "source_regions", "min_history",
         # Pretraining stops test_periods + val_periods before the end of the simulation: part of the key.
         "test_periods", "val_periods")}
     fields["version"] = BASE_VERSION
+    if freq != "D":  # a weekly or monthly base learns from the simulation summed to that frequency
+        fields["freq"] = "M" if freq in ("MS", "ME") else freq
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -175,16 +177,41 @@ def load_forecaster(path: str | Path) -> QuantileForecaster:
     return model.eval()
 
 
-def pretrained_base(args: SupplyTaskArgs, *, force: bool = False, progress_bar: bool = False,
+def pretrain_days(args: SupplyTaskArgs, freq: str = "D") -> int:
+    """Days of simulated history a base for data of frequency ``freq`` pretrains on.
+
+    Daily: ``args.sim_days``. Weekly and monthly bases learn from the simulation summed to that
+    frequency, and two years of days are only 104 weeks or 24 months, less than a monthly context
+    plus validation and test. They get enough days for four contexts of training origins besides
+    one context, a horizon, the validation and the test periods (at least ``sim_days``).
+    """
+    if freq == "D":
+        return args.sim_days
+    per = 7 if freq == "W" else 31
+    periods = 5 * args.context_length + args.horizon + args.val_periods + args.test_periods
+    return max(args.sim_days, per * periods)
+
+
+def origin_stride(freq: str) -> int:
+    """Periods between validation origins: a week on daily data (neighbouring days are nearly the
+    same window), every period on weekly and monthly data (whose validation holds only a few)."""
+    return 7 if freq == "D" else 1
+
+
+def pretrained_base(args: SupplyTaskArgs, *, freq: str = "D", force: bool = False, progress_bar: bool = False,
                     verbose: bool = False) -> tuple[QuantileForecaster, dict]:
     """Return the base forecaster pretrained on simulated demand of ``args.source_regions``.
 
     The base is trained once (supervised, pinball loss, with ``workbench.training.fit``) and
     cached under ``workbench.paths.models_cache_dir()/supply-base-<key>``, where the key hashes
-    the architecture, the pretraining settings and the simulator settings. Later calls load it.
+    the architecture, the pretraining settings, the simulator settings and the frequency. Later
+    calls load it. A base for weekly or monthly data pretrains on the simulation summed to weeks or
+    months (:func:`~workbench.usecases.supply_chain.simulate.summed_demand`, over
+    :func:`pretrain_days`): daily patterns (weekdays) are not what a monthly series shows.
 
     Args:
-        args: Use-case settings.
+        args: Use-case settings (their lengths count periods of ``freq``).
+        freq: Frequency of the data the base will forecast: ``D``, ``W``, ``MS`` or ``ME``.
         force: Retrain even when cached.
         progress_bar: Show Lightning's progress bar.
         verbose: Print where the base comes from.
@@ -195,20 +222,20 @@ def pretrained_base(args: SupplyTaskArgs, *, force: bool = False, progress_bar: 
     from workbench.config import TrainArgs
     from workbench.paths import models_cache_dir
     from workbench.training import fit, make_loader
-    from workbench.usecases.supply_chain.simulate import SimulationSpec, simulate_demand
+    from workbench.usecases.supply_chain.simulate import SimulationSpec, simulate_demand, summed_demand
     from workbench.usecases.supply_chain.task import QuantileTask
     from workbench.windows import DemandPanel, ForecastWindows, batch_identity, training_origins
 
-    path = models_cache_dir() / f"supply-base-{_base_key(args)}"
+    path = models_cache_dir() / f"supply-base-{_base_key(args, freq)}"
     if path.is_dir() and (path / "info.json").is_file() and not force:
         info = json.loads((path / "info.json").read_text()) | {"from_cache": True, "path": str(path)}
         if verbose:
             print(f"loaded cached base model from {path}")
         return load_forecaster(path), info
 
-    sim = simulate_demand(SimulationSpec(n_skus=args.sim_skus, n_days=args.sim_days, seed=args.sim_seed,
+    sim = simulate_demand(SimulationSpec(n_skus=args.sim_skus, n_days=pretrain_days(args, freq), seed=args.sim_seed,
                                          regions=tuple(args.source_regions)))
-    panel = DemandPanel.from_frame(sim.demand)
+    panel = DemandPanel.from_frame(sim.demand if freq == "D" else summed_demand(sim.demand, freq))
     T = len(panel.dates)
     # Pretrain on the same history span an adapter would train on (the last val+test days of the
     # simulation are kept for the base's own validation and never used for training).
@@ -216,7 +243,7 @@ def pretrained_base(args: SupplyTaskArgs, *, force: bool = False, progress_bar: 
     tr = training_origins(panel, context=args.context_length, horizon=args.horizon, first=0, last=train_end,
                           stride=args.pretrain_stride, min_history=args.min_history)
     va = training_origins(panel, context=args.context_length, horizon=args.horizon, first=train_end,
-                          last=T - args.test_periods, stride=7, min_history=args.min_history)
+                          last=T - args.test_periods, stride=origin_stride(freq), min_history=args.min_history)
     torch.manual_seed(args.sim_seed)
     model = QuantileForecaster(arch_config(args))
     task = QuantileTask(args.quantiles)
@@ -234,7 +261,8 @@ def pretrained_base(args: SupplyTaskArgs, *, force: bool = False, progress_bar: 
     model.cpu().eval()
     hist = result.history
     info = {
-        "key": _base_key(args), "version": BASE_VERSION, "source_regions": list(args.source_regions),
+        "key": _base_key(args, freq), "version": BASE_VERSION, "source_regions": list(args.source_regions),
+        "freq": freq, "sim_days": pretrain_days(args, freq),
         "n_series": len(panel), "train_windows": int(len(tr)), "val_windows": int(len(va)),
         "epochs": args.pretrain_epochs, "seconds": seconds, "samples_per_s": result.samples_per_s,
         "peak_memory_mb": result.peak_memory_mb, "accelerator": result.accelerator,
@@ -310,7 +338,7 @@ class DemandForecaster:
     def _base(self) -> tuple[QuantileForecaster, dict]:
         if self.base is not None:
             return self.base, {"path": "in-memory", "from_cache": None}
-        return pretrained_base(self._args())
+        return pretrained_base(self._args(), freq=getattr(self, "freq_", "D"))
 
     @staticmethod
     def _panel(data):
@@ -349,6 +377,7 @@ class DemandForecaster:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         args = self._args()
         panel = self._panel(data)
+        self.freq_ = panel.freq  # the base that fits this data's frequency; saved, so load finds it again
         base, self.base_info_ = self._base()
         T = len(panel.dates)
         val_end = T if val_end is None else val_end
@@ -375,7 +404,7 @@ class DemandForecaster:
         tr = training_origins(panel, context=args.context_length, horizon=args.horizon, first=0, last=train_end,
                               stride=args.window_stride, min_history=args.min_history)
         va = training_origins(panel, context=args.context_length, horizon=args.horizon, first=train_end,
-                              last=val_end, stride=7, min_history=args.min_history)
+                              last=val_end, stride=origin_stride(panel.freq), min_history=args.min_history)
         tr = sample_origins(tr, args.max_train_windows, seed=self.seed)
         if len(tr) == 0:
             raise ValueError(f"no training windows: the series need at least {args.min_history} observed days "
@@ -488,7 +517,7 @@ class DemandForecaster:
 
         self._check_fitted()
         path = Path(path)
-        meta = {"mode": self.mode, "task": dataclasses.asdict(self._args()),
+        meta = {"mode": self.mode, "task": dataclasses.asdict(self._args()), "freq": getattr(self, "freq_", "D"),
                 "quantile_calibration": (self.quantile_calibration_.to_dict()
                                          if getattr(self, "quantile_calibration_", None) is not None else None)}
         if self.mode == "lora":
@@ -508,6 +537,7 @@ class DemandForecaster:
         path = Path(path)
         task, meta = saved_task_args(path)
         est = cls(task=task, mode=meta["mode"], base=base)
+        est.freq_ = meta.get("freq", "D")  # saved before bases followed the frequency: the daily base
         from workbench.usecases.supply_chain.calibration import QuantileCalibration
 
         # Older saves hold a plain list of pooled shifts ("quantile_shift"): read as pooled shifts.

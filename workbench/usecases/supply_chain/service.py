@@ -6,8 +6,9 @@
   ``horizon`` periods of every series, as a long CSV ``unique_id, ds, q0.1, q0.5, q0.9 ..., model``.
 
 Both serve the model the training run recommended on its validation period (``serving.json``,
-written by :func:`save_serving`): the adapter, the blend of adapter and LightGBM, LightGBM (its
-trees are stored in ``lightgbm/``) or a local statistical model (ETS, Croston-TSB, seasonal naive:
+written by :func:`save_serving`): the adapter, its frozen base (the cached base it was fitted on),
+the blend of adapter and LightGBM, LightGBM (its trees are stored in ``lightgbm/``) or a local
+statistical model (ETS, Croston-TSB, seasonal naive:
 refitted on the history it forecasts from, as in the run's backtest). Each keeps the quantile
 calibration it got on the run's validation period. ``task.serve`` overrides the choice
 (:func:`serving_plan`); a folder of an older run serves the adapter.
@@ -59,6 +60,8 @@ def save_serving(adapter_dir, result: dict, fitted: dict, seed: int, *, full_fin
 
     path = Path(adapter_dir)
     servable = ["adapter"]
+    if "frozen_base" in (result.get("metrics") or {}):
+        servable.append("frozen_base")  # the adapter's own base (the cached one it was fitted on), as it is
     if "lightgbm" in fitted:
         fitted["lightgbm"].save(path / LGBM_DIR)
         servable.append("lightgbm")
@@ -144,7 +147,7 @@ def served_forecasts(plan: dict, adapter_dir, panel, origins: np.ndarray, fit_en
     from workbench.usecases.supply_chain.model import saved_task_args
 
     served, record = plan["served"], plan["record"]
-    args, _ = saved_task_args(adapter_dir)
+    args, meta = saved_task_args(adapter_dir)
     origins = np.asarray(origins)
 
     def baseline(role: str):
@@ -159,6 +162,15 @@ def served_forecasts(plan: dict, adapter_dir, panel, origins: np.ndarray, fit_en
 
     if served == "adapter":
         fc = _load(adapter_dir).predict(panel, origins=origins)
+    elif served == "frozen_base":
+        from workbench.progress import stage
+        from workbench.usecases.supply_chain.backtest import forecast_model
+        from workbench.usecases.supply_chain.model import pretrained_base
+
+        with stage("loading the adapter's base"):
+            base, _ = pretrained_base(args, freq=meta.get("freq", "D"))
+        fc = _calibrated(forecast_model(base, panel, origins, args, name="frozen_base"), "frozen_base", record, panel,
+                         args.context_length)
     elif served == "full_finetune":
         fc = _load(Path(adapter_dir) / FULL_DIR).predict(panel, origins=origins)  # its own calibration
     elif served == "blend":

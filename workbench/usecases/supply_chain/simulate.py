@@ -368,6 +368,37 @@ def simulate_demand(spec: SimulationSpec | None = None) -> Simulation:
     return Simulation(demand=demand, series=series)
 
 
+def summed_demand(demand: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Daily demand summed to weeks (starting Monday, ``W``) or calendar months (``MS``/``ME``).
+
+    Demand is summed; a period has a promotion or a holiday when any of its days has one; the price
+    is the mean of its days; static columns are kept. Periods the days do not cover whole (at the
+    start or end of the history) are dropped, so no period counts as low demand because it is cut.
+    The result carries ``attrs["freq"]``.
+
+    Raises:
+        ValueError: ``freq`` is not ``W``, ``MS`` or ``ME``.
+    """
+    if freq not in ("W", "MS", "ME"):
+        raise ValueError(f"summed_demand sums to weeks (W) or months (MS, ME), got {freq!r}")
+    df = demand.copy()
+    df["ds"] = pd.to_datetime(df["ds"])
+    day = df["ds"]
+    df["ds"] = (day - pd.to_timedelta(day.dt.dayofweek, unit="D")) if freq == "W" else day.dt.to_period("M").dt.start_time
+    covered = day.groupby(df["ds"]).nunique()  # calendar days of each period that the history holds
+    length = pd.Series(7 if freq == "W" else covered.index.days_in_month, index=covered.index)
+    whole = covered.index[covered.to_numpy() == length.to_numpy()]
+    static = [c for c in df.columns if c not in ("unique_id", "ds", "y", "promo", "price", "holiday")]
+    agg = {"y": ("y", "sum"), "promo": ("promo", "max"), "price": ("price", "mean"), "holiday": ("holiday", "max")}
+    out = (df[df["ds"].isin(whole)].groupby(["unique_id", "ds"], sort=True)
+           .agg(**{k: v for k, v in agg.items() if v[0] in df.columns}, **{c: (c, "first") for c in static})
+           .reset_index())
+    if freq == "ME":
+        out["ds"] = out["ds"] + pd.offsets.MonthEnd(0)
+    out.attrs["freq"] = freq
+    return out
+
+
 def simulate_panel(spec: SimulationSpec | None = None, *, dtype=np.float32):
     """Simulate straight into a dense :class:`~workbench.windows.DemandPanel`.
 
