@@ -124,3 +124,14 @@ def test_validation_recommendation_compares_only_models_validated_on_the_same_wi
     reports["adapter"]["val_pinball_calibrated"] = 1.5
     assert validation_recommendation(reports)["adapter_best"]
     assert validation_recommendation({"adapter": {}})["best"] is None
+
+
+def test_serving_text_offers_the_names_task_serve_takes():
+    from workbench.usecases.supply_chain.widgets import serving_text
+
+    record = {"recommended": "frozen_base", "served": "frozen_base", "note": None,
+              "servable": ["adapter", "frozen_base", "lightgbm", "blend"]}
+    text = serving_text({"serving": record})
+    assert text.startswith("workbench evaluate/predict serve: Frozen base (zero-shot) (the recommended model;")
+    assert text.endswith("--set task.serve=NAME chooses another: adapter, frozen_base, lightgbm, blend).")
+    assert serving_text({}) is None

@@ -487,8 +487,9 @@ def serving_text(result: dict) -> str | None:
     if not record:
         return None
     why = record.get("note") or ("the recommended model" if record.get("recommended") else "no recommendation")
-    return (f"workbench evaluate/predict serve: {label(record['served'])} ({why}; set task.serve to choose "
-            f"another of {', '.join(label(r) for r in record.get('servable', []))}).")
+    # task.serve takes the role names, so those are what the line offers (with the served one's label).
+    return (f"workbench evaluate/predict serve: {label(record['served'])} ({why}; --set task.serve=NAME chooses "
+            f"another: {', '.join(record.get('servable', []))}).")
 
 
 def report_html(result: dict) -> str:
