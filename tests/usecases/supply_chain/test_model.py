@@ -128,3 +128,30 @@ def test_a_monthly_base_pretrains_on_months_and_an_adapter_finds_it_again(make_t
     loaded = DemandForecaster.load(est.save(tmp_path / "adapter"))
     assert loaded.freq_ == "MS" and loaded.base_info_["path"] == info["path"]
     np.testing.assert_allclose(loaded.predict(months).daily, est.predict(months).daily, rtol=1e-5)
+
+
+def test_the_default_bases_ship_with_the_package_and_a_damaged_one_is_refused(tmp_path):
+    """The default config's daily, weekly and monthly bases are in the package: pretrained_base uses them
+    without pretraining (sha256 checked), and a base whose weights changed is refused."""
+    import shutil
+
+    from workbench.usecases.supply_chain import default_config
+    from workbench.usecases.supply_chain.config import for_frequency
+    from workbench.usecases.supply_chain.model import SHIPPED_DIR, _base_key, shipped_base
+
+    for freq in ("D", "W", "MS"):
+        task, _ = for_frequency(default_config().task, freq)
+        key = _base_key(task, freq)
+        assert (SHIPPED_DIR / f"supply-base-{key}").is_dir(), f"no shipped {freq} base for the default settings"
+        model, info = pretrained_base(task, freq=freq)
+        assert info["from_shipped"] and info["key"] == key and info.get("freq", "D") == freq
+        assert sum(p.numel() for p in model.parameters()) == info["parameters"]
+    assert "sha256" in (SHIPPED_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
+    copy = tmp_path / f"supply-base-{key}"
+    shutil.copytree(SHIPPED_DIR / f"supply-base-{key}", copy)
+    with open(copy / "model.safetensors", "r+b") as f:
+        f.seek(-4, 2)
+        f.write(b"\x00\x01\x02\x03")
+    with pytest.raises(ValueError, match="does not match info.json .* the shipped base is damaged"):
+        shipped_base(key, tmp_path)
+    assert shipped_base("0" * 16, tmp_path) is None

@@ -145,8 +145,15 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
     cfg = _config(args)
     task, _ = for_frequency(cfg.task, args.freq)  # the lengths a run on such data would use
     _, info = pretrained_base(task, freq=args.freq, force=args.force, verbose=True)
-    print_json_line({k: info.get(k) for k in ("path", "from_cache", "seconds", "samples_per_s", "train_windows",
-                                         "parameters", "source_regions", "val_loss")})
+    if args.ship:
+        from workbench.usecases.supply_chain.model import ship_base
+
+        if info.get("from_shipped"):
+            raise SystemExit("supply pretrain --ship: this base is already the shipped one; add --force to rebuild it")
+        info["shipped_to"] = str(ship_base(info["path"]))
+    print_json_line({k: info.get(k) for k in ("path", "from_cache", "from_shipped", "shipped_to", "seconds",
+                                              "samples_per_s", "train_windows", "parameters", "source_regions",
+                                              "val_loss")})
     return 0
 
 
@@ -232,6 +239,9 @@ def register_cli(subparsers) -> None:
                    help="frequency of the data the base will forecast: daily (default), weekly or monthly; "
                         "a weekly or monthly base learns from the simulation summed to weeks or months, with "
                         "that frequency's default lengths")
+    p.add_argument("--ship", action="store_true",
+                   help="copy the base into the package's shipped bases (with its sha256), for maintainers "
+                        "rebuilding them: workbench supply pretrain --freq D|W|MS --force --ship")
     p.set_defaults(func=_cmd_pretrain)
     p = sub.add_parser(
         "backtest", help="backtest a demand file: adapter vs frozen base vs baselines (JSON last line)",

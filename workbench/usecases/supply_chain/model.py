@@ -177,6 +177,97 @@ def load_forecaster(path: str | Path) -> QuantileForecaster:
     return model.eval()
 
 
+SHIPPED_DIR = Path(__file__).resolve().parent / "base"
+"""Bases shipped in the package, one folder per default setting (``supply-base-<key>``: the default
+config's daily, weekly and monthly settings), so no user waits for pretraining. Each holds the
+weights (safetensors), ``config.json`` and ``info.json`` with the sha256 that is checked at load;
+``MODEL_CARD.md`` beside them states the corpus and the recipe. ``workbench supply pretrain --freq F
+--force --ship`` rebuilds one."""
+
+
+def shipped_base(key: str, path: Path = SHIPPED_DIR) -> tuple[QuantileForecaster, dict] | None:
+    """The shipped base of this cache key, checksum checked; None when none is shipped for it.
+
+    Raises:
+        ValueError: The shipped weights do not match their recorded sha256 (a damaged install).
+    """
+    from workbench.io import fingerprint_file
+
+    folder = Path(path) / f"supply-base-{key}"
+    if not (folder / "info.json").is_file():
+        return None
+    info = json.loads((folder / "info.json").read_text(encoding="utf-8"))
+    got = fingerprint_file(folder / "model.safetensors").removeprefix("sha256:")
+    if got != info.get("sha256"):
+        raise ValueError(f"{folder}/model.safetensors: sha256 {got} does not match info.json ({info.get('sha256')}); "
+                         "the shipped base is damaged: reinstall the package, or rebuild it with "
+                         "`workbench supply pretrain --force --ship`")
+    return load_forecaster(folder), info | {"from_cache": True, "from_shipped": True, "path": str(folder)}
+
+
+def ship_base(cache_path: str | Path, out: Path = SHIPPED_DIR) -> Path:
+    """Copy a pretrained base from the cache into the package's shipped bases, with its sha256.
+
+    Returns:
+        The shipped folder (``out/supply-base-<key>``).
+    """
+    from workbench.io import atomic_directory, atomic_write_json, fingerprint_file
+
+    src = Path(cache_path)
+    info = json.loads((src / "info.json").read_text(encoding="utf-8"))
+    dst = Path(out) / src.name
+    with atomic_directory(dst) as tmp:
+        for name in ("model.safetensors", "config.json"):
+            shutil.copyfile(src / name, tmp / name)
+        info = {k: v for k, v in info.items() if k not in ("from_cache", "path")}
+        info["sha256"] = fingerprint_file(tmp / "model.safetensors").removeprefix("sha256:")
+        atomic_write_json(tmp / "info.json", info)
+    write_shipped_card(out)
+    return dst
+
+
+def write_shipped_card(out: Path = SHIPPED_DIR) -> Path:
+    """``MODEL_CARD.md`` of the shipped bases: corpus, recipe, licence and one row per base (sha256)."""
+    from workbench.io import atomic_write_text
+
+    rows = []
+    for folder in sorted(Path(out).glob("supply-base-*")):
+        info = json.loads((folder / "info.json").read_text(encoding="utf-8"))
+        rows.append(f"| `{folder.name}` | {FREQ_WORDS.get(info.get('freq', 'D'), info.get('freq'))} | "
+                    f"{info.get('sim_days', '?')} | {info.get('n_series', '?')} | {info.get('train_windows', '?')} | "
+                    f"{info.get('parameters', '?')} | {info.get('epochs', '?')} | "
+                    f"{(info.get('val_loss') or [float('nan')])[-1]:.4f} | {info.get('seconds', 0):.0f} s | `{info['sha256']}` |")
+    text = f"""# Shipped demand base models (supply chain)
+
+Small quantile forecasters (PatchTST-style encoder with a quantile head, `model.QuantileForecaster`),
+one per frequency of the default configuration, so that no user waits for pretraining.
+
+- **Corpus:** the workbench's own demand simulator (`simulate.py`): SKUs at the distribution centres
+  of the source regions {", ".join(SupplyTaskArgs().source_regions)} (the region Ost is never seen, so adapting
+  to it has work to do). Daily demand; the weekly and monthly bases read it summed to weeks or months
+  (`simulate.summed_demand`). No real data and no personal data; generated here, so no third-party
+  licence applies.
+- **Recipe:** supervised pretraining with the pinball loss over the quantile levels, AdamW, the
+  default `SupplyTaskArgs` of each frequency (`config.for_frequency`); the last validation + test
+  periods of the simulation are held out for the base's own validation.
+- **Use:** `pretrained_base(args, freq=...)` loads a shipped base when its cache key (architecture,
+  pretraining, simulator and split settings, frequency) matches; other settings pretrain their own.
+  The sha256 of `model.safetensors` is checked at every load.
+- **Rebuild:** `workbench supply pretrain --freq D|W|MS --force --ship`.
+- **Limits:** learnt from simulated demand only; it is a starting point for LoRA on the user's data,
+  and a run reports it ("frozen base") next to the adapter and the baselines.
+
+| folder | frequency | simulated days | series | training windows | parameters | epochs | last val loss | pretraining | sha256 of model.safetensors |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---|
+""" + "\n".join(rows) + "\n"
+    path = Path(out) / "MODEL_CARD.md"
+    atomic_write_text(path, text)
+    return path
+
+
+FREQ_WORDS = {"D": "daily", "W": "weekly", "MS": "monthly", "ME": "monthly"}
+
+
 def pretrain_days(args: SupplyTaskArgs, freq: str = "D") -> int:
     """Days of simulated history a base for data of frequency ``freq`` pretrains on.
 
@@ -205,14 +296,15 @@ def pretrained_base(args: SupplyTaskArgs, *, freq: str = "D", force: bool = Fals
     The base is trained once (supervised, pinball loss, with ``workbench.training.fit``) and
     cached under ``workbench.paths.models_cache_dir()/supply-base-<key>``, where the key hashes
     the architecture, the pretraining settings, the simulator settings and the frequency. Later
-    calls load it. A base for weekly or monthly data pretrains on the simulation summed to weeks or
+    calls load it. For the default config's daily, weekly and monthly settings the package ships
+    the base (:data:`SHIPPED_DIR`, sha256 checked): it is used without pretraining. A base for weekly or monthly data pretrains on the simulation summed to weeks or
     months (:func:`~workbench.usecases.supply_chain.simulate.summed_demand`, over
     :func:`pretrain_days`): daily patterns (weekdays) are not what a monthly series shows.
 
     Args:
         args: Use-case settings (their lengths count periods of ``freq``).
         freq: Frequency of the data the base will forecast: ``D``, ``W``, ``MS`` or ``ME``.
-        force: Retrain even when cached.
+        force: Retrain even when cached or shipped (the result goes to the cache).
         progress_bar: Show Lightning's progress bar.
         verbose: Print where the base comes from.
 
@@ -226,7 +318,13 @@ def pretrained_base(args: SupplyTaskArgs, *, freq: str = "D", force: bool = Fals
     from workbench.usecases.supply_chain.task import QuantileTask
     from workbench.windows import DemandPanel, ForecastWindows, batch_identity, training_origins
 
-    path = models_cache_dir() / f"supply-base-{_base_key(args, freq)}"
+    key = _base_key(args, freq)
+    shipped = None if force else shipped_base(key)
+    if shipped is not None:  # the default settings: the base that ships with the package
+        if verbose:
+            print(f"loaded the shipped base model from {shipped[1]['path']}")
+        return shipped
+    path = models_cache_dir() / f"supply-base-{key}"
     if path.is_dir() and (path / "info.json").is_file() and not force:
         info = json.loads((path / "info.json").read_text()) | {"from_cache": True, "path": str(path)}
         if verbose:
