@@ -155,3 +155,32 @@ def test_the_default_bases_ship_with_the_package_and_a_damaged_one_is_refused(tm
     with pytest.raises(ValueError, match="does not match info.json .* the shipped base is damaged"):
         shipped_base(key, tmp_path)
     assert shipped_base("0" * 16, tmp_path) is None
+
+
+def test_the_base_competes_with_every_trained_epoch(tiny_task, tiny_base, tiny_demand):
+    """Adapting never ends with a higher validation loss than the base: the run records both losses,
+    and when training does not lower it the adapted model gets the base's function back (LoRA: B = 0;
+    full fine-tuning: the base's weights)."""
+    from workbench.config import LoraArgs, TrainArgs
+    from workbench.lora import apply_lora
+    from workbench.usecases.supply_chain.model import LORA_TARGETS, _reset_to_base, clone_model
+
+    base, _ = tiny_base
+    est = DemandForecaster(task=tiny_task, mode="lora", base=base, seed=0,
+                           train=TrainArgs(max_epochs=2, batch_size=64, lr=2e-3, progress_bar=False)).fit(tiny_demand)
+    assert set(est.val_loss_) == {"base", "adapted"} and est.kept_base_ == (est.val_loss_["adapted"] >= est.val_loss_["base"])
+    x = DemandForecaster(task=tiny_task, mode="frozen", base=base).fit(tiny_demand)
+    want = x.predict(tiny_demand, calibrated=False).daily
+    torch.manual_seed(1)
+    lora = apply_lora(clone_model(base), LoraArgs(r=4, alpha=8, dropout=0.0, target_modules=list(LORA_TARGETS)),
+                      task_type=None)
+    full = clone_model(base)
+    for model in (lora, full):
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                if "lora_B" in name or model is full:
+                    p.add_(torch.randn_like(p) * 0.5)  # an adapted model far from the base
+        x.model_ = model.eval()
+        assert not np.allclose(x.predict(tiny_demand, calibrated=False).daily, want, atol=1e-3)
+        _reset_to_base(model, base)
+        np.testing.assert_allclose(x.predict(tiny_demand, calibrated=False).daily, want, rtol=1e-5, atol=1e-5)

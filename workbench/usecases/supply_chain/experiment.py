@@ -308,7 +308,9 @@ def run_experiment(config: RunConfig) -> dict:
         fit_info[role] = {"train_windows": est.n_train_windows_, "seconds": res.seconds,
                           "samples_per_s": res.samples_per_s, "peak_memory_mb": res.peak_memory_mb,
                           "epochs": res.epochs, "trainable_parameters": int(sum(p.numel() for p in est.model_.parameters() if p.requires_grad)),
-                          "total_parameters": int(sum(p.numel() for p in est.model_.parameters()))}
+                          "total_parameters": int(sum(p.numel() for p in est.model_.parameters())),
+                          # Whether adapting lowered the base's validation loss (else the base's function is kept).
+                          "val_loss": est.val_loss_, "kept_base": est.kept_base_}
         if role == "adapter":
             adapter_est = est
         else:

@@ -394,6 +394,32 @@ def remove_dir(path: str | Path) -> None:
 MODES = ("lora", "full", "frozen")
 
 
+def validation_loss(model: nn.Module, task, loader) -> float:
+    """The task's loss over every window of ``loader``, weighted by window (no gradients)."""
+    was = model.training
+    model.eval()
+    total, n = 0.0, 0
+    with torch.no_grad():
+        for batch in loader:
+            size = int(batch["target"].shape[0])
+            total += float(task.step(model, batch).loss) * size
+            n += size
+    model.train(was)
+    return total / max(n, 1)
+
+
+def _reset_to_base(model: nn.Module, base: nn.Module) -> None:
+    """Give ``model`` (a LoRA-wrapped or fully fine-tuned copy of ``base``) the base's function back:
+    LoRA's B matrices to zero (the adapter then adds nothing), or the base's weights."""
+    lora_b = [p for name, p in model.named_parameters() if "lora_B" in name]
+    with torch.no_grad():
+        if lora_b:
+            for p in lora_b:
+                p.zero_()
+        else:
+            model.load_state_dict(base.state_dict())
+
+
 CALIBRATION_WINDOWS = 20_000
 """Validation windows (at most, drawn at random) for the conformal quantile shifts. Every model (the
 adapter, full fine-tuning, the frozen base and the baselines) draws the same windows with the same
@@ -415,6 +441,8 @@ class DemandForecaster:
         seed: Seed of the adaptation.
 
     Fitted attributes: ``model_``, ``history_``, ``fit_result_``, ``base_info_``, ``n_train_windows_``,
+    ``val_loss_`` (the validation loss of the base and of the adapted model), ``kept_base_`` (True when
+    adapting did not lower it, so the adapted model was given the base's function back),
     ``quantile_calibration_`` (a :class:`~workbench.usecases.supply_chain.calibration.QuantileCalibration`
     fitted on the validation period, or ``None``) and ``calibration_report_`` (its validation
     pinball loss and 80 % coverage before and after).
@@ -516,13 +544,26 @@ class DemandForecaster:
         if run_dir is None:
             tmp = tempfile.mkdtemp(prefix="supply-fit-")
             run_dir = tmp
+        task = QuantileTask(args.quantiles)
+        # The untrained model is the base itself (LoRA's B matrices start at zero; full fine-tuning
+        # starts from the base's weights): it competes with every trained epoch on the validation
+        # windows, so adapting never ends worse there than not adapting.
+        start = validation_loss(model, task, val_loader) if val_loader is not None else None
         try:
-            self.fit_result_ = fit(model, QuantileTask(args.quantiles), train_loader, val_loader, targs, run_dir,
-                                   resume=False, seed=self.seed)
+            self.fit_result_ = fit(model, task, train_loader, val_loader, targs, run_dir, resume=False, seed=self.seed)
         finally:
             if tmp is not None:
                 remove_dir(tmp)
         self.history_ = self.fit_result_.history
+        end = validation_loss(model, task, val_loader) if val_loader is not None else None
+        self.kept_base_ = start is not None and end is not None and end >= start
+        self.val_loss_ = {"base": start, "adapted": end}
+        if self.kept_base_:
+            _reset_to_base(model, base)
+            from workbench.progress import emit
+
+            emit(f"{'LoRA' if self.mode == 'lora' else 'fine-tuning'} did not lower the validation loss of the base "
+                 f"({end:.4f} against {start:.4f}): the adapted model keeps the base's weights")
         self.model_ = model.eval()
         self.n_train_windows_ = int(len(tr))
         if args.calibrate_quantiles:
