@@ -86,7 +86,7 @@ def main(argv=None) -> int:
     out_dir = args.output_dir or tempfile.mkdtemp(prefix="bench-supply-scale-")
     if args.pretrain_only:
         from workbench.usecases.supply_chain import default_config
-        from workbench.usecases.supply_chain.model import pretrained_base
+        from workbench.usecases.supply_chain.pretrain import pretrained_base
 
         pretrained_base(default_config().with_overrides([*SCALE_SETTINGS, *args.overrides]).task)
         return 0

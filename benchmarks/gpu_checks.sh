@@ -63,7 +63,7 @@ import torch
 from workbench.usecases.maintenance.config import MaintenanceTaskArgs
 from workbench.usecases.maintenance.model import pretrain_base
 from workbench.usecases.supply_chain.config import SupplyTaskArgs
-from workbench.usecases.supply_chain.model import pretrained_base
+from workbench.usecases.supply_chain.pretrain import pretrained_base
 out = {"device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"}
 t0 = time.perf_counter()
 res = pretrain_base(MaintenanceTaskArgs(), force=True)

@@ -25,7 +25,7 @@ def tiny_task() -> SupplyTaskArgs:
 @pytest.fixture(scope="session")
 def tiny_base(tiny_task):
     """The tiny base model, pretrained once per session (cached under WORKBENCH_HOME)."""
-    from workbench.usecases.supply_chain.model import pretrained_base
+    from workbench.usecases.supply_chain.pretrain import pretrained_base
 
     return pretrained_base(tiny_task)
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from workbench.lora import AdapterMismatchError, merge_adapter
-from workbench.usecases.supply_chain.model import (DemandForecaster, QuantileForecaster, arch_config,
-                                                   pretrained_base)
+from workbench.usecases.supply_chain.model import DemandForecaster, QuantileForecaster, arch_config
+from workbench.usecases.supply_chain.pretrain import pretrained_base
 from workbench.usecases.supply_chain.task import QuantileTask, pinball
 from workbench.windows import DemandPanel
 
@@ -98,7 +98,7 @@ def test_base_cache_key_follows_the_split_settings(tiny_task):
     """Issue 12: pretraining stops test_periods + val_periods before the end, so both belong in the key."""
     import dataclasses
 
-    from workbench.usecases.supply_chain.model import _base_key
+    from workbench.usecases.supply_chain.pretrain import _base_key
 
     key = _base_key(tiny_task)
     assert _base_key(dataclasses.replace(tiny_task, test_periods=tiny_task.test_periods + 7)) != key
@@ -111,7 +111,7 @@ def test_base_cache_key_follows_the_split_settings(tiny_task):
 def test_a_monthly_base_pretrains_on_months_and_an_adapter_finds_it_again(make_tiny, tmp_path):
     """Weekly and monthly data get a base pretrained on the simulation summed to weeks or months (over
     enough days for their contexts); the adapter records the frequency, and load finds that base."""
-    from workbench.usecases.supply_chain.model import DemandForecaster, pretrain_days, pretrained_base
+    from workbench.usecases.supply_chain.pretrain import pretrain_days
     from workbench.usecases.supply_chain.simulate import SimulationSpec, simulate_demand, summed_demand
 
     task = make_tiny(context_length=12, horizon=3, patch_length=3, patch_stride=3, val_periods=6, test_periods=6,
@@ -137,7 +137,7 @@ def test_the_default_bases_ship_with_the_package_and_a_damaged_one_is_refused(tm
 
     from workbench.usecases.supply_chain import default_config
     from workbench.usecases.supply_chain.config import for_frequency
-    from workbench.usecases.supply_chain.model import SHIPPED_DIR, _base_key, shipped_base
+    from workbench.usecases.supply_chain.pretrain import SHIPPED_DIR, _base_key, shipped_base
 
     for freq in ("D", "W", "MS"):
         task, _ = for_frequency(default_config().task, freq)

@@ -138,7 +138,7 @@ count the data's periods: days, weeks or months.
 
 
 def _cmd_pretrain(args: argparse.Namespace) -> int:
-    from workbench.usecases.supply_chain.model import pretrained_base
+    from workbench.usecases.supply_chain.pretrain import pretrained_base
 
     from workbench.usecases.supply_chain.config import for_frequency
 
@@ -146,7 +146,7 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
     task, _ = for_frequency(cfg.task, args.freq)  # the lengths a run on such data would use
     _, info = pretrained_base(task, freq=args.freq, force=args.force, verbose=True)
     if args.ship:
-        from workbench.usecases.supply_chain.model import ship_base
+        from workbench.usecases.supply_chain.pretrain import ship_base
 
         if info.get("from_shipped"):
             raise SystemExit("supply pretrain --ship: this base is already the shipped one; add --force to rebuild it")

@@ -31,7 +31,8 @@ from workbench.usecases.supply_chain.baselines import make_baseline
 from workbench.usecases.supply_chain.config import SupplyTaskArgs, for_frequency
 from workbench.usecases.supply_chain.data import demand_from_frame, read_demand, validate_demand
 from workbench.usecases.supply_chain.inventory import stock_needed
-from workbench.usecases.supply_chain.model import DemandForecaster, base_model_id, pretrained_base
+from workbench.usecases.supply_chain.model import DemandForecaster, base_model_id
+from workbench.usecases.supply_chain.pretrain import pretrained_base
 from workbench.usecases.supply_chain.simulate import M5_SHAPE, SimulationSpec, simulate_demand, simulate_panel
 from workbench.windows import DemandPanel
 

@@ -165,7 +165,7 @@ def served_forecasts(plan: dict, adapter_dir, panel, origins: np.ndarray, fit_en
     elif served == "frozen_base":
         from workbench.progress import stage
         from workbench.usecases.supply_chain.backtest import forecast_model
-        from workbench.usecases.supply_chain.model import pretrained_base
+        from workbench.usecases.supply_chain.pretrain import pretrained_base
 
         with stage("loading the adapter's base"):
             base, _ = pretrained_base(args, freq=meta.get("freq", "D"))
