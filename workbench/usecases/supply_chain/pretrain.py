@@ -149,7 +149,6 @@ def pretrain_days(args: SupplyTaskArgs, freq: str = "D") -> int:
     return max(args.sim_days, per * periods)
 
 
-
 def pretrained_base(args: SupplyTaskArgs, *, freq: str = "D", force: bool = False, progress_bar: bool = False,
                     verbose: bool = False) -> tuple[QuantileForecaster, dict]:
     """Return the base forecaster pretrained on simulated demand of ``args.source_regions``.
@@ -158,9 +157,10 @@ def pretrained_base(args: SupplyTaskArgs, *, freq: str = "D", force: bool = Fals
     cached under ``workbench.paths.models_cache_dir()/supply-base-<key>``, where the key hashes
     the architecture, the pretraining settings, the simulator settings and the frequency. Later
     calls load it. For the default config's daily, weekly and monthly settings the package ships
-    the base (:data:`SHIPPED_DIR`, sha256 checked): it is used without pretraining. A base for weekly or monthly data pretrains on the simulation summed to weeks or
-    months (:func:`~workbench.usecases.supply_chain.simulate.summed_demand`, over
-    :func:`pretrain_days`): daily patterns (weekdays) are not what a monthly series shows.
+    the base (:data:`SHIPPED_DIR`, sha256 checked): it is used without pretraining. A base for
+    weekly or monthly data pretrains on the simulation summed to weeks or months
+    (:func:`~workbench.usecases.supply_chain.simulate.summed_demand`, over :func:`pretrain_days`):
+    daily patterns (weekdays) are not what a monthly series shows.
 
     Args:
         args: Use-case settings (their lengths count periods of ``freq``).
