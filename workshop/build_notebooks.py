@@ -345,7 +345,8 @@ from workbench.usecases.supply_chain.baselines import ETSForecaster, SeasonalNai
 from workbench.usecases.supply_chain.data import validate_demand
 from workbench.usecases.supply_chain.experiment import load_target_data
 from workbench.usecases.supply_chain.inventory import stock_for_service
-from workbench.usecases.supply_chain.model import DemandForecaster, pretrained_base
+from workbench.usecases.supply_chain.model import DemandForecaster
+from workbench.usecases.supply_chain.pretrain import pretrained_base
 from workbench.usecases.supply_chain.widgets import service_stock_figure
 from workbench.windows import DemandPanel
 from workbench.widgets.panels import smoke_banner, summary

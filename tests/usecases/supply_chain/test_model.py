@@ -155,6 +155,13 @@ def test_the_default_bases_ship_with_the_package_and_a_damaged_one_is_refused(tm
     with pytest.raises(ValueError, match="does not match info.json .* the shipped base is damaged"):
         shipped_base(key, tmp_path)
     assert shipped_base("0" * 16, tmp_path) is None
+    # The names' old home still works (users' notebooks import them from model).
+    from workbench.usecases.supply_chain import model as old_home
+    from workbench.usecases.supply_chain.model import pretrained_base as old_name
+
+    assert old_name is pretrained_base and old_home.SHIPPED_DIR == SHIPPED_DIR
+    with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
+        old_home.nothing_here
 
 
 def test_the_base_competes_with_every_trained_epoch(tiny_task, tiny_base, tiny_demand):

@@ -488,3 +488,17 @@ class DemandForecaster:
             est.base_info_ = {"path": str(path)}
             est.model_ = load_forecaster(path)
         return est
+
+
+_MOVED_TO_PRETRAIN = ("pretrained_base", "pretrain_days", "shipped_base", "ship_base", "write_shipped_card",
+                      "SHIPPED_DIR", "_base_key")
+
+
+def __getattr__(name: str):
+    """Names that moved to :mod:`workbench.usecases.supply_chain.pretrain` still import from here
+    (PEP 562, resolved lazily: pretrain imports this module), so users' notebooks keep working."""
+    if name in _MOVED_TO_PRETRAIN:
+        from workbench.usecases.supply_chain import pretrain
+
+        return getattr(pretrain, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
