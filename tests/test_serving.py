@@ -19,6 +19,8 @@ def test_the_record_serves_the_recommendation_only_where_the_folder_holds_it():
 
 
 def test_the_plan_follows_the_record_an_override_or_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="adapter folder not found: .*nowhere"):
+        serving_plan(tmp_path / "nowhere", "recommended")
     assert read_serving(tmp_path) == {}
     assert serving_plan(tmp_path, "recommended") == {"served": "adapter", "recommended": None, "note": None,
                                                      "record": {}}

@@ -77,9 +77,12 @@ def serving_plan(adapter_dir: str | Path, want: str,
         from the recommended one (None when it does not); ``record`` is the whole ``serving.json``.
 
     Raises:
+        FileNotFoundError: The adapter folder does not exist.
         ValueError: The folder cannot serve the chosen model.
     """
     path = Path(adapter_dir)
+    if not path.is_dir():
+        raise FileNotFoundError(f"adapter folder not found: {path}")
     record = read_serving(path)
     served = record.get("served", "adapter") if want == "recommended" else want
     problem = missing(served, record) if missing is not None else None

@@ -113,6 +113,8 @@ class DemandPanel:
 
 
 PERIODS_PER_YEAR = {"D": 365.0, "W": 365.25 / 7, "MS": 12.0, "ME": 12.0}
+FREQ_NAMES = {"D": "daily", "W": "weekly", "MS": "monthly", "ME": "monthly"}
+"""A panel frequency in words (month start and month end are both monthly)."""
 
 
 def period_offset(freq: str) -> pd.DateOffset:

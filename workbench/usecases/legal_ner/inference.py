@@ -65,9 +65,7 @@ def load_tagger(adapter_dir: str | Path, config: RunConfig | None = None):
 
     config = config or default_config()
     path = Path(adapter_dir)
-    if not path.is_dir():
-        raise FileNotFoundError(f"adapter folder not found: {path}")
-    plan = serving_plan(path, config)
+    plan = serving_plan(path, config)  # refuses a missing folder (adapter folder not found: ...)
     if plan["served"] == "baseline":
         tagger = CrfTagger.load(path / CRF_FILE)
     else:

@@ -402,9 +402,10 @@ class LightGBMQuantile:
 
     The spans follow the panel's frequency (:data:`LGBM_PROFILES`): daily data reads the last 7 and
     28 days and the same weekday of the last 4 weeks, with a training origin every 7 days; weekly
-    data the last 4 and 13 weeks and the same week a year ago; monthly data the last 3 and 12 months
-    and the same month of the last 2 years, both with a training origin every period (a week
-    between origins would waste seven months of a spare part's short history).
+    data reads the same spans in weeks (spans of its own, 4/13 weeks and a year's lag, lost on
+    validation) with a training origin every week; monthly data the last 3 and 12 months and the
+    same month of the last 2 years, with a training origin every month (7 months between origins
+    would waste most of a spare part's short history).
 
     Args:
         taus: Quantile levels.
@@ -515,6 +516,8 @@ class LightGBMQuantile:
     def _fitted_freq(self, panel: DemandPanel) -> str:
         """The frequency whose feature spans the trees were fitted on (a model saved before the spans
         followed the frequency used the daily ones on any data)."""
+        from workbench.windows import FREQ_NAMES
+
         freq = getattr(self, "freq_", None)
         if freq is None:
             return "D"
@@ -590,7 +593,6 @@ LGBM_PROFILES: dict[str, dict[str, int]] = {
 }
 """LightGBM's feature spans per panel frequency, in periods (:class:`LightGBMQuantile`)."""
 LGBM_PROFILES["ME"] = LGBM_PROFILES["MS"]
-FREQ_NAMES = {"D": "daily", "W": "weekly", "MS": "monthly", "ME": "monthly"}
 
 LGBM_META = "lightgbm_quantile.json"
 """Settings of a saved :class:`LightGBMQuantile`; its trees are LightGBM text models beside it

@@ -245,8 +245,8 @@ SMOKE_LENGTHS: dict[str, int] = {"context_length": 56, "horizon": 14, "val_perio
 
 # Lengths that suit weekly and monthly data, used where a run left the daily defaults untouched:
 # a year of context, a season of a year, a planning horizon of two months or a quarter, one
-# period of lead time and review (a weekly or monthly ordering rhythm). The base's pretraining
-# settings stay: it pretrains on simulated *daily* demand whatever the user's frequency.
+# period of lead time and review (a weekly or monthly ordering rhythm), and a pretraining origin
+# every period: the base pretrains on the simulation summed to the data's frequency.
 FREQUENCY_DEFAULTS: dict[str, dict[str, int]] = {
     "W": {"context_length": 52, "patch_length": 4, "patch_stride": 4, "horizon": 8, "season_length": 52,
           "val_periods": 8, "test_periods": 13, "min_history": 8, "lead_time": 1, "review_period": 1,

@@ -42,7 +42,6 @@ def _base_key(args: SupplyTaskArgs, freq: str = "D") -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-
 SHIPPED_DIR = Path(__file__).resolve().parent / "base"
 """Bases shipped in the package, one folder per default setting (``supply-base-<key>``: the default
 config's daily, weekly and monthly settings), so no user waits for pretraining. Each holds the
@@ -95,11 +94,12 @@ def ship_base(cache_path: str | Path, out: Path = SHIPPED_DIR) -> Path:
 def write_shipped_card(out: Path = SHIPPED_DIR) -> Path:
     """``MODEL_CARD.md`` of the shipped bases: corpus, recipe, licence and one row per base (sha256)."""
     from workbench.io import atomic_write_text
+    from workbench.windows import FREQ_NAMES
 
     rows = []
     for folder in sorted(Path(out).glob("supply-base-*")):
         info = json.loads((folder / "info.json").read_text(encoding="utf-8"))
-        rows.append(f"| `{folder.name}` | {FREQ_WORDS.get(info.get('freq', 'D'), info.get('freq'))} | "
+        rows.append(f"| `{folder.name}` | {FREQ_NAMES.get(info.get('freq', 'D'), info.get('freq'))} | "
                     f"{info.get('sim_days', '?')} | {info.get('n_series', '?')} | {info.get('train_windows', '?')} | "
                     f"{info.get('parameters', '?')} | {info.get('epochs', '?')} | "
                     f"{(info.get('val_loss') or [float('nan')])[-1]:.4f} | {info.get('seconds', 0):.0f} s | `{info['sha256']}` |")
@@ -129,9 +129,6 @@ one per frequency of the default configuration, so that no user waits for pretra
     path = Path(out) / "MODEL_CARD.md"
     atomic_write_text(path, text)
     return path
-
-
-FREQ_WORDS = {"D": "daily", "W": "weekly", "MS": "monthly", "ME": "monthly"}
 
 
 def pretrain_days(args: SupplyTaskArgs, freq: str = "D") -> int:

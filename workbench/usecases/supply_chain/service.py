@@ -91,6 +91,7 @@ def serving_plan(adapter_dir, config: RunConfig) -> dict:
         ``{"served", "recommended", "note", "record"}``.
 
     Raises:
+        FileNotFoundError: ``adapter_dir`` does not exist.
         ValueError: ``task.serve`` names a model the folder cannot serve.
     """
     from workbench.serving import SERVING_FILE
@@ -223,10 +224,8 @@ def evaluate_adapter(config: RunConfig, adapter_dir) -> dict:
 
     from workbench.usecases.supply_chain.model import saved_task_args
 
-    if not Path(adapter_dir).is_dir():
-        raise FileNotFoundError(f"adapter folder not found: {adapter_dir}")
-    args, _ = saved_task_args(adapter_dir)  # the run's horizon, split lengths and inventory policy
     plan = serving_plan(adapter_dir, config)
+    args, _ = saved_task_args(adapter_dir)  # the run's horizon, split lengths and inventory policy
     with stage("loading demand data"):
         # As the training run read it: the user's own split where the file has one, and the same
         # series (data.max_rows keeps whole series, the M5 preset simulates straight into a panel).
@@ -282,8 +281,6 @@ def predict_file(config: RunConfig, adapter_dir, input_path, output_path) -> str
     from workbench.usecases.supply_chain.data import read_demand
     from workbench.windows import DemandPanel, period_dates
 
-    if not Path(adapter_dir).is_dir():
-        raise FileNotFoundError(f"adapter folder not found: {adapter_dir}")
     plan = serving_plan(adapter_dir, config)
     with stage("loading demand data"):
         df = read_demand(input_path, format=config.data.format, columns=config.data.columns or None,
