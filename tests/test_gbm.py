@@ -36,6 +36,18 @@ def test_missing_pieces_are_named(tmp_path):
         load_boosters(tmp_path, ["a.txt", "b.txt"], "meta.json", what="test model")
 
 
+def test_model_names_may_follow_from_the_settings(tmp_path):
+    a, X = _fitted(0)
+    save_boosters(tmp_path, {"m0.txt": a, "m1.txt": a}, "meta.json", {"n": 2})
+    meta, boosters = load_boosters(tmp_path, lambda m: [f"m{k}.txt" for k in range(m["n"])], "meta.json",
+                                   what="test model")
+    assert meta == {"n": 2} and len(boosters) == 2
+    np.testing.assert_array_equal(boosters[1].predict(X), a.predict(X))
+    (tmp_path / "meta.json").write_text('{"n": 3}')  # settings that name a model the folder lacks
+    with pytest.raises(FileNotFoundError, match="incomplete test model: m2.txt missing"):
+        load_boosters(tmp_path, lambda m: [f"m{k}.txt" for k in range(m["n"])], "meta.json", what="test model")
+
+
 def test_overwrite_never_leaves_old_settings_beside_a_failed_new_save(tmp_path):
     a, _ = _fitted(0)
     save_boosters(tmp_path, {"a.txt": a}, "meta.json", {"v": 1})

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 
 def booster_of(model: Any):
@@ -58,12 +58,14 @@ def save_boosters(path: str | Path, models: Mapping[str, Any], meta_file: str, m
     return path
 
 
-def load_boosters(path: str | Path, names: Iterable[str], meta_file: str, *, what: str) -> tuple[dict, list]:
+def load_boosters(path: str | Path, names: Iterable[str] | Callable[[dict], Iterable[str]], meta_file: str, *,
+                  what: str) -> tuple[dict, list]:
     """Read models written by :func:`save_boosters`.
 
     Args:
         path: The folder.
-        names: Model file names, in the order the boosters are returned.
+        names: Model file names, in the order the boosters are returned; or a function of the
+            settings that gives them (when the settings say how many models there are).
         meta_file: Name of the JSON settings file.
         what: What the folder should hold, for the error message (e.g. "LightGBM RUL model").
 
@@ -78,9 +80,9 @@ def load_boosters(path: str | Path, names: Iterable[str], meta_file: str, *, wha
     path = Path(path)
     if not (path / meta_file).is_file():
         raise FileNotFoundError(f"{path} holds no {what} ({meta_file} missing)")
-    names = list(names)
+    meta = json.loads((path / meta_file).read_text(encoding="utf-8"))
+    names = list(names(meta) if callable(names) else names)
     lost = [n for n in names if not (path / n).is_file()]
     if lost:
         raise FileNotFoundError(f"{path} holds an incomplete {what}: {', '.join(lost)} missing")
-    meta = json.loads((path / meta_file).read_text(encoding="utf-8"))
     return meta, [lgb.Booster(model_str=(path / n).read_text(encoding="utf-8")) for n in names]

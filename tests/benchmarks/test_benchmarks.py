@@ -71,3 +71,17 @@ def test_mfu_formula_matches_hand_count():
     assert peak_tflops("NVIDIA H100 PCIe") == 756.0
     assert peak_tflops("NVIDIA A100-SXM4-80GB") == 312.0
     assert peak_tflops("Some GPU") is None
+
+
+def test_leave_one_set_out_never_reads_the_held_out_set():
+    from benchmarks.bench_supply_loss_weighting import leave_one_out
+
+    def row(val0, val1, test0, test1):
+        return {"0.0": {"val_pinball": val0, "test_wql": test0}, "1.0": {"val_pinball": val1, "test_wql": test1}}
+
+    # Power 1 wins on validation in a and b, loses in c; c's own validation must not count for c.
+    rows = {"a": row(1.0, 0.8, 0.5, 0.45), "b": row(2.0, 1.8, 0.4, 0.38), "c": row(1.0, 5.0, 0.3, 0.6)}
+    out = leave_one_out(rows, [0.0, 1.0])
+    assert out["c"]["chosen"] == 1.0 and out["c"]["test_ratio"] == 2.0  # chosen elsewhere, scored on c
+    assert out["a"]["chosen"] == 0.0  # b (0.9) and c (5.0) elsewhere: geometric mean above 1
+    assert out["a"]["val_ratio_elsewhere"] == 1.0 and out["a"]["test_ratio"] == 1.0

@@ -66,3 +66,9 @@ def test_weekly_and_monthly_data_get_lengths_of_their_own_unless_the_user_set_th
         args, _ = for_frequency(SupplyTaskArgs(), freq)
         assert args.problems("task") == [], (freq, args.problems("task"))   # every frequency set is valid
         assert args.context_length % args.patch_length == 0 and set(FREQUENCY_DEFAULTS[freq]) <= set(vars(args))
+
+
+def test_loss_volume_power_is_validated_and_reaches_the_task():
+    assert "task.loss_volume_power" in "\n".join(SupplyTaskArgs(loss_volume_power=-0.5).problems())
+    assert "task.loss_volume_power" in "\n".join(SupplyTaskArgs(loss_volume_power=3).problems())
+    assert SupplyTaskArgs(loss_volume_power=1).problems() == []

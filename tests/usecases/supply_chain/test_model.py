@@ -30,6 +30,50 @@ def test_pinball_task_loss_by_hand():
     assert m["val_coverage"] == 1.0 and m["val_wql"] == pytest.approx(np.mean([2 * 0.1 / 2, 2 * 0.1 / 2]))
 
 
+def _pinball_demand_units(pred, target, taus, mask):
+    """Brute force: every point's pinball loss in demand units, looped, and the sum of observed points."""
+    total, points = 0.0, 0.0
+    for b in range(len(pred)):
+        for h in range(len(pred[b])):
+            if mask[b][h]:
+                points += 1
+                for q, t in enumerate(taus):
+                    d = target[b][h] - pred[b][h][q]
+                    total += max(t * d, (t - 1) * d)
+    return total, points
+
+
+def test_volume_power_weights_windows_by_their_scale():
+    g = torch.Generator().manual_seed(0)
+    B, H, taus = 5, 4, [0.1, 0.5, 0.9]
+    scale = torch.tensor([0.2, 1.0, 3.0, 10.0, 50.0])
+    raw_pred = torch.rand(B, H, 3, generator=g).sort(dim=-1).values * 60   # demand units
+    raw_target = torch.rand(B, H, generator=g) * 60
+    mask = torch.ones(B, H)
+    mask[0, 1] = mask[3, 2] = 0
+    batch = {"target": raw_target / scale[:, None], "mask": mask, "scale": scale}
+    pred = raw_pred / scale[:, None, None]                                   # what the model sees: scaled units
+    t = torch.tensor(taus)
+    # Power 0 is the unweighted loss of before.
+    assert QuantileTask(taus).window_weights(batch) is None
+    assert float(pinball(pred, batch["target"], t, mask, None)) == pytest.approx(
+        float(pinball(pred, batch["target"], t, mask)))
+    # Power 1: the loss in demand units, divided by the volume of the observed points.
+    w = QuantileTask(taus, volume_power=1.0).window_weights(batch)
+    assert float(w.mean()) == pytest.approx(1.0)
+    got = float(pinball(pred, batch["target"], t, mask, w))
+    total, _ = _pinball_demand_units(raw_pred.tolist(), raw_target.tolist(), taus, mask.tolist())
+    volume = float((mask * scale[:, None]).sum())
+    assert got == pytest.approx(total / (volume * len(taus)), rel=1e-5)
+    # ... and the largest window dominates: dropping the slow movers barely moves it.
+    keep = scale >= 10
+    sub = {"target": batch["target"][keep], "mask": mask[keep], "scale": scale[keep]}
+    w_sub = QuantileTask(taus, volume_power=1.0).window_weights(sub)
+    unweighted = float(pinball(pred, batch["target"], t, mask))
+    assert abs(float(pinball(pred[keep], sub["target"], t, sub["mask"], w_sub)) - got) < abs(
+        float(pinball(pred[keep], sub["target"], t, sub["mask"])) - unweighted)
+
+
 def test_base_is_cached(tiny_task, tiny_base):
     model, info = tiny_base
     again, info2 = pretrained_base(tiny_task)

@@ -567,16 +567,13 @@ class LightGBMQuantile:
         Raises:
             FileNotFoundError: The folder holds no saved LightGBM quantile model (or only part of one).
         """
-        import json
-
         from workbench.gbm import load_boosters
 
-        path = Path(path)
-        if not (path / LGBM_META).is_file():
-            raise FileNotFoundError(f"{path} holds no LightGBM quantile model ({LGBM_META} missing)")
-        n = len(json.loads((path / LGBM_META).read_text(encoding="utf-8"))["taus"])
-        names = [f"lightgbm_{kind}_{k}.txt" for kind in ("daily", "cum") for k in range(n)]
-        meta, boosters = load_boosters(path, names, LGBM_META, what="LightGBM quantile model")
+        def names(meta: dict) -> list[str]:  # one daily and one cumulative model per level
+            return [f"lightgbm_{kind}_{k}.txt" for kind in ("daily", "cum") for k in range(len(meta["taus"]))]
+
+        meta, boosters = load_boosters(Path(path), names, LGBM_META, what="LightGBM quantile model")
+        n = len(meta["taus"])
         est = cls(meta["taus"], int(meta["horizon"]), context=int(meta["context"]),
                   n_estimators=int(meta["n_estimators"]), stride=None if meta["stride"] is None else int(meta["stride"]),
                   min_history=int(meta["min_history"]), seed=int(meta["seed"]), max_rows=int(meta["max_rows"]),

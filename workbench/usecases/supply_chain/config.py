@@ -102,6 +102,11 @@ class SupplyTaskArgs:
     # --- adaptation and backtest
     window_stride: int = 1
     """Periods between training origins when adapting (1 = every period)."""
+    loss_volume_power: float = 0.0
+    """How much a training window's volume counts in the adapter's loss: each window's pinball loss
+    (in units of its context mean) is weighted by that mean to this power. 0 = every window alike;
+    1 = as in the weighted quantile loss in demand units, where fast movers dominate. Pretraining
+    of the base is unweighted whatever this says."""
     min_history: int = 14
     """Minimum observed periods before an origin (shorter series are reported, not forecast)."""
     val_periods: int = 42
@@ -195,6 +200,8 @@ class SupplyTaskArgs:
             p.append(f"{prefix}.val_periods: must be >= horizon ({self.horizon}), got {self.val_periods}")
         if self.test_periods < self.horizon:
             p.append(f"{prefix}.test_periods: must be >= horizon ({self.horizon}), got {self.test_periods}")
+        if not 0 <= float(self.loss_volume_power) <= 2:
+            p.append(f"{prefix}.loss_volume_power: must be in [0, 2], got {self.loss_volume_power}")
         if self.leading_zeros not in ("demand", "missing"):
             p.append(f"{prefix}.leading_zeros: must be 'demand' or 'missing', got {self.leading_zeros!r}")
         if self.calibration_method not in ("shift", "width", "auto"):

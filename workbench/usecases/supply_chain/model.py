@@ -341,7 +341,7 @@ class DemandForecaster:
         if run_dir is None:
             tmp = tempfile.mkdtemp(prefix="supply-fit-")
             run_dir = tmp
-        task = QuantileTask(args.quantiles)
+        task = QuantileTask(args.quantiles, volume_power=args.loss_volume_power)
         # The untrained model is the base itself (LoRA's B matrices start at zero; full fine-tuning
         # starts from the base's weights): it competes with every trained epoch on the validation
         # windows, so adapting never ends worse there than not adapting.

@@ -124,7 +124,7 @@ def _calibrated(fc, role: str, record: dict, panel, context: int):
     return apply_forecast_calibration(cal, fc, panel, context)
 
 
-def served_forecasts(plan: dict, adapter_dir, panel, origins: np.ndarray, fit_end: int):
+def served_forecasts(plan: dict, adapter_dir, panel, origins: np.ndarray, fit_end: int, saved: tuple | None = None):
     """The served model's calibrated quantile forecasts at ``origins``.
 
     Only what the served model needs is loaded: the adapter and its base for the adapter and the
@@ -138,6 +138,7 @@ def served_forecasts(plan: dict, adapter_dir, panel, origins: np.ndarray, fit_en
         origins: ``(n, 2)`` (series, first forecast period) pairs.
         fit_end: Where a local statistical model's history ends (the test start when backtesting,
             the end of the data when forecasting ahead).
+        saved: ``model.saved_task_args(adapter_dir)`` where the caller has read it already.
 
     Returns:
         A :class:`~workbench.usecases.supply_chain.backtest.Forecasts` named after the served model.
@@ -148,7 +149,7 @@ def served_forecasts(plan: dict, adapter_dir, panel, origins: np.ndarray, fit_en
     from workbench.usecases.supply_chain.model import saved_task_args
 
     served, record = plan["served"], plan["record"]
-    args, meta = saved_task_args(adapter_dir)
+    args, meta = saved if saved is not None else saved_task_args(adapter_dir)
     origins = np.asarray(origins)
 
     def baseline(role: str):
@@ -225,7 +226,8 @@ def evaluate_adapter(config: RunConfig, adapter_dir) -> dict:
     from workbench.usecases.supply_chain.model import saved_task_args
 
     plan = serving_plan(adapter_dir, config)
-    args, _ = saved_task_args(adapter_dir)  # the run's horizon, split lengths and inventory policy
+    saved = saved_task_args(adapter_dir)
+    args = saved[0]  # the run's horizon, split lengths and inventory policy
     with stage("loading demand data"):
         # As the training run read it: the user's own split where the file has one, and the same
         # series (data.max_rows keeps whole series, the M5 preset simulates straight into a panel).
@@ -239,7 +241,7 @@ def evaluate_adapter(config: RunConfig, adapter_dir) -> dict:
             split = Split.from_bounds(panel, val_start, test_start, args)
     with stage(f"backtesting the served model ({plan['served']})"):
         # Local models fit on the history before the test period, as in the training run's backtest.
-        fc = served_forecasts(plan, adapter_dir, panel, split.test_origins(panel, args), split.val_end)
+        fc = served_forecasts(plan, adapter_dir, panel, split.test_origins(panel, args), split.val_end, saved)
         _, summary = evaluate(fc, panel, args, split)
         _, inv = simulate_portfolio(fc, panel, args.inventory_policy())
     acc = summary["overall"]

@@ -9,7 +9,10 @@ quantile loss. Two outputs are trained together:
   of demand over the protection interval, which is *not* the sum of daily quantiles).
 
 The cumulative pinball term at step h is divided by h + 1, so that long sums (larger numbers)
-do not dominate the daily term. Everything is in scaled units (demand / context mean).
+do not dominate the daily term. Everything is in scaled units (demand / context mean), so every
+window counts alike. ``volume_power`` > 0 weights each window by its context mean to that power
+(normalised over the batch): 1 gives the weight a window has in the weighted quantile loss that
+the run reports in demand units, where fast movers dominate.
 
 Usage::
 
@@ -24,7 +27,8 @@ import torch
 from workbench.training import StepOutput
 
 
-def pinball(pred: torch.Tensor, target: torch.Tensor, taus: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def pinball(pred: torch.Tensor, target: torch.Tensor, taus: torch.Tensor, mask: torch.Tensor,
+            weight: torch.Tensor | None = None) -> torch.Tensor:
     """Masked mean pinball loss.
 
     Args:
@@ -32,14 +36,17 @@ def pinball(pred: torch.Tensor, target: torch.Tensor, taus: torch.Tensor, mask: 
         target: ``(B, H)`` actuals.
         taus: ``(Q,)`` levels.
         mask: ``(B, H)`` 1 where the actual is observed.
+        weight: ``(B,)`` weight of each window (mean 1 over the batch), or ``None`` for equal weights.
 
     Returns:
-        Scalar loss (mean over observed points and quantiles).
+        Scalar loss (mean over observed points and quantiles; weighted mean with ``weight``).
     """
     diff = target.unsqueeze(-1) - pred                                   # (B, H, Q)
     loss = torch.maximum(taus * diff, (taus - 1) * diff)                  # Koenker & Bassett (1978)
+    if weight is not None:
+        mask = mask * weight[:, None]
     w = mask.unsqueeze(-1)
-    return (loss * w).sum() / (w.sum() * len(taus)).clamp_min(1.0)
+    return (loss * w).sum() / (w.sum() * len(taus)).clamp_min(1e-9 if weight is not None else 1.0)
 
 
 class QuantileTask:
@@ -48,15 +55,25 @@ class QuantileTask:
     Args:
         quantiles: Levels the model outputs, ascending.
         cumulative_weight: Weight of the cumulative-demand term relative to the daily one.
+        volume_power: Weight of a window: its context mean (``batch["scale"]``) to this power,
+            divided by the batch mean. 0 (default) weighs every window alike.
     """
 
     monitor = "val_loss"
     monitor_mode = "min"
 
-    def __init__(self, quantiles, cumulative_weight: float = 1.0):
+    def __init__(self, quantiles, cumulative_weight: float = 1.0, volume_power: float = 0.0):
         self.quantiles = list(quantiles)
         self.cumulative_weight = cumulative_weight
+        self.volume_power = float(volume_power)
         self._taus = torch.tensor(self.quantiles, dtype=torch.float32)
+
+    def window_weights(self, batch: dict) -> torch.Tensor | None:
+        """Per-window loss weights ``scale ** volume_power`` with batch mean 1 (``None`` at power 0)."""
+        if self.volume_power == 0:
+            return None
+        w = batch["scale"].to(batch["target"].dtype) ** self.volume_power
+        return w / w.mean().clamp_min(1e-12)
 
     def losses(self, model: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Return ``(loss, daily, cumulative)`` for a batch."""
@@ -64,7 +81,8 @@ class QuantileTask:
         taus = self._taus.to(daily.device, daily.dtype)
         mask = batch["mask"]
         target = batch["target"]
-        loss_daily = pinball(daily, target, taus, mask)
+        weight = self.window_weights(batch)
+        loss_daily = pinball(daily, target, taus, mask, weight)
         # Cumulative actuals; an unobserved day makes all later sums unobserved.
         cum_target = torch.cumsum(target, dim=1)
         # Unobserved days inside the horizon (a closed shop on Saturdays) add nothing to the sum
@@ -72,7 +90,7 @@ class QuantileTask:
         # of the mask would drop every sum after the first closed day.
         cum_mask = (torch.cumsum(mask, dim=1) > 0).to(mask.dtype)
         steps = torch.arange(1, target.shape[1] + 1, device=target.device, dtype=target.dtype)
-        loss_cum = pinball(cum / steps[:, None], cum_target / steps[None, :], taus, cum_mask)
+        loss_cum = pinball(cum / steps[:, None], cum_target / steps[None, :], taus, cum_mask, weight)
         return loss_daily + self.cumulative_weight * loss_cum, daily, cum
 
     def step(self, model: torch.nn.Module, batch: dict) -> StepOutput:
