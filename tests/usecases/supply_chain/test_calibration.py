@@ -194,6 +194,11 @@ def test_blend_weight_is_the_brute_force_minimum_of_validation_pinball():
     assert fit["weight"] == min(brute, key=brute.get)
     assert fit["val_pinball"] == pytest.approx(min(brute.values()))
     assert fit["val_pinball"] <= min(brute[0.0], brute[1.0])  # never worse than either model alone
+    # The chosen blend's 80 % interval coverage, for the recommendation's interval check.
+    from workbench.forecast_metrics import interval_coverage, to_count_scale
+
+    chosen = fit["weight"] * a_q + (1 - fit["weight"]) * b_q
+    assert fit["val_coverage_80"] == pytest.approx(interval_coverage(truth, to_count_scale(chosen, truth), taus, 0.8))
     mixed = blend_forecasts(a, b, 0.3)
     assert np.allclose(mixed.daily, 0.3 * a_q + 0.7 * b_q) and np.allclose(mixed.cumulative, np.cumsum(mixed.daily, 1))
     with pytest.raises(ValueError, match="cannot blend adapter and lightgbm: they forecast different windows"):

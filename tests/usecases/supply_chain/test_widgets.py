@@ -126,6 +126,26 @@ def test_validation_recommendation_compares_only_models_validated_on_the_same_wi
     assert validation_recommendation({"adapter": {}})["best"] is None
 
 
+def test_recommendation_warns_when_the_chosen_models_intervals_miss_80_percent_on_validation():
+    from workbench.usecases.supply_chain.widgets import COVERAGE_80_BAND, validation_recommendation
+
+    same = {"val_windows": 100, "val_windows_sha256": "aaaa"}
+    reports = {"adapter": {"val_pinball_calibrated": 2.0, "val_coverage_80_calibrated": 0.79, **same},
+               "frozen_base": {"val_pinball_calibrated": 1.5, "val_coverage_80_calibrated": 0.575, **same}}
+    rec = validation_recommendation(reports)
+    assert rec["best"] == "frozen_base" and rec["val_coverage_80"] == 0.575  # still chosen by pinball loss
+    assert "covered 57 % of the validation actuals (nominal 80 %): too narrow" in rec["text"]
+    assert rec["interval_warning"] in rec["text"]
+    for coverage, expected in ((COVERAGE_80_BAND[0], None), (0.8, None), (COVERAGE_80_BAND[1], None),
+                               (0.95, "too wide"), (None, None), (float("nan"), None)):
+        reports["frozen_base"]["val_coverage_80_calibrated"] = coverage
+        warning = validation_recommendation(reports)["interval_warning"]
+        assert (warning is None) if expected is None else (expected in warning), coverage
+    reports["adapter"]["val_pinball_calibrated"] = 1.0  # the adapter (0.79) is chosen: no warning
+    reports["frozen_base"]["val_coverage_80_calibrated"] = 0.5
+    assert validation_recommendation(reports)["interval_warning"] is None
+
+
 def test_serving_text_offers_the_names_task_serve_takes():
     from workbench.usecases.supply_chain.widgets import serving_text
 

@@ -445,12 +445,16 @@ def fit_blend_weight(val_a, val_b, panel, weights=BLEND_WEIGHTS) -> dict:
         weights: Weights tried; of equal losses the first in this order is kept.
 
     Returns:
-        ``{"weight", "val_pinball", "val_pinball_by_weight": {weight: loss}, "val_windows",
-        "val_windows_sha256"}``.
+        ``{"weight", "val_pinball", "val_pinball_by_weight": {weight: loss}, "val_coverage_80" (of the
+        chosen blend, count scale), "val_windows", "val_windows_sha256"}``.
     """
+    from workbench.forecast_metrics import interval_coverage, to_count_scale
     from workbench.usecases.supply_chain.backtest import actuals
 
     y = actuals(panel, val_a.origins, val_a.daily.shape[1])
     losses = {float(w): validation_pinball(y, blend_forecasts(val_a, val_b, w).daily, val_a.taus) for w in weights}
     best = min(losses, key=lambda w: losses[w])
-    return {"weight": best, "val_pinball": losses[best], "val_pinball_by_weight": losses} | window_fingerprint(val_a.origins)
+    q = blend_forecasts(val_a, val_b, best).daily
+    coverage = interval_coverage(y, to_count_scale(q, y), val_a.taus, 0.8)
+    return {"weight": best, "val_pinball": losses[best], "val_pinball_by_weight": losses,
+            "val_coverage_80": coverage} | window_fingerprint(val_a.origins)

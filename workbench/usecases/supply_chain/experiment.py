@@ -418,6 +418,7 @@ def run_experiment(config: RunConfig) -> dict:
     result["blend"] = blend_info
     result["recommendation"] = validation_recommendation(
         {**calibration_effect, **({"blend": {"val_pinball_calibrated": blend_info["val_pinball"],
+                                             "val_coverage_80_calibrated": blend_info.get("val_coverage_80"),
                                              "val_windows_sha256": blend_info["val_windows_sha256"]}}
                                   if blend_info else {})})
     if adapter_dir is not None:

@@ -443,6 +443,22 @@ def wql_verdict(result: dict) -> dict:
     return verdict(scores, "wQL", lower_is_better=True, labels={r: label(r) for r in scores})
 
 
+COVERAGE_80_BAND = (0.70, 0.90)
+"""Validation ``coverage_80`` outside this band earns the recommended model a warning: its quantiles
+would set stock levels from intervals clearly too narrow (or too wide). The band is wide because a
+validation period holds few windows; issue 12 asks for 0.78-0.82 on the test period."""
+
+
+def interval_warning(role: str, coverage: float | None, band: tuple[float, float] = COVERAGE_80_BAND) -> str | None:
+    """One sentence when ``role``'s validation 80 % interval coverage lies outside ``band`` (else None)."""
+    if coverage is None or not np.isfinite(coverage) or band[0] <= coverage <= band[1]:
+        return None
+    how = "too narrow" if coverage < band[0] else "too wide"
+    return (f"Its 80 % intervals covered {coverage * 100:.0f} % of the validation actuals (nominal 80 %): {how} to set stock "
+            f"levels from its quantiles as they are; compare the inventory table, or serve another model with "
+            f"--set task.serve=NAME.")
+
+
 def validation_recommendation(reports: dict[str, dict]) -> dict:
     """The model to use, chosen on the validation period, never on the test period.
 
@@ -458,9 +474,14 @@ def validation_recommendation(reports: dict[str, dict]) -> dict:
             adapter, :func:`workbench.usecases.supply_chain.experiment.calibrate_role`'s report for
             the others; empty where a model had no validation windows).
 
+    The recommended model's validation ``coverage_80`` (``val_coverage_80_calibrated``) is checked
+    as well: outside :data:`COVERAGE_80_BAND` the text warns that its intervals are too narrow or
+    too wide to set stock from (:func:`interval_warning`). The choice itself stays by pinball loss.
+
     Returns:
-        ``{"best", "tied", "adapter_best", "text", "criterion", "scores", "left_out"}``; ``best``
-        is None when no model has a validation score.
+        ``{"best", "tied", "adapter_best", "text", "criterion", "scores", "left_out",
+        "val_coverage_80", "interval_warning"}``; ``best`` is None when no model has a validation
+        score.
     """
     from workbench.metrics import recommendation
 
@@ -477,7 +498,13 @@ def validation_recommendation(reports: dict[str, dict]) -> dict:
         text += " It has no window with a whole horizon; see the test verdict."
     if left_out:
         text += f" Not compared (validated on other windows): {', '.join(label(r) for r in left_out)}."
-    return {**out, "text": text, "criterion": "val_pinball_calibrated", "scores": scores, "left_out": left_out}
+    best = out.get("best")
+    coverage = (same.get(best) or {}).get("val_coverage_80_calibrated") if best else None
+    warning = interval_warning(best, coverage) if best else None
+    if warning:
+        text += " " + warning
+    return {**out, "text": text, "criterion": "val_pinball_calibrated", "scores": scores, "left_out": left_out,
+            "val_coverage_80": coverage, "interval_warning": warning}
 
 
 def serving_text(result: dict) -> str | None:
