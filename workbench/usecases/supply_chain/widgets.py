@@ -449,8 +449,9 @@ would set stock levels from intervals clearly too narrow (or too wide). The band
 validation period holds few windows; issue 12 asks for 0.78-0.82 on the test period."""
 
 
-def interval_warning(role: str, coverage: float | None, band: tuple[float, float] = COVERAGE_80_BAND) -> str | None:
-    """One sentence when ``role``'s validation 80 % interval coverage lies outside ``band`` (else None)."""
+def interval_warning(coverage: float | None, band: tuple[float, float] = COVERAGE_80_BAND) -> str | None:
+    """One sentence, for after the recommendation, when the recommended model's validation 80 % interval
+    coverage lies outside ``band`` (else None)."""
     if coverage is None or not np.isfinite(coverage) or band[0] <= coverage <= band[1]:
         return None
     how = "too narrow" if coverage < band[0] else "too wide"
@@ -500,7 +501,7 @@ def validation_recommendation(reports: dict[str, dict]) -> dict:
         text += f" Not compared (validated on other windows): {', '.join(label(r) for r in left_out)}."
     best = out.get("best")
     coverage = (same.get(best) or {}).get("val_coverage_80_calibrated") if best else None
-    warning = interval_warning(best, coverage) if best else None
+    warning = interval_warning(coverage) if best else None
     if warning:
         text += " " + warning
     return {**out, "text": text, "criterion": "val_pinball_calibrated", "scores": scores, "left_out": left_out,
