@@ -27,8 +27,16 @@ Usage::
     python benchmarks/bench_fleets.py --smoke                          # two tiny fleets, plumbing
     python benchmarks/bench_fleets.py                                  # all fleets + FD001, default recipe
     python benchmarks/bench_fleets.py --recipes default: adapt2:task.adapt_epochs=2 --scale 0.5
-    python benchmarks/bench_fleets.py --recipes hc: --set 'task.extra_inputs=[health, cycle]' --keep DIR
-                                            # a list value goes through --set (recipes split on commas)
+    python benchmarks/bench_fleets.py --recipes default: 'hc:task.extra_inputs=[health, cycle]' --keep DIR
+                                            # commas inside [...] stay with their value
+    python benchmarks/bench_fleets.py --recipes default: --keep DIR &  # the same --keep DIR: two processes,
+    python benchmarks/bench_fleets.py --recipes 'hc:task.extra_inputs=[health, cycle]' --keep DIR  # one per core
+    python benchmarks/bench_fleets.py --recipes default: 'hc:task.extra_inputs=[health, cycle]' --keep DIR
+                                            # then all recipes together: every run is read back, LOFO printed
+
+With ``--keep DIR`` the benchmark is resumable: each finished (fleet, recipe) run is written to
+``DIR/rows/`` (atomically, with the overrides it ran with) and read back by a later call with the same
+overrides, seed and scale; the simulated fleets are written once and reused.
 
 The last line of stdout is one JSON object (``ratio``: mean adapter/LightGBM raw RMSE ratio over
 the fleets with the first recipe). Timings on shared CPUs are upper bounds.
@@ -51,6 +59,21 @@ sys.path.insert(0, str(REPO))
 ROLES = ("adapter", "frozen_base", "baseline", "blend")
 
 
+def split_overrides(text: str) -> list[str]:
+    """Split ``a=1,b=[x, y]`` on the commas outside brackets (a list value keeps its commas)."""
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        depth += ch in "[{("
+        depth -= ch in "]})"
+        if ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [p.strip() for p in parts if p.strip()]
+
+
 def parse_recipes(items: list[str]) -> dict[str, list[str]]:
     """``name:over1,over2`` items to ``{name: [over1, over2]}`` (``name:`` = no overrides)."""
     out: dict[str, list[str]] = {}
@@ -58,16 +81,32 @@ def parse_recipes(items: list[str]) -> dict[str, list[str]]:
         name, _, over = item.partition(":")
         if not name:
             raise SystemExit(f"--recipes: {item!r} has no name (expected NAME:SECTION.FIELD=VALUE,...)")
-        out[name] = [o for o in over.split(",") if o]
+        out[name] = split_overrides(over)
     return out
 
 
 def fleet_files(name: str, spec, root: Path) -> dict[str, str]:
     """Simulate one fleet and write it as C-MAPSS files under ``root`` (read back like a user's files)."""
+    from workbench.io import atomic_directory
     from workbench.usecases.maintenance.simulate import simulate_fleet, write_cmapss
 
-    paths = write_cmapss(simulate_fleet(spec), root / name, "FD900")
-    return {k: str(v) for k, v in paths.items()}
+    folder = root / name
+    files = {"train": folder / "train_FD900.txt", "test": folder / "test_FD900.txt", "rul": folder / "RUL_FD900.txt"}
+    if not all(p.is_file() for p in files.values()):  # written once (--keep): a second process reuses them
+        # The folder appears whole or not at all, so a process started beside this one never reads half a file.
+        with atomic_directory(folder) as tmp:
+            written = write_cmapss(simulate_fleet(spec), tmp, "FD900")
+        files = {k: folder / Path(v).name for k, v in written.items()}
+    return {k: str(v) for k, v in files.items()}
+
+
+def cached_row(path: Path, key: dict) -> dict | None:
+    """The row of a finished run (``--keep``) when it ran with exactly ``key``; else None."""
+    try:
+        done = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return done.get("row") if done.get("key") == key else None
 
 
 def row_of(result: dict) -> dict:
@@ -164,6 +203,7 @@ def main(argv=None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
+    from workbench.io import atomic_write_json
     from workbench.usecases.maintenance import default_config, recipe_config, run_experiment
     from workbench.usecases.maintenance.simulate import fleet_family
 
@@ -192,13 +232,19 @@ def main(argv=None) -> int:
     for recipe, over in recipes.items():
         rows[recipe] = {}
         for fleet, f in files.items():
-            cfg = base_cfg.with_overrides([
-                f"task.train_file={json.dumps(f['train'])}", f"task.test_file={json.dumps(f['test'])}",
-                f"task.rul_file={json.dumps(f['rul'])}", f"run.output_dir={json.dumps(str(work / 'runs'))}",
-                f"run.name=fleet-{fleet}-{recipe}", "run.resume=false", f"run.seed={args.seed}",
-                *args.overrides, *over])
-            result = run_experiment(cfg)
-            rows[recipe][fleet] = row_of(result)
+            key = {"overrides": [*args.overrides, *over], "seed": args.seed, "scale": scale, "smoke": args.smoke}
+            done = work / "rows" / f"{fleet}--{recipe}.json"
+            row = cached_row(done, key) if args.keep else None
+            if row is None:
+                cfg = base_cfg.with_overrides([
+                    f"task.train_file={json.dumps(f['train'])}", f"task.test_file={json.dumps(f['test'])}",
+                    f"task.rul_file={json.dumps(f['rul'])}", f"run.output_dir={json.dumps(str(work / 'runs'))}",
+                    f"run.name=fleet-{fleet}-{recipe}", "run.resume=false", f"run.seed={args.seed}",
+                    *args.overrides, *over])
+                row = row_of(run_experiment(cfg))
+                if args.keep:
+                    atomic_write_json(done, {"key": key, "row": row})
+            rows[recipe][fleet] = row
             print(f"{recipe} / {fleet}: {json.dumps(rows[recipe][fleet])}", flush=True)
     for recipe in recipes:
         own = dict(notes)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from workbench.serving import SERVING_FILE, read_serving, serving_plan, serving_record
+from workbench.serving import SERVING_FILE, adapter_folder, read_serving, serving_plan, serving_record
 
 
 def test_the_record_serves_the_recommendation_only_where_the_folder_holds_it():
@@ -16,6 +16,16 @@ def test_the_record_serves_the_recommendation_only_where_the_folder_holds_it():
     # No recommendation (no validation data): the adapter, and the note says the record has none.
     rec = serving_record(None, ("adapter",), chosen_on="v")
     assert rec["recommended"] is None and rec["served"] == "adapter"
+
+
+def test_an_adapter_folder_is_checked_once_with_the_use_case_and_missing_files_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"adapter folder not found: .*nowhere \(give the adapter/ folder of a "
+                                                r"maintenance run"):
+        adapter_folder(tmp_path / "nowhere", "maintenance")
+    (tmp_path / "a.json").write_text("{}")
+    with pytest.raises(FileNotFoundError, match="is not a legal_de adapter folder: b.json missing"):
+        adapter_folder(tmp_path, "legal_de", needs=("a.json", "b.json"))
+    assert adapter_folder(str(tmp_path), "legal_de", needs=("a.json",)) == tmp_path
 
 
 def test_the_plan_follows_the_record_an_override_or_a_clear_error(tmp_path):

@@ -60,6 +60,33 @@ def read_serving(adapter_dir: str | Path) -> dict[str, Any]:
     return json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
 
 
+def adapter_folder(adapter_dir, usecase: str | None = None, needs: Iterable[str] = ()) -> Path:
+    """The adapter folder as a path; one clear error when it is missing or is not a ``usecase`` adapter.
+
+    Every use case's ``evaluate``/``predict`` starts here, so a wrong ``--adapter`` reads the same
+    everywhere.
+
+    Args:
+        adapter_dir: The folder the user gave.
+        usecase: The use case whose adapter is expected (named in the error).
+        needs: Files a folder of that use case always holds (e.g. ``label_map.json``).
+
+    Raises:
+        FileNotFoundError: ``adapter folder not found: <path> ...``, or ``<path> is not a <usecase>
+            adapter folder: <files> missing ...``.
+    """
+    path = Path(adapter_dir)
+    if not path.is_dir():
+        what = f"a {usecase} run" if usecase else "a run"
+        raise FileNotFoundError(f"adapter folder not found: {path} (give the adapter/ folder of {what}, "
+                                "e.g. --adapter runs/<name>/adapter)")
+    missing = [name for name in needs if not (path / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{path} is not a {usecase or 'workbench'} adapter folder: {', '.join(missing)} missing "
+                                "(a run writes them into runs/<name>/adapter)")
+    return path
+
+
 def serving_plan(adapter_dir: str | Path, want: str,
                  missing: Callable[[str, dict], str | None] | None = None) -> dict[str, Any]:
     """Which model to serve from an adapter folder.
@@ -80,9 +107,7 @@ def serving_plan(adapter_dir: str | Path, want: str,
         FileNotFoundError: The adapter folder does not exist.
         ValueError: The folder cannot serve the chosen model.
     """
-    path = Path(adapter_dir)
-    if not path.is_dir():
-        raise FileNotFoundError(f"adapter folder not found: {path}")
+    path = adapter_folder(adapter_dir)
     record = read_serving(path)
     served = record.get("served", "adapter") if want == "recommended" else want
     problem = missing(served, record) if missing is not None else None

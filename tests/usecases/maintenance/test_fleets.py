@@ -62,6 +62,22 @@ def test_leave_one_fleet_out_chooses_on_other_fleets_validation_only():
     assert leave_one_fleet_out({"a": {"x": {}}}) == {}
 
 
+def test_recipes_keep_list_values_and_kept_runs_are_read_back_only_with_the_same_settings(tmp_path):
+    from benchmarks.bench_fleets import cached_row, parse_recipes
+    from workbench.io import atomic_write_json
+
+    assert parse_recipes(["default:", "hc:task.extra_inputs=[health, cycle],task.adapt_epochs=2"]) == {
+        "default": [], "hc": ["task.extra_inputs=[health, cycle]", "task.adapt_epochs=2"]}
+    key = {"overrides": ["task.adapt_epochs=2"], "seed": 0, "scale": 1.0, "smoke": False}
+    done = tmp_path / "rows" / "x--hc.json"
+    assert cached_row(done, key) is None  # nothing kept yet
+    atomic_write_json(done, {"key": key, "row": {"ratio_raw": 0.9}})
+    assert cached_row(done, key) == {"ratio_raw": 0.9}
+    assert cached_row(done, {**key, "scale": 0.5}) is None  # another scale is another run
+    done.write_text("{half a fi")
+    assert cached_row(done, key) is None  # a torn file is run again, not an error
+
+
 def test_the_recommendation_is_made_on_validation_engines_not_test():
     metrics = {"baseline": {"rmse": 20.0, "val_rmse": 15.0}, "adapter": {"rmse": 18.0, "val_rmse": 17.0}}
     rec = maintenance_verdict(metrics, on="validation")

@@ -193,7 +193,7 @@ def test_evaluate_and_predict_refuse_a_missing_adapter(tmp_path):
     with pytest.raises(FileNotFoundError, match="adapter folder not found"):
         predict_file(cfg, str(tmp_path / "nope"), "x.txt", str(tmp_path / "o.csv"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(FileNotFoundError, match="not a maintenance adapter"):
+    with pytest.raises(FileNotFoundError, match="not a maintenance adapter folder: maintenance_estimator.json missing"):
         evaluate_adapter(cfg, str(tmp_path / "empty"))
 
 

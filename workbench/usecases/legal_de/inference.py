@@ -45,15 +45,9 @@ def check_adapter_dir(adapter_dir: str | Path) -> Path:
         FileNotFoundError: ``adapter folder not found: <path>``, or the folder lacks the files of
             a legal_de adapter (which ones is said).
     """
-    path = Path(adapter_dir)
-    if not path.is_dir():
-        raise FileNotFoundError(f"adapter folder not found: {path} (give the adapter/ folder of a run, "
-                                "e.g. --adapter runs/legal_de/adapter)")
-    missing = [name for name in ("adapter_config.json", "label_map.json") if not (path / name).is_file()]
-    if missing:
-        raise FileNotFoundError(f"{path} is not a legal_de adapter folder: {', '.join(missing)} missing "
-                                "(a run writes them into runs/<name>/adapter)")
-    return path
+    from workbench.serving import adapter_folder
+
+    return adapter_folder(adapter_dir, "legal_de", needs=("adapter_config.json", "label_map.json"))
 
 
 def check_labels(adapter_labels: list[str], data_labels: Iterable[str], adapter_dir: Path, source: str) -> list[str]:

@@ -43,14 +43,10 @@ ALARM_FILE = "alarm.json"
 
 
 def _meta(adapter_dir: str | Path) -> tuple[Path, dict]:
-    path = Path(adapter_dir)
-    if not path.is_dir():
-        raise FileNotFoundError(f"adapter folder not found: {path}")
-    meta_file = path / "maintenance_estimator.json"
-    if not meta_file.is_file():
-        raise FileNotFoundError(f"adapter folder {path} has no maintenance_estimator.json: not a maintenance adapter "
-                                "(pass runs/<run>/adapter of a maintenance run)")
-    return path, json.loads(meta_file.read_text(encoding="utf-8"))
+    from workbench.serving import adapter_folder
+
+    path = adapter_folder(adapter_dir, "maintenance", needs=("maintenance_estimator.json",))
+    return path, json.loads((path / "maintenance_estimator.json").read_text(encoding="utf-8"))
 
 
 def _alarm_rule(path: Path, cfg: RunConfig) -> dict[str, Any]:

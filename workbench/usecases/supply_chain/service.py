@@ -191,9 +191,9 @@ def _load(adapter_dir):
     from workbench.progress import stage
     from workbench.usecases.supply_chain.model import DemandForecaster
 
-    path = Path(adapter_dir)
-    if not path.is_dir():
-        raise FileNotFoundError(f"adapter folder not found: {path}")
+    from workbench.serving import adapter_folder
+
+    path = adapter_folder(adapter_dir, "supply_chain")
     with stage("loading the supply-chain adapter and its base"):
         return DemandForecaster.load(path)
 
