@@ -25,13 +25,13 @@ parentheses, chosen on the validation engines of that fleet) next to the pure ad
 Usage::
 
     python benchmarks/bench_fleets.py --smoke                          # two tiny fleets, plumbing
-    python benchmarks/bench_fleets.py                                  # all fleets + FD001, default recipe
+    python benchmarks/bench_fleets.py                                  # all fleets + FD001: default and pure adapter
     python benchmarks/bench_fleets.py --recipes default: adapt2:task.adapt_epochs=2 --scale 0.5
-    python benchmarks/bench_fleets.py --recipes default: 'hc:task.extra_inputs=[health, cycle]' --keep DIR
+    python benchmarks/bench_fleets.py --recipes default: 'adapt1:task.extra_inputs=[health, cycle],task.adapt_epochs=1' --keep DIR
                                             # commas inside [...] stay with their value
     python benchmarks/bench_fleets.py --recipes default: --keep DIR &  # the same --keep DIR: two processes,
-    python benchmarks/bench_fleets.py --recipes 'hc:task.extra_inputs=[health, cycle]' --keep DIR  # one per core
-    python benchmarks/bench_fleets.py --recipes default: 'hc:task.extra_inputs=[health, cycle]' --keep DIR
+    python benchmarks/bench_fleets.py --recipes 'pure:task.extra_inputs=[]' --keep DIR  # one per core
+    python benchmarks/bench_fleets.py --recipes default: 'pure:task.extra_inputs=[]' --keep DIR
                                             # then all recipes together: every run is read back, LOFO printed
 
 With ``--keep DIR`` the benchmark is resumable: each finished (fleet, recipe) run is written to
@@ -210,7 +210,9 @@ def main(argv=None) -> int:
     fleets = args.fleets.split(",") if args.fleets else (["1reg-1fault", "6reg-2fault"] if args.smoke else None)
     scale = args.scale if args.scale is not None else (0.1 if args.smoke else 1.0)
     recipes = parse_recipes(args.recipes if args.recipes is not None else
-                            (["default:", "adapt1:task.adapt_epochs=1"] if args.smoke else ["default:"]))
+                            (["default:", "adapt1:task.adapt_epochs=1"] if args.smoke else
+                             # the default adapter reads engineered inputs; the issue asks for the pure one too
+                             ["default:", "pure:task.extra_inputs=[]"]))
     specs = fleet_family(fleets, seed=args.seed, scale=scale)
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-fleets-"))
     files = {name: fleet_files(name, spec, work / "data") for name, spec in specs.items()}

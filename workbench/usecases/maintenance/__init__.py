@@ -83,9 +83,12 @@ def default_config(smoke: bool = False) -> RunConfig:
             epochs; about a minute on two CPU cores including pretraining. Without ``smoke``:
             :func:`recipe_config`, the settings for real fleets, on a simulated 60-engine fleet:
             about 2 minutes on two quiet CPU cores including pretraining. Measured with seeds 0
-            and 1: RMSE adapter 28.2 / 28.1, LightGBM 29.6 / 29.4, frozen base 30.2 / 30.3 (a
-            lighter demo budget tried before, 50 engines and a shorter pretraining, left the
-            adapter behind the frozen base: 33.3 vs 33.0).
+            and 1 (2026-12-06), RMSE raw / capped: adapter 29.7 / 26.1 and 28.3 / 22.8 (the pure
+            adapter, ``task.extra_inputs=[]``: 28.2 / 24.7 and 28.1 / 23.7), LightGBM 29.3 / 25.5
+            and 29.2 / 24.3, frozen base 30.2 / 26.6 and 30.3 / 26.5. The engineered inputs were
+            chosen leave-one-fleet-out, not on this fleet, and lose here with seed 0
+            (docs/maintenance.md). A lighter demo budget tried before, 50 engines and a shorter
+            pretraining, left the adapter behind the frozen base: 33.3 vs 33.0.
     """
     cfg = recipe_config()
     if not smoke:

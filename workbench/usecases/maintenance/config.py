@@ -88,10 +88,12 @@ class MaintenanceTaskArgs:
     """Fleet-adaptive step: epochs of masked-patch pretraining on this fleet's own training windows
     (no labels) before LoRA; 0 = off. The default is chosen by leave-one-fleet-out
     (``benchmarks/bench_fleets.py``), never on one fleet."""
-    extra_inputs: list[str] = field(default_factory=list)
+    extra_inputs: list[str] = field(default_factory=lambda: ["health", "cycle"])
     """Engineered channels for the adapter next to the sensors: ``"health"`` (a linear health
     index fitted on the training rows) and/or ``"cycle"`` (cycles run). Empty = the pure adapter;
-    the frozen base always reads the sensors only."""
+    the frozen base always reads the sensors only. Default both: chosen leave-one-fleet-out on 10
+    fleets at full size (``benchmarks/bench_fleets.py``, docs/maintenance.md), which prints the pure
+    adapter next to it."""
     compare_full_finetune: bool = False
     """Also fine-tune all weights (costs a full training run on top)."""
     serve: str = "recommended"
