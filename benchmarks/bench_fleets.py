@@ -130,9 +130,46 @@ def row_of(result: dict) -> dict:
         row["blend"]["weight"] = m["blend"].get("weight")
         row["blend_ratio_raw"] = round(bl["rmse"] / b["rmse"], 3)
         row["blend_ratio_capped"] = round(bl["rmse_capped"] / b["rmse_capped"], 3)
+    if result.get("val_predictions") and result.get("files", {}).get("train"):
+        row["val_by_life"] = validation_by_life(result)
     row["recommendation"] = (result.get("recommendation") or {}).get("best")
     row["seconds"] = round(float(result.get("seconds", 0.0)), 1)
     return row
+
+
+LIFE_BANDS = {"<35 %": (0.0, 0.35), "35-95 %": (0.35, 0.95), ">95 %": (0.95, 1.01)}
+"""Bands of the fraction of life at which a validation engine was cut (the simulator cuts test engines
+at 35-95 %; validation cuts fall anywhere from the window length to the last cycle)."""
+
+
+def validation_by_life(result: dict, cap: float = 125.0) -> dict[str, dict]:
+    """Capped validation RMSE ratio adapter / LightGBM per band of life fraction at the cut.
+
+    Reads only the run's validation cuts (``result["val_predictions"]``, pseudo-unit ``unit * 1000 + k``)
+    and the training file's engine lengths: no test label. Shows where in a life a recipe's validation
+    advantage comes from.
+
+    Returns:
+        ``{band: {"ratio": adapter/LightGBM capped RMSE or None, "cuts": n}}``.
+    """
+    import numpy as np
+
+    from workbench.usecases.maintenance.data import read_cmapss_file
+
+    v = result["val_predictions"]
+    lengths = read_cmapss_file(result["files"]["train"]).groupby("unit").size()
+    truth = np.asarray(v["truth"], float)
+    life = lengths.reindex(np.asarray(v["unit"]) // 1000).to_numpy(float)
+    frac = (life - truth) / life
+    out = {}
+    for band, (lo, hi) in LIFE_BANDS.items():
+        m = (frac >= lo) & (frac < hi)
+        t = np.minimum(truth[m], cap)
+        a, b = np.asarray(v["adapter"], float)[m], np.asarray(v["baseline"], float)[m]
+        rb = float(np.sqrt(np.mean((b - t) ** 2))) if m.any() else 0.0
+        out[band] = {"ratio": round(float(np.sqrt(np.mean((a - t) ** 2))) / rb, 3) if rb > 0 else None,
+                     "cuts": int(m.sum())}
+    return out
 
 
 def leave_one_fleet_out(rows: dict[str, dict[str, dict]], key: str = "val_ratio") -> dict:

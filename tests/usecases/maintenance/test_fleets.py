@@ -78,6 +78,22 @@ def test_recipes_keep_list_values_and_kept_runs_are_read_back_only_with_the_same
     assert cached_row(done, key) is None  # a torn file is run again, not an error
 
 
+def test_validation_is_split_by_the_life_fraction_at_each_cut_from_the_training_file_only(tmp_path):
+    from benchmarks.bench_fleets import validation_by_life
+
+    lines = [" ".join(["1", str(c)] + ["0.5"] * 24) for c in range(1, 101)]  # one engine, 100 cycles
+    (tmp_path / "train.txt").write_text("\n".join(lines) + "\n")
+    # cuts at 20 %, 50 % and 99 % of life: true RUL 80, 50, 1 (the first capped at 60 here)
+    truth, adapter, baseline = [80, 50, 1], [60, 50, 3], [50, 40, 1]
+    res = {"files": {"train": str(tmp_path / "train.txt")},
+           "val_predictions": {"unit": [1000, 1001, 1002], "truth": truth, "adapter": adapter, "baseline": baseline}}
+    out = validation_by_life(res, cap=60)
+    assert {k: v["cuts"] for k, v in out.items()} == {"<35 %": 1, "35-95 %": 1, ">95 %": 1}
+    assert out["<35 %"]["ratio"] == pytest.approx(0 / 10)  # adapter exact at the cap, LightGBM 10 off
+    assert out["35-95 %"]["ratio"] == 0.0
+    assert out[">95 %"]["ratio"] is None  # LightGBM exact there: no ratio to report
+
+
 def test_the_recommendation_is_made_on_validation_engines_not_test():
     metrics = {"baseline": {"rmse": 20.0, "val_rmse": 15.0}, "adapter": {"rmse": 18.0, "val_rmse": 17.0}}
     rec = maintenance_verdict(metrics, on="validation")
