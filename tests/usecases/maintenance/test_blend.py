@@ -110,6 +110,12 @@ def test_a_tiny_run_reports_the_blend_next_to_the_pure_adapter(tmp_path):
     # rounded to 0.01 cycles, which can move a near-tie by one grid step).
     assert abs(w - blend_weight(val["truth"], val["adapter"], val["baseline"], cap=cfg.task.rul_cap)) <= 0.05 + 1e-9
     assert res["recommendation"]["criterion"] == "val_rmse_capped"
+    # The default adapter reads engineered inputs; the verdict and the result say so.
+    assert res["adapter_inputs"] == ["sensors", "health", "cycle"]
+    assert res["verdict"]["text"].endswith("The LoRA adapter reads the sensors plus a health index fitted on the "
+                                           "training engines and the cycle count (task.extra_inputs; --set "
+                                           "'task.extra_inputs=[]' for the pure adapter); the frozen base reads "
+                                           "the sensors only.")
 
 
 def test_serving_record_serves_the_recommendation_or_falls_back_to_the_adapter():

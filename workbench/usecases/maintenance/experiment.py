@@ -285,11 +285,24 @@ def run_rul(cfg: RunConfig) -> dict[str, Any]:
         # Which model to use is decided on the validation engines of the training file; the test
         # verdict above is the report of how that choice did on engines never used for a decision.
         "recommendation": maintenance_verdict(metrics, "rul", on="validation"),
+        "adapter_inputs": ["sensors", *task.extra_inputs],
         "seconds": time.perf_counter() - t0,
     }
+    if task.extra_inputs:  # the user reads "LoRA adapter" in the verdict: say what it reads that others do not
+        result["verdict"] = {**result["verdict"], "text": result["verdict"]["text"] + inputs_note(task.extra_inputs)}
     with stage("writing the adapter and results"):
         _write_outputs(cfg, result, ref, data_fp, base.info, baseline=gbm)
     return result
+
+
+EXTRA_INPUT_LABELS = {"health": "a health index fitted on the training engines", "cycle": "the cycle count"}
+
+
+def inputs_note(extra_inputs) -> str:
+    """The sentence a verdict gets when the adapter reads engineered inputs (``task.extra_inputs``)."""
+    what = " and ".join(EXTRA_INPUT_LABELS.get(e, e) for e in extra_inputs)
+    return (f" The LoRA adapter reads the sensors plus {what} (task.extra_inputs; "
+            "--set 'task.extra_inputs=[]' for the pure adapter); the frozen base reads the sensors only.")
 
 
 def blend_metrics(truth, adapter, baseline, val_truth, val_adapter, val_baseline, *, rul_cap: float = 125,
