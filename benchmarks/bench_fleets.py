@@ -88,15 +88,13 @@ def parse_recipes(items: list[str]) -> dict[str, list[str]]:
 def fleet_files(name: str, spec, root: Path) -> dict[str, str]:
     """Simulate one fleet and write it as C-MAPSS files under ``root`` (read back like a user's files)."""
     from workbench.io import atomic_directory
-    from workbench.usecases.maintenance.simulate import simulate_fleet, write_cmapss
+    from workbench.usecases.maintenance.simulate import cmapss_paths, simulate_fleet, write_cmapss
 
-    folder = root / name
-    files = {"train": folder / "train_FD900.txt", "test": folder / "test_FD900.txt", "rul": folder / "RUL_FD900.txt"}
+    files = cmapss_paths(root / name, "FD900")
     if not all(p.is_file() for p in files.values()):  # written once (--keep): a second process reuses them
         # The folder appears whole or not at all, so a process started beside this one never reads half a file.
-        with atomic_directory(folder) as tmp:
-            written = write_cmapss(simulate_fleet(spec), tmp, "FD900")
-        files = {k: folder / Path(v).name for k, v in written.items()}
+        with atomic_directory(root / name) as tmp:
+            write_cmapss(simulate_fleet(spec), tmp, "FD900")
     return {k: str(v) for k, v in files.items()}
 
 
@@ -142,32 +140,31 @@ LIFE_BANDS = {"<35 %": (0.0, 0.35), "35-95 %": (0.35, 0.95), ">95 %": (0.95, 1.0
 at 35-95 %; validation cuts fall anywhere from the window length to the last cycle)."""
 
 
-def validation_by_life(result: dict, cap: float = 125.0) -> dict[str, dict]:
+def validation_by_life(result: dict, cap: float | None = None) -> dict[str, dict]:
     """Capped validation RMSE ratio adapter / LightGBM per band of life fraction at the cut.
 
-    Reads only the run's validation cuts (``result["val_predictions"]``, pseudo-unit ``unit * 1000 + k``)
-    and the training file's engine lengths: no test label. Shows where in a life a recipe's validation
-    advantage comes from.
+    Reads only the run's validation cuts (``result["val_predictions"]``, pseudo-units of
+    ``data.cut_units``) and the training file's engine lengths: no test label. Shows where in a life a
+    recipe's validation advantage comes from. ``cap``: the truth cap (default the evaluation's RUL cap).
 
     Returns:
         ``{band: {"ratio": adapter/LightGBM capped RMSE or None, "cuts": n}}``.
     """
     import numpy as np
 
-    from workbench.usecases.maintenance.data import read_cmapss_file
+    from workbench.usecases.maintenance.data import CUT_ID_BASE, read_cmapss_file
+    from workbench.usecases.maintenance.evaluation import RUL_CAP, rmse
 
     v = result["val_predictions"]
     lengths = read_cmapss_file(result["files"]["train"]).groupby("unit").size()
-    truth = np.asarray(v["truth"], float)
-    life = lengths.reindex(np.asarray(v["unit"]) // 1000).to_numpy(float)
-    frac = (life - truth) / life
+    truth = np.minimum(np.asarray(v["truth"], float), RUL_CAP if cap is None else cap)
+    life = lengths.reindex(np.asarray(v["unit"]) // CUT_ID_BASE).to_numpy(float)
+    frac = (life - np.asarray(v["truth"], float)) / life
     out = {}
     for band, (lo, hi) in LIFE_BANDS.items():
         m = (frac >= lo) & (frac < hi)
-        t = np.minimum(truth[m], cap)
-        a, b = np.asarray(v["adapter"], float)[m], np.asarray(v["baseline"], float)[m]
-        rb = float(np.sqrt(np.mean((b - t) ** 2))) if m.any() else 0.0
-        out[band] = {"ratio": round(float(np.sqrt(np.mean((a - t) ** 2))) / rb, 3) if rb > 0 else None,
+        rb = rmse(truth[m], np.asarray(v["baseline"], float)[m]) if m.any() else 0.0
+        out[band] = {"ratio": round(rmse(truth[m], np.asarray(v["adapter"], float)[m]) / rb, 3) if rb > 0 else None,
                      "cuts": int(m.sum())}
     return out
 
@@ -242,7 +239,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     from workbench.io import atomic_write_json
     from workbench.usecases.maintenance import default_config, recipe_config, run_experiment
-    from workbench.usecases.maintenance.simulate import fleet_family
+    from workbench.usecases.maintenance.simulate import cmapss_paths, fleet_family
 
     fleets = args.fleets.split(",") if args.fleets else (["1reg-1fault", "6reg-2fault"] if args.smoke else None)
     scale = args.scale if args.scale is not None else (0.1 if args.smoke else 1.0)
@@ -254,10 +251,9 @@ def main(argv=None) -> int:
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-fleets-"))
     files = {name: fleet_files(name, spec, work / "data") for name, spec in specs.items()}
     notes: dict[str, str] = {name: f"{spec.n_train} engines" for name, spec in specs.items()}
-    fd = Path(args.data)
-    if not args.no_fd001 and not args.smoke and all((fd / f"{k}_FD001.txt").is_file() for k in ("train", "test", "RUL")):
-        files["FD001"] = {"train": str(fd / "train_FD001.txt"), "test": str(fd / "test_FD001.txt"),
-                          "rul": str(fd / "RUL_FD001.txt")}
+    fd001 = cmapss_paths(args.data, "FD001")
+    if not args.no_fd001 and not args.smoke and all(p.is_file() for p in fd001.values()):
+        files["FD001"] = {k: str(p) for k, p in fd001.items()}
     base_cfg = default_config(smoke=True) if args.smoke else recipe_config()
     # The base's corpus decides whether FD001 is a clean row (see the model card); recipes may switch bases.
     seen: dict[str, bool] = {}

@@ -208,6 +208,11 @@ def add_test_rul(frame: pd.DataFrame, test_rul: pd.Series, cap: int = RUL_CAP) -
     return out
 
 
+CUT_ID_BASE = 1000
+"""A cut of unit ``u`` gets the pseudo-unit id ``u * CUT_ID_BASE + k`` (:func:`cut_units`); ``id // CUT_ID_BASE``
+gives the unit back."""
+
+
 def cut_units(frame: pd.DataFrame, *, cuts_per_unit: int = 5, min_cycles: int = 1, seed: int = 0
               ) -> tuple[pd.DataFrame, pd.Series]:
     """Cut run-to-failure units at random cycles, the way NASA cut the C-MAPSS test engines.
@@ -215,7 +220,7 @@ def cut_units(frame: pd.DataFrame, *, cuts_per_unit: int = 5, min_cycles: int = 
     A validation engine from the training file runs to failure, so its last cycle always has RUL 0;
     to choose an alarm threshold on it as if on test engines, each unit is cut ``cuts_per_unit``
     times at a cycle drawn uniformly from ``[min(min_cycles, length), length]``. Each cut becomes a
-    pseudo-unit with a new id (``unit * 1000 + k``) and its true RUL at the cut.
+    pseudo-unit with a new id (``unit * CUT_ID_BASE + k``) and its true RUL at the cut.
 
     Returns:
         ``(cut_frame, rul)``: the cut rows (``unit`` replaced by the pseudo-unit id) and the true RUL
@@ -227,7 +232,7 @@ def cut_units(frame: pd.DataFrame, *, cuts_per_unit: int = 5, min_cycles: int = 
         length = len(g)
         for k in range(cuts_per_unit):
             keep = int(rng.integers(min(min_cycles, length), length + 1))
-            pid = int(unit) * 1000 + k
+            pid = int(unit) * CUT_ID_BASE + k
             parts.append(g.iloc[:keep].assign(unit=pid))
             rul[pid] = length - keep
     if not parts:

@@ -294,18 +294,25 @@ def _fmt(frame: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cmapss_paths(directory: str | Path, subset: str = "FD001") -> dict[str, Path]:
+    """``{"train", "test", "rul"}`` paths of a C-MAPSS subset in ``directory`` (NASA's file names)."""
+    from workbench.io import safe_name
+
+    safe_name(subset, what="C-MAPSS subset name")
+    directory = Path(directory)
+    return {"train": directory / f"train_{subset}.txt", "test": directory / f"test_{subset}.txt",
+            "rul": directory / f"RUL_{subset}.txt"}
+
+
 def write_cmapss(fleet: Fleet, directory: str | Path, subset: str = "FD001") -> dict[str, Path]:
     """Write ``train_<subset>.txt``, ``test_<subset>.txt`` and ``RUL_<subset>.txt`` (atomically).
 
     Returns:
-        ``{"train": path, "test": path, "rul": path}``.
+        ``{"train": path, "test": path, "rul": path}`` (:func:`cmapss_paths`).
     """
-    from workbench.io import atomic_write_text, safe_name
+    from workbench.io import atomic_write_text
 
-    safe_name(subset, what="C-MAPSS subset name")
-    directory = Path(directory)
-    paths = {"train": directory / f"train_{subset}.txt", "test": directory / f"test_{subset}.txt",
-             "rul": directory / f"RUL_{subset}.txt"}
+    paths = cmapss_paths(directory, subset)
     atomic_write_text(paths["train"], _fmt(fleet.train))
     atomic_write_text(paths["test"], _fmt(fleet.test))
     atomic_write_text(paths["rul"], "".join(f"{int(v)} \n" for v in fleet.test_rul.sort_index().to_numpy()))
