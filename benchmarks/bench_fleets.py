@@ -35,8 +35,9 @@ Usage::
                                             # then all recipes together: every run is read back, LOFO printed
 
 With ``--keep DIR`` the benchmark is resumable: each finished (fleet, recipe) run is written to
-``DIR/rows/`` (atomically, with the overrides it ran with) and read back by a later call with the same
-overrides, seed and scale; the simulated fleets are written once and reused.
+``DIR/rows/`` (atomically, with its resolved config) and read back by a later call whose resolved
+config, seed and scale are the same (a changed default is a new run); the simulated fleets are
+written once and reused.
 
 The last line of stdout is one JSON object (``ratio``: mean adapter/LightGBM raw RMSE ratio over
 the fleets with the first recipe). Timings on shared CPUs are upper bounds.
@@ -56,7 +57,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.kept import read_kept, run_key, write_kept  # noqa: E402  (after the path is set)
+
 ROLES = ("adapter", "frozen_base", "baseline", "blend")
+FILE_FIELDS = {"task": ("train_file", "test_file", "rul_file")}
+"""Where a fleet's files lie does not change its run: left out of a kept run's key."""
 
 
 def split_overrides(text: str) -> list[str]:
@@ -96,15 +101,6 @@ def fleet_files(name: str, spec, root: Path) -> dict[str, str]:
         with atomic_directory(root / name) as tmp:
             write_cmapss(simulate_fleet(spec), tmp, "FD900")
     return {k: str(v) for k, v in files.items()}
-
-
-def cached_row(path: Path, key: dict) -> dict | None:
-    """The row of a finished run (``--keep``) when it ran with exactly ``key``; else None."""
-    try:
-        done = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return done.get("row") if done.get("key") == key else None
 
 
 def row_of(result: dict) -> dict:
@@ -237,7 +233,6 @@ def main(argv=None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    from workbench.io import atomic_write_json
     from workbench.usecases.maintenance import default_config, recipe_config, run_experiment
     from workbench.usecases.maintenance.simulate import cmapss_paths, fleet_family
 
@@ -267,18 +262,18 @@ def main(argv=None) -> int:
     for recipe, over in recipes.items():
         rows[recipe] = {}
         for fleet, f in files.items():
-            key = {"overrides": [*args.overrides, *over], "seed": args.seed, "scale": scale, "smoke": args.smoke}
+            cfg = base_cfg.with_overrides([
+                f"task.train_file={json.dumps(f['train'])}", f"task.test_file={json.dumps(f['test'])}",
+                f"task.rul_file={json.dumps(f['rul'])}", f"run.output_dir={json.dumps(str(work / 'runs'))}",
+                f"run.name=fleet-{fleet}-{recipe}", "run.resume=false", f"run.seed={args.seed}",
+                *args.overrides, *over])
+            key = run_key(cfg, drop=FILE_FIELDS, scale=scale, smoke=args.smoke)
             done = work / "rows" / f"{fleet}--{recipe}.json"
-            row = cached_row(done, key) if args.keep else None
+            row = read_kept(done, key) if args.keep else None
             if row is None:
-                cfg = base_cfg.with_overrides([
-                    f"task.train_file={json.dumps(f['train'])}", f"task.test_file={json.dumps(f['test'])}",
-                    f"task.rul_file={json.dumps(f['rul'])}", f"run.output_dir={json.dumps(str(work / 'runs'))}",
-                    f"run.name=fleet-{fleet}-{recipe}", "run.resume=false", f"run.seed={args.seed}",
-                    *args.overrides, *over])
                 row = row_of(run_experiment(cfg))
-                if args.keep:
-                    atomic_write_json(done, {"key": key, "row": row})
+                if args.keep:  # the overrides are kept for a reader; the key alone decides a read-back
+                    write_kept(done, key, row, overrides=[*args.overrides, *over])
             rows[recipe][fleet] = row
             print(f"{recipe} / {fleet}: {json.dumps(rows[recipe][fleet])}", flush=True)
     for recipe in recipes:

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.bench_supply_frequency import INTERMITTENT, ONLINE_RETAIL, online_retail_weekly, simulated
+from benchmarks.kept import read_kept, run_key, write_kept
 
 DAILY = {  # simulator settings of the daily sets (new seeds: none of them was used to tune anything)
     "daily, mixed": dict(n_skus=24, n_days=730, regions=("Süd", "Ost"), seed=21),
@@ -90,13 +91,19 @@ def build_sets(smoke: bool, folder: Path) -> dict[str, tuple[Path, list[str]]]:
     return out
 
 
-def run_one(path: Path, extra: list[str], power: float, smoke: bool, run_root: Path, tag: str) -> dict:
-    """One backtest with the CLI's default config (no full fine-tuning) at this power."""
-    from workbench.usecases.supply_chain import default_config, run_experiment
+def run_config(path: Path, extra: list[str], power: float, smoke: bool, run_root: Path, tag: str):
+    """The CLI's default config (no full fine-tuning) for one set at this power."""
+    from workbench.usecases.supply_chain import default_config
 
     over = [f"data.path={json.dumps(str(path))}", "task.full_finetune=false", f"task.loss_volume_power={power}",
             f"run.output_dir={json.dumps(str(run_root))}", f"run.name=p{power}-{tag}", *extra]
-    cfg = default_config(smoke=smoke).with_overrides(over)
+    return default_config(smoke=smoke).with_overrides(over)
+
+
+def run_one(cfg) -> dict:
+    """One backtest with ``cfg`` (:func:`run_config`), summarised."""
+    from workbench.usecases.supply_chain import run_experiment
+
     t0 = time.perf_counter()
     return summarise(run_experiment(cfg), time.perf_counter() - t0)
 
@@ -147,8 +154,6 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", default=None, help="keep the sets and run folders here")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from workbench.io import atomic_write_json
-
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-weighting-"))
     root.mkdir(parents=True, exist_ok=True)
     sets = build_sets(args.smoke, root)
@@ -156,12 +161,15 @@ def main(argv=None) -> int:
     for k, (name, (path, extra)) in enumerate(sets.items()):
         rows[name] = {}
         for p in args.powers:
-            done = root / f"set{k}-p{p}.json"  # a finished run of an earlier, interrupted call (--keep)
-            if done.is_file() and json.loads(done.read_text(encoding="utf-8"))["set"] == name:
-                r = json.loads(done.read_text(encoding="utf-8"))["result"]
-            else:
-                r = run_one(path, extra, p, args.smoke, root / "runs", f"set{k}")
-                atomic_write_json(done, {"set": name, "power": p, "result": r})
+            cfg = run_config(path, extra, p, args.smoke, root / "runs", f"set{k}")
+            # a finished run of an earlier, interrupted call (--keep), read back only with the same resolved
+            # config; the set's file name is in the key instead of its path
+            key = run_key(cfg, drop={"data": ("path",)}, set=name, file=Path(path).name, smoke=args.smoke)
+            done = root / f"set{k}-p{p}.json"
+            r = read_kept(done, key)
+            if r is None:
+                r = run_one(cfg)
+                write_kept(done, key, r, set=name, power=p)
             rows[name][str(p)] = r
             print(f"{name:32s} p={p:<4} val {r['val_pinball']:.4g} test wQL {r['test_wql']:.4f} "
                   f"RMSSE {r['test_rmsse']:.3f} coverage_80 val/test {r['val_coverage_80']:.3f}/{r['coverage_80']:.3f} "

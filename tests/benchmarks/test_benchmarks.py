@@ -85,3 +85,23 @@ def test_leave_one_set_out_never_reads_the_held_out_set():
     assert out["c"]["chosen"] == 1.0 and out["c"]["test_ratio"] == 2.0  # chosen elsewhere, scored on c
     assert out["a"]["chosen"] == 0.0  # b (0.9) and c (5.0) elsewhere: geometric mean above 1
     assert out["a"]["val_ratio_elsewhere"] == 1.0 and out["a"]["test_ratio"] == 1.0
+
+
+def test_a_kept_supply_run_is_read_back_only_under_the_same_resolved_config(tmp_path):
+    from benchmarks.bench_supply_loss_weighting import run_config
+    from benchmarks.kept import read_kept, run_key, write_kept
+
+    def key(cfg, path):
+        return run_key(cfg, drop={"data": ("path",)}, set="s", file=Path(path).name, smoke=True)
+
+    here = run_config(tmp_path / "a" / "set0.csv", [], 0.0, True, tmp_path / "runs", "set0")
+    done = tmp_path / "set0-p0.0.json"
+    write_kept(done, key(here, tmp_path / "a" / "set0.csv"), {"test_wql": 0.3}, set="s", power=0.0)
+    # the same set in a moved folder reads back; another power, or another default, does not
+    moved = run_config(tmp_path / "b" / "set0.csv", [], 0.0, True, tmp_path / "other", "set0")
+    assert read_kept(done, key(moved, tmp_path / "b" / "set0.csv")) == {"test_wql": 0.3}
+    power = run_config(tmp_path / "a" / "set0.csv", [], 1.0, True, tmp_path / "runs", "set0")
+    assert read_kept(done, key(power, tmp_path / "a" / "set0.csv")) is None
+    changed = here.with_overrides(["task.calibrate_quantiles=false"])
+    assert read_kept(done, key(changed, tmp_path / "a" / "set0.csv")) is None
+    assert read_kept(done, key(here, tmp_path / "a" / "set1.csv")) is None  # another set file

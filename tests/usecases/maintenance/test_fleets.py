@@ -63,19 +63,39 @@ def test_leave_one_fleet_out_chooses_on_other_fleets_validation_only():
 
 
 def test_recipes_keep_list_values_and_kept_runs_are_read_back_only_with_the_same_settings(tmp_path):
-    from benchmarks.bench_fleets import cached_row, parse_recipes
-    from workbench.io import atomic_write_json
+    from benchmarks.bench_fleets import parse_recipes
+    from benchmarks.kept import read_kept, write_kept
 
     assert parse_recipes(["default:", "hc:task.extra_inputs=[health, cycle],task.adapt_epochs=2"]) == {
         "default": [], "hc": ["task.extra_inputs=[health, cycle]", "task.adapt_epochs=2"]}
     key = {"overrides": ["task.adapt_epochs=2"], "seed": 0, "scale": 1.0, "smoke": False}
     done = tmp_path / "rows" / "x--hc.json"
-    assert cached_row(done, key) is None  # nothing kept yet
-    atomic_write_json(done, {"key": key, "row": {"ratio_raw": 0.9}})
-    assert cached_row(done, key) == {"ratio_raw": 0.9}
-    assert cached_row(done, {**key, "scale": 0.5}) is None  # another scale is another run
+    assert read_kept(done, key) is None  # nothing kept yet
+    write_kept(done, key, {"ratio_raw": 0.9})
+    assert read_kept(done, key) == {"ratio_raw": 0.9}
+    assert read_kept(done, {**key, "scale": 0.5}) is None  # another scale is another run
     done.write_text("{half a fi")
-    assert cached_row(done, key) is None  # a torn file is run again, not an error
+    assert read_kept(done, key) is None  # a torn file is run again, not an error
+
+
+def test_a_kept_run_is_keyed_by_the_resolved_config_not_by_the_recipe_overrides(tmp_path):
+    from benchmarks.bench_fleets import FILE_FIELDS
+    from benchmarks.kept import read_kept, run_key, write_kept
+    from workbench.usecases.maintenance import recipe_config
+
+    cfg = recipe_config()
+    default = run_key(cfg, drop=FILE_FIELDS, scale=1.0, smoke=False)
+    # the same recipe ("default:", no overrides) under another default is another run
+    other_default = run_key(cfg.with_overrides(["task.extra_inputs=[]"]), drop=FILE_FIELDS, scale=1.0, smoke=False)
+    assert default != other_default
+    # where the files lie and what the run is called do not change its numbers
+    moved = cfg.with_overrides([f"task.train_file={tmp_path / 'train.txt'}", f"run.output_dir={tmp_path}",
+                                "run.name=elsewhere"])
+    assert run_key(moved, drop=FILE_FIELDS, scale=1.0, smoke=False) == default
+    assert run_key(cfg.with_overrides(["run.seed=1"]), drop=FILE_FIELDS, scale=1.0, smoke=False) != default
+    done = tmp_path / "rows" / "x--default.json"
+    write_kept(done, default, {"ratio_raw": 0.9})
+    assert read_kept(done, run_key(cfg, drop=FILE_FIELDS, scale=1.0, smoke=False)) == {"ratio_raw": 0.9}  # survives the JSON file
 
 
 def test_validation_is_split_by_the_life_fraction_at_each_cut_from_the_training_file_only(tmp_path):
