@@ -189,6 +189,7 @@ def test_one_progress_line_per_epoch_with_this_epochs_values(tmp_path, capsys, m
     import re
 
     monkeypatch.delenv("WORKBENCH_QUIET", raising=False)
+    monkeypatch.setenv("WORKBENCH_PROGRESS_EVERY", "3600")  # no line within an epoch on a slow machine
     ds, val = _data(), _data(128, seed=5)
     # progress_bar=True, but stderr is captured (not a TTY, not a notebook): no step-wise bar,
     # whose refreshes would each become a line in a CI log.
@@ -209,6 +210,28 @@ def test_one_progress_line_per_epoch_with_this_epochs_values(tmp_path, capsys, m
         assert float(m[3]) == pytest.approx(hist["val_acc"].iloc[i], rel=1e-3)  # this epoch's, not the last one's
         assert float(m[4]) == pytest.approx(hist["val_acc"].iloc[: i + 1].max(), rel=1e-3)
         assert (m[5] is not None) == (i < 2)  # the last epoch has no time left to estimate
+
+
+def test_long_epochs_report_within_the_epoch_where_no_bar_is_shown(tmp_path, capsys, monkeypatch):
+    """In a log file (no bar redraws in place) an epoch of many minutes must not be silent: a line at
+    most every WORKBENCH_PROGRESS_EVERY seconds; 0 = after every batch but the epoch's last."""
+    import re
+
+    monkeypatch.delenv("WORKBENCH_QUIET", raising=False)
+    monkeypatch.setenv("WORKBENCH_PROGRESS_EVERY", "0")
+    ds, val = _data(), _data(128, seed=5)  # 384 rows, batches of 32: 12 a epoch
+    fit(_model(), Classify(), make_loader(ds, 32, seed=3), make_loader(val, 64, shuffle=False),
+        TrainArgs(max_epochs=2, batch_size=32, lr=1e-2, progress_bar=True), tmp_path / "run")
+    err = capsys.readouterr().err
+    beats = [re.fullmatch(r"\[workbench\] epoch (\d)/2: batch (\d+)/12 \((\d+) %\), [\d.]+ s elapsed, "
+                          r"about [\d.]+ s left in this epoch", line) for line in err.splitlines() if "batch " in line]
+    assert all(beats) and [(int(m[1]), int(m[2])) for m in beats] == [(e, b) for e in (1, 2) for b in range(1, 12)]
+    assert [int(m[3]) for m in beats[:3]] == [8, 16, 25]
+    assert err.count("epoch 2/2: train_loss ") == 1  # the epoch's own line still closes it
+    # a wrong setting names the variable and what it expects
+    monkeypatch.setenv("WORKBENCH_PROGRESS_EVERY", "a minute")
+    with pytest.raises(ValueError, match="WORKBENCH_PROGRESS_EVERY must be a number of seconds, got 'a minute'"):
+        fit(_model(), Classify(), make_loader(ds, 32, seed=3), None, TrainArgs(max_epochs=1, **ARGS), tmp_path / "x")
 
 
 def test_progress_lines_are_silenced_by_quiet_and_can_be_switched_off(tmp_path, capsys, monkeypatch):

@@ -14,7 +14,9 @@ prints to stderr (a notebook shows stderr under the cell)::
     [workbench] LightGBM baseline: done in 12.4 s
 
 Nested stages are indented. Nothing is printed per training step (no newline spam): training
-reports one line per epoch through its own callback. ``WORKBENCH_QUIET=1`` silences all of it.
+reports one line per epoch through its own callback, and where no bar is shown a line at most every
+``WORKBENCH_PROGRESS_EVERY`` seconds (default 60) within a long epoch. ``WORKBENCH_QUIET=1``
+silences all of it.
 """
 
 from __future__ import annotations

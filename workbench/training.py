@@ -36,8 +36,8 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from workbench.config import TrainArgs
 from workbench.progress import bar_renders_in_place, emit
 # Split out to keep this file readable; re-exported so `from workbench.training import ...` keeps working.
-from workbench.training_callbacks import (EpochProgress, keep_earlier_logs, make_logger, progress_bar_callback,
-                                          quiet_lightning, read_history, time_budget_left)
+from workbench.training_callbacks import (EpochProgress, heartbeat_seconds, keep_earlier_logs, make_logger,
+                                          progress_bar_callback, quiet_lightning, read_history, time_budget_left)
 from workbench.training_speed import (compile_model, decide_compile, lora_inputs_under_autocast,  # noqa: F401
                                       repeated_blocks, use_fused_adamw)
 
@@ -407,11 +407,13 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
                            save_top_k=1, save_last=True, every_n_train_steps=args.checkpoint_every_n_steps,
                            enable_version_counter=False)
     cbs: list[Any] = [ckpt, *callbacks]
-    if epoch_lines:
-        cbs.append(EpochProgress(monitor if val_loader is not None else None, mode))
     # A step-wise bar only where it redraws in place (notebook, terminal): in a CI log each
-    # refresh is a new line, and the epoch lines above already report progress there.
+    # refresh is a new line, and the epoch lines (with a line a minute within long epochs) report
+    # progress there.
     show_bar = args.progress_bar and bar_renders_in_place()
+    if epoch_lines:
+        cbs.append(EpochProgress(monitor if val_loader is not None else None, mode,
+                                 heartbeat_s=None if show_bar else heartbeat_seconds()))
     if show_bar:
         cbs.append(progress_bar_callback())
     if args.early_stopping_patience and val_loader is not None:

@@ -1,6 +1,7 @@
 """Callbacks, loggers and log files of :func:`workbench.training.fit` (split out of ``training``).
 
-* :class:`EpochProgress`: one line per finished epoch (loss, monitored metric, time left).
+* :class:`EpochProgress`: one line per finished epoch (loss, monitored metric, time left), and
+  within long epochs where no bar is shown.
 * :func:`make_logger`: CSV (always), TensorBoard or MLflow (when installed) loggers.
 * :func:`progress_bar_callback`: the step-wise bar where it redraws in place.
 * :func:`read_history`, :func:`keep_earlier_logs`: ``metrics.csv`` across resumed runs.
@@ -26,8 +27,8 @@ import pandas as pd
 from workbench.config import TrainArgs
 from workbench.progress import emit, format_seconds, in_notebook
 
-__all__ = ["EpochProgress", "make_logger", "progress_bar_callback", "read_history", "keep_earlier_logs",
-           "quiet_lightning"]
+__all__ = ["EpochProgress", "heartbeat_seconds", "make_logger", "progress_bar_callback", "read_history",
+           "keep_earlier_logs", "quiet_lightning"]
 
 
 def make_logger(args: TrainArgs, run_dir: Path) -> Any:
@@ -76,22 +77,51 @@ class EpochProgress(L.Callback):
     numbers (``on_validation_epoch_end`` of a callback runs *before* the module's and would show
     the previous epoch's).
 
+    Where no step-wise bar redraws in place (a log file, a batch job, ``workbench demo`` into a
+    file), a long epoch would print nothing for many minutes. With ``heartbeat_s`` the callback then
+    also prints a line within the epoch, at most every ``heartbeat_s`` seconds::
+
+        [workbench] epoch 1/4: batch 16/40 (40 %), 2.1 min elapsed, about 3.2 min left in this epoch
+
     Args:
         monitor: The validation metric to show (the task's monitor), or ``None``.
         mode: ``"min"`` or ``"max"``: which end of ``monitor`` is best (for the "best" note).
+        heartbeat_s: Seconds between lines within an epoch; ``None`` = none (a bar shows the batches).
     """
 
-    def __init__(self, monitor: str | None = None, mode: str = "min"):
-        self.monitor, self.mode = monitor, mode
+    def __init__(self, monitor: str | None = None, mode: str = "min", heartbeat_s: float | None = None):
+        self.monitor, self.mode, self.heartbeat_s = monitor, mode, heartbeat_s
         self.lines: list[str] = []
         self._start = 0.0
         self._first_epoch = 0
         self._best: float | None = None
+        self._epoch_start = 0.0
+        self._last_line = 0.0
 
     def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         self._start = time.perf_counter()
         self._first_epoch = trainer.current_epoch  # > 0 after a resume: time only this run's epochs
         self._best = None
+
+    def on_train_epoch_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        self._epoch_start = self._last_line = time.perf_counter()
+
+    def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs: Any, batch: Any,
+                           batch_idx: int) -> None:
+        if self.heartbeat_s is None or not trainer.is_global_zero:
+            return
+        now = time.perf_counter()
+        total = trainer.num_training_batches
+        done = batch_idx + 1
+        if now - self._last_line < self.heartbeat_s or not isinstance(total, int) or done >= total:
+            return  # the epoch's own line follows the last batch
+        self._last_line = now
+        in_epoch = now - self._epoch_start
+        line = (f"epoch {trainer.current_epoch + 1}/{self.total_epochs(trainer) or '?'}: batch {done}/{total} "
+                f"({100 * done // total} %), {format_seconds(now - self._start)} elapsed, "
+                f"about {format_seconds(in_epoch / done * (total - done))} left in this epoch")
+        self.lines.append(line)
+        emit(line)
 
     @staticmethod
     def total_epochs(trainer: L.Trainer) -> int | None:
@@ -145,6 +175,19 @@ class EpochProgress(L.Callback):
                 emit(line)
         else:
             emit(line)
+
+
+def heartbeat_seconds() -> float:
+    """Seconds between progress lines within an epoch where no bar is shown (:class:`EpochProgress`):
+    ``WORKBENCH_PROGRESS_EVERY`` (default 60)."""
+    raw = os.environ.get("WORKBENCH_PROGRESS_EVERY", "60")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"WORKBENCH_PROGRESS_EVERY must be a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"WORKBENCH_PROGRESS_EVERY must be >= 0 seconds, got {raw!r}")
+    return value
 
 
 def time_budget_left(trainer: L.Trainer) -> float | None:
