@@ -60,17 +60,17 @@ SMOKE_SETS = {
 }
 
 
+COLUMNS = ["unique_id", "ds", "y", "promo", "price", "holiday"]
+
+
 def summed(demand: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Daily demand summed to weeks (starting Monday) or months (starting on the 1st); covariates:
-    any promotion or holiday in the period, the mean price. Series that end early are dropped."""
-    df = demand.copy()
-    df["ds"] = pd.to_datetime(df["ds"])
-    rule = "W-MON" if period == "W" else "MS"
-    grouper = pd.Grouper(key="ds", freq=rule, label="left", closed="left") if period == "W" else pd.Grouper(
-        key="ds", freq=rule)
-    out = df.groupby(["unique_id", grouper]).agg(y=("y", "sum"), promo=("promo", "max"), price=("price", "mean"),
-                                                 holiday=("holiday", "max")).reset_index()
-    return out[out.groupby("unique_id")["ds"].transform("max") == out["ds"].max()]
+    """Daily demand summed to weeks (starting Monday) or months (starting on the 1st), as the product
+    sums it (``simulate.summed_demand``: a period the days do not cover whole is dropped, so the test
+    period never ends in a cut month). Series that end early are dropped; static columns are left out."""
+    from workbench.usecases.supply_chain.simulate import summed_demand
+
+    out = summed_demand(demand, "W" if period == "W" else "MS")[COLUMNS]
+    return out[out.groupby("unique_id")["ds"].transform("max") == out["ds"].max()].reset_index(drop=True)
 
 
 def simulated(spec: dict, period: str, thin: float | None, seed: int = 0) -> pd.DataFrame:
@@ -83,24 +83,28 @@ def simulated(spec: dict, period: str, thin: float | None, seed: int = 0) -> pd.
 
 
 def online_retail_weekly(path: Path = ONLINE_RETAIL, codes: int = 250) -> pd.DataFrame:
-    """The best-selling stock codes of Online Retail, weekly, over the whole year (weeks without a sale: 0)."""
+    """The best-selling stock codes of Online Retail, weekly, over the whole year.
+
+    The codes that sell within the first 10 weeks are kept. A day without a sale line of a code is
+    zero demand (the shop does not trade on Saturdays), and its price is the code's last price.
+    The weeks are summed as the product sums them, so the first and last weeks, which the file
+    covers only in part (it runs from a Wednesday to a Friday), are dropped.
+    """
     from workbench.usecases.supply_chain.data import read_table, transactions_to_long
+    from workbench.usecases.supply_chain.simulate import summed_demand
 
     daily = transactions_to_long(read_table(path))
     daily["ds"] = pd.to_datetime(daily["ds"])
     top = daily.groupby("unique_id")["y"].sum().nlargest(codes).index
     daily = daily[daily["unique_id"].isin(top)]
-    weekly = daily.groupby(["unique_id", pd.Grouper(key="ds", freq="W-MON", label="left", closed="left")]).agg(
-        y=("y", "sum"), price=("price", "mean")).reset_index()
-    weeks = pd.date_range(weekly["ds"].min(), weekly["ds"].max(), freq="7D")
-    early = weekly.groupby("unique_id")["ds"].min() <= weeks[0] + pd.Timedelta(days=70)
-    parts = []
-    for uid, g in weekly[weekly["unique_id"].isin(early[early].index)].groupby("unique_id"):
-        g = g.set_index("ds").reindex(weeks)
-        g["unique_id"], g["y"] = uid, g["y"].fillna(0.0)
-        g["price"] = g["price"].ffill().bfill()
-        parts.append(g.rename_axis("ds").reset_index())
-    return pd.concat(parts, ignore_index=True)
+    days = pd.date_range(daily["ds"].min(), daily["ds"].max(), freq="D")
+    first = daily.groupby("unique_id")["ds"].min()
+    early = first[first <= days[0] + pd.Timedelta(days=70)].index
+    full = (daily[daily["unique_id"].isin(early)].set_index(["unique_id", "ds"])[["y", "price"]]
+            .reindex(pd.MultiIndex.from_product([sorted(early), days], names=["unique_id", "ds"])).reset_index())
+    full["y"] = full["y"].fillna(0.0)
+    full["price"] = full.groupby("unique_id")["price"].transform(lambda x: x.ffill().bfill())
+    return summed_demand(full, "W")[["unique_id", "ds", "y", "price"]]
 
 
 def score_set(frame: pd.DataFrame) -> dict:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,8 +40,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.bench_supply_frequency import INTERMITTENT, ONLINE_RETAIL, online_retail_weekly, simulated
-from benchmarks.kept import read_kept, run_key, write_kept
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/...` as the usage says
+
+from benchmarks.bench_supply_frequency import INTERMITTENT, ONLINE_RETAIL, online_retail_weekly, simulated  # noqa: E402
+from benchmarks.kept import read_kept, run_key, write_kept  # noqa: E402
 
 DAILY = {  # simulator settings of the daily sets (new seeds: none of them was used to tune anything)
     "daily, mixed": dict(n_skus=24, n_days=730, regions=("Süd", "Ost"), seed=21),
