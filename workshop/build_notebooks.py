@@ -190,8 +190,8 @@ from pathlib import Path
 
 from workbench.metrics import verdict
 from workbench.usecases.maintenance import default_config
-from workbench.usecases.maintenance.baselines import WindowFeatureRUL
-from workbench.usecases.maintenance.data import add_train_rul, load_cmapss
+from workbench.usecases.maintenance.data import load_cmapss
+from workbench.usecases.maintenance.experiment import baseline_rul, validation_cuts
 from workbench.usecases.maintenance.model import RULEstimator, pretrain_base, summarize_rul
 from workbench.usecases.maintenance.simulate import FleetSpec, simulate_fleet, write_cmapss
 from workbench.usecases.maintenance.widgets import cost_figure, sensor_traces_figure
@@ -199,7 +199,7 @@ from workbench.widgets.figures import metrics_table
 from workbench.widgets.panels import smoke_banner, summary
 
 LABELS = {"baseline": "LightGBM", "frozen_base": "frozen base", "adapter": "LoRA adapter"}
-cfg = default_config(smoke=SMOKE)
+cfg = default_config(smoke=SMOKE).with_overrides([f"run.seed={SEED}"])
 task = cfg.task
 work = Path(tempfile.mkdtemp(prefix="workshop-maintenance-"))   # data files, checkpoints
 smoke_banner()
@@ -232,41 +232,46 @@ sensor_traces_figure(data.train, unit=1, sensors=["s2", "s4", "s9", "s11", "s14"
 ## 2 · The base model and three predictors
 
 The base model is pretrained once on a broad simulated fleet and cached. LoRA adapts it to this
-fleet; the frozen base gets only a trained head; LightGBM learns from window features.
+fleet; the frozen base gets only a trained head; LightGBM learns from window features. The models are
+built from the config exactly as `workbench train` builds them. Some training engines are held back
+as **validation engines** and cut at random cycles like the test engines: every choice (which
+predictor, which alarm threshold) is made on them, and the test engines only report how it did.
 """),
     code("""
 base = pretrain_base(task)
-common = dict(lora=cfg.lora, train=cfg.train, rul_cap=task.rul_cap, train_stride=task.train_stride, seed=SEED)
-adapter = RULEstimator(base.path, task.spec(), mode="lora", run_dir=work / "lora", **common)
-adapter.fit(data.train)
-frozen = RULEstimator(base.path, task.spec(), mode="frozen", run_dir=work / "frozen", **common)
-frozen.fit(data.train)
-train_units = data.train[data.train["unit"].isin(adapter.train_units_)]
-w_train = adapter.preprocessor_.windows(add_train_rul(train_units), "rul_capped")
-w_test = adapter.preprocessor_.windows(data.test, None, last_only=True)
-gbm = WindowFeatureRUL(n_estimators=task.baseline_estimators, seed=SEED).fit(w_train.X, w_train.y)
+adapter = RULEstimator.from_config(cfg, base.path, mode="lora", run_dir=work / "lora").fit(data.train)
+frozen = RULEstimator.from_config(cfg, base.path, mode="frozen", run_dir=work / "frozen").fit(data.train)
+val_frame, val_rul = validation_cuts(data.train, adapter, task, SEED)
+baseline_test, baseline_val, gbm = baseline_rul(task, SEED, adapter, data, val_frame)
 """),
     md("""
 Each test engine is scored at its last observed cycle. **RMSE** is the typical error in cycles
 (lower is better); the NASA **score** punishes late predictions harder than early ones.
+`val_rmse_capped` is the RMSE on the validation cuts, against the true RUL capped at 125 cycles.
 """),
     code("""
-truth = data.test_rul.reindex(w_test.ids).to_numpy()
-predictions = {"baseline": gbm.predict(w_test.X), "frozen_base": frozen.predict_windows(w_test.X),
-               "adapter": adapter.predict_windows(w_test.X)}
-metrics = {role: summarize_rul(truth, pred, horizon=HORIZON) for role, pred in predictions.items()}
-metrics_table(metrics, ["rmse", "score", "mae"]).round(2)
+units, truth, val_truth = data.test_rul.index, data.test_rul.to_numpy(), val_rul.to_numpy()
+test_pred = {"baseline": baseline_test, "frozen_base": frozen.predict(data.test).set_index("unit")["rul_pred"],
+             "adapter": adapter.predict(data.test).set_index("unit")["rul_pred"]}
+val_pred = {"baseline": baseline_val, "frozen_base": frozen.predict(val_frame).set_index("unit")["rul_pred"],
+            "adapter": adapter.predict(val_frame).set_index("unit")["rul_pred"]}
+predictions = {role: p.reindex(units).to_numpy() for role, p in test_pred.items()}
+val_predictions = {role: p.reindex(val_rul.index).to_numpy() for role, p in val_pred.items()}
+metrics = {role: summarize_rul(truth, predictions[role], horizon=HORIZON, val_true=val_truth,
+                               val_pred=val_predictions[role]) for role in predictions}
+metrics_table(metrics, ["rmse", "score", "mae", "val_rmse_capped"]).round(2)
 """),
     md("""
-**Aufgabe 2.** Which predictor is best on RMSE? Use `verdict({role: rmse}, "RMSE", lower_is_better=...,
-labels=LABELS)`. Mind the direction: RMSE is an error.
+**Aufgabe 2.** Which predictor would you use? Decide on the validation engines, never on the test
+engines: use `verdict({role: val_rmse_capped}, "capped validation RMSE", lower_is_better=...,
+labels=LABELS)`. Mind the direction: RMSE is an error. Does the test RMSE agree with your choice?
 """),
-    gap(2, "verdict over the three predictors on RMSE",
-        "# metrics[role][\"rmse\"] holds each predictor's RMSE.\n"
-        "# rmse_verdict = verdict({...}, \"RMSE\", lower_is_better=..., labels=LABELS)",
+    gap(2, "verdict over the three predictors on the validation engines",
+        "# metrics[role][\"val_rmse_capped\"] holds each predictor's capped validation RMSE.\n"
+        "# rmse_verdict = verdict({...}, \"capped validation RMSE\", lower_is_better=..., labels=LABELS)",
         """
-rmse_verdict = verdict({role: m["rmse"] for role, m in metrics.items()}, "RMSE", lower_is_better=True,
-                       labels=LABELS)
+rmse_verdict = verdict({role: m["val_rmse_capped"] for role, m in metrics.items()}, "capped validation RMSE",
+                       lower_is_better=True, labels=LABELS)
 print(rmse_verdict["text"])
 """),
     md("""
@@ -279,27 +284,32 @@ An alarm fires when the predicted RUL drops to a threshold. Two mistakes cost mo
 * an **early replacement** (alarm, the engine would have run on): parts and labour brought forward,
   say **25 Tsd. €**.
 
-`summarize_rul(truth, predicted, horizon=..., cost_missed=..., cost_early=...)["alarm"]` tries every
-threshold on the test engines and returns the cheapest: `alarm_rul` (alarm when predicted RUL ≤ it),
-the counts `fn` (missed) and `fp` (early) and the total `cost`.
+`summarize_rul(truth, predicted, horizon=..., cost_missed=..., cost_early=..., val_true=val_truth,
+val_pred=...)["alarm"]` tries every threshold on the **validation** engines, takes the cheapest
+(`alarm_rul`: alarm when predicted RUL ≤ it) and scores it on the test engines: the counts `fn`
+(missed) and `fp` (early) and the total `cost`. A threshold chosen on the test engines themselves
+would make the cost look better than it will be on the next engines.
 
 **Aufgabe 3.** Set the two costs (in Tsd. €) and compute the alarm for the LoRA adapter's predictions.
 Then double the cost of a missed failure: does the threshold go up or down, and why?
 """),
     gap(3, "costs in Tsd. € and the cheapest alarm threshold for the adapter",
         "# COST_MISSED = ...\n# COST_EARLY = ...\n"
-        "# alarm = summarize_rul(truth, predictions[\"adapter\"], horizon=HORIZON, ...)[\"alarm\"]",
+        "# alarm = summarize_rul(truth, predictions[\"adapter\"], horizon=HORIZON, ...,\n"
+        "#                       val_true=val_truth, val_pred=val_predictions[\"adapter\"])[\"alarm\"]",
         """
 COST_MISSED = 250
 COST_EARLY = 25
 alarm = summarize_rul(truth, predictions["adapter"], horizon=HORIZON, cost_missed=COST_MISSED,
-                      cost_early=COST_EARLY)["alarm"]
-print(f"Alarm bei vorhergesagter Restlebensdauer ≤ {alarm['alarm_rul']:.0f} Zyklen. Übersehene Ausfälle: "
-      f"{alarm['fn']}, zu früh getauschte Triebwerke: {alarm['fp']}, Kosten: {alarm['cost']:.0f} Tsd. €")
+                      cost_early=COST_EARLY, val_true=val_truth, val_pred=val_predictions["adapter"])["alarm"]
+print(f"Alarm bei vorhergesagter Restlebensdauer ≤ {alarm['alarm_rul']:.0f} Zyklen (gewählt auf den "
+      f"Validierungstriebwerken). Auf den Testtriebwerken: übersehene Ausfälle {alarm['fn']}, zu früh getauschte "
+      f"Triebwerke {alarm['fp']}, Kosten {alarm['cost']:.0f} Tsd. €")
 """),
     code("""
+# The test engines' cost curve: orange the threshold chosen on validation, green the cheapest in hindsight.
 cost_figure(predictions["adapter"], truth, horizon=HORIZON, cost_missed=COST_MISSED, cost_early=COST_EARLY,
-            chosen=alarm["alarm_rul"])
+            chosen=alarm["alarm_rul"], best_label="cheapest on the test engines (hindsight)")
 """),
     md("""
 ## 4 · The decision

@@ -271,3 +271,26 @@ def test_a_failure_run_recommends_on_validation_pr_auc_and_records_what_is_serve
     bad.to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(DataFormatError, match=r"bad.csv: missing columns \['Torque \[Nm\]'\]"):
         predict_file(cfg, str(tmp_path / "f" / "adapter"), str(tmp_path / "bad.csv"), str(tmp_path / "x.csv"))
+
+
+def test_from_config_builds_the_runs_estimators_and_the_notebook_uses_it():
+    """The notebook's and the workshop's models are the run's: every setting comes from the config, the
+    adapter reads the engineered inputs and the frozen base the sensors only."""
+    import json as _json
+    from pathlib import Path
+
+    from workbench.usecases.maintenance import recipe_config
+
+    cfg = recipe_config().with_overrides(["data.val_fraction=0.2", "task.train_stride=5", "run.seed=7",
+                                          "task.adapt_epochs=1", "lora.r=4"])
+    lora = RULEstimator.from_config(cfg, "base", mode="lora", run_dir="r")
+    frozen = RULEstimator.from_config(cfg, "base", mode="frozen")
+    assert (lora.val_fraction, lora.train_stride, lora.seed, lora.adapt_epochs, lora.lora.r) == (0.2, 5, 7, 1, 4)
+    assert lora.extra_inputs == ["health", "cycle"] and lora.spec == cfg.task.spec() and lora.train is cfg.train
+    assert frozen.extra_inputs == [] and frozen.mode == "frozen"
+    # the curated notebook and the workshop build their models here, not by hand
+    root = Path(__file__).resolve().parents[3]
+    for nb in ("notebooks/03_predictive_maintenance.ipynb", "workshop/solutions/02_predictive_maintenance.ipynb"):
+        text = "".join("".join(c["source"]) for c in _json.loads((root / nb).read_text())["cells"])
+        assert "RULEstimator.from_config(" in text and "RULEstimator(base" not in text, nb
+        assert "baseline_rul(" in text and "validation_cuts(" in text, nb

@@ -209,16 +209,11 @@ def run_rul(cfg: RunConfig) -> dict[str, Any]:
     unrounded: dict[str, tuple[pd.Series, pd.Series]] = {}  # role -> (test, validation) predictions by unit
     for mode in _modes(cfg):
         role = ROLE_OF_MODE[mode]
-        est = RULEstimator(base.path, task.spec(), mode=mode, lora=cfg.lora, train=cfg.train, rul_cap=task.rul_cap,
-                           val_fraction=cfg.data.val_fraction, train_stride=task.train_stride,
-                           max_train_units=task.max_train_units, seed=cfg.run.seed, run_dir=run_dir / f"fit_{mode}",
-                           lora_embedding=task.lora_embedding, adapt_epochs=task.adapt_epochs,
-                           extra_inputs=task.extra_inputs if mode != "frozen" else ())
+        est = RULEstimator.from_config(cfg, base.path, mode=mode, run_dir=run_dir / f"fit_{mode}")
         with stage(f"training {LABEL_OF_ROLE[role]}"):
             est.fit(data.train)
         if val_frame is None:  # every estimator splits the units with the same seed: one validation set
-            val_frame, val_rul = cut_units(data.train[data.train["unit"].isin(est.val_units_)],
-                                           cuts_per_unit=VAL_CUTS_PER_UNIT, min_cycles=task.window, seed=cfg.run.seed)
+            val_frame, val_rul = validation_cuts(data.train, est, task, cfg.run.seed)
         with stage(f"scoring {LABEL_OF_ROLE[role]} on the test and validation engines"):
             pred = est.predict(data.test).set_index("unit")["rul_pred"]
             vpred = est.predict(val_frame).set_index("unit")["rul_pred"] if len(val_frame) else pd.Series(dtype=float)
@@ -245,7 +240,7 @@ def run_rul(cfg: RunConfig) -> dict[str, Any]:
     if cfg.eval.baseline:
         with stage(f"training {LABEL_OF_ROLE['baseline']} on all training engines"):
             t1 = time.perf_counter()
-            bpred, bval, gbm = _baseline_rul(task, cfg.run.seed, ref, data, val_frame)
+            bpred, bval, gbm = baseline_rul(task, cfg.run.seed, ref, data, val_frame)
             runtime["baseline"] = {"seconds": time.perf_counter() - t1, "train_engines": int(data.train["unit"].nunique())}
         truth = data.test_rul.reindex(bpred.index).to_numpy()
         metrics["baseline"] = summarize_rul(truth, bpred.to_numpy(), **costs,
@@ -312,7 +307,7 @@ def blend_metrics(truth, adapter, baseline, val_truth, val_adapter, val_baseline
     The weight is chosen on the validation engines only (:func:`blend_weight` on the capped truth,
     grid 0..1) and then applied to the test predictions. On the validation engines both inputs are
     out of sample: the adapter never trained on them, and the LightGBM predictions there come from
-    the second LightGBM of :func:`_baseline_rul`, fitted on the adapter's training engines only. On
+    the second LightGBM of :func:`baseline_rul`, fitted on the adapter's training engines only. On
     the test engines the blend uses the LightGBM fitted on all training engines, the one the
     baseline row reports: refitting on all data after choosing the weight is what stacking does,
     and it keeps the blend's LightGBM as strong as the baseline it is compared with.
@@ -336,13 +331,22 @@ def blend_metrics(truth, adapter, baseline, val_truth, val_adapter, val_baseline
 
 def lightgbm_preprocessor(pre: CMapssPreprocessor) -> CMapssPreprocessor:
     """The adapter's preprocessor (standardisation, regime normalisation) without its engineered
-    inputs: what LightGBM reads, in training (:func:`_baseline_rul`) and when it is served
+    inputs: what LightGBM reads, in training (:func:`baseline_rul`) and when it is served
     (``inference._served_predictions``)."""
     return CMapssPreprocessor.from_dict({**pre.to_dict(), "extra_inputs": [], "health": None})
 
 
-def _baseline_rul(task: MaintenanceTaskArgs, seed: int, ref: RULEstimator, data,
-                  val_frame) -> tuple[pd.Series, pd.Series, WindowFeatureRUL]:
+def validation_cuts(train: pd.DataFrame, est: RULEstimator, task: MaintenanceTaskArgs,
+                    seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    """The validation engines of a fitted estimator, each cut ``VAL_CUTS_PER_UNIT`` times at random
+    cycles like the test engines (:func:`cut_units`): where every model's recommendation, blend weight
+    and alarm threshold are chosen. Returns ``(cut_frame, true_rul)``."""
+    return cut_units(train[train["unit"].isin(est.val_units_)], cuts_per_unit=VAL_CUTS_PER_UNIT,
+                     min_cycles=task.window, seed=seed)
+
+
+def baseline_rul(task: MaintenanceTaskArgs, seed: int, ref: RULEstimator, data,
+                 val_frame) -> tuple[pd.Series, pd.Series, WindowFeatureRUL]:
     """LightGBM predictions on the test engines (fit on all training engines) and on the validation
     cuts (fit on the training split only, so the threshold is not chosen on engines it trained on),
     and the LightGBM fitted on all training engines (saved beside the adapter, :func:`_write_outputs`).

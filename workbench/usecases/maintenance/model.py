@@ -232,6 +232,27 @@ class RULEstimator(_Estimator):
         self.train_stride = train_stride
         self.max_train_units = max_train_units
 
+    @classmethod
+    def from_config(cls, cfg, base_path, *, mode: str = "lora", run_dir=None) -> "RULEstimator":
+        """The estimator a run trains in ``mode``, with every setting of the run's config.
+
+        ``workbench train``/``maintenance cmapss`` and notebook 03 build their models here, so the
+        notebook's adapter is the run's (same validation share, stride, engineered inputs ...). The
+        frozen base reads the sensors only and skips the fleet-adaptive step, as in a run.
+
+        Args:
+            cfg: A maintenance :class:`workbench.config.RunConfig` (``default_config``/``recipe_config``).
+            base_path: The factory base (:func:`pretrain_base`'s ``path``).
+            mode: ``"lora"``, ``"frozen"`` or ``"full"``.
+            run_dir: Where checkpoints and metrics go.
+        """
+        task = cfg.task
+        return cls(base_path, task.spec(), mode=mode, lora=cfg.lora, train=cfg.train, rul_cap=task.rul_cap,
+                   val_fraction=cfg.data.val_fraction, train_stride=task.train_stride,
+                   max_train_units=task.max_train_units, seed=cfg.run.seed, run_dir=run_dir,
+                   lora_embedding=task.lora_embedding, adapt_epochs=task.adapt_epochs,
+                   extra_inputs=task.extra_inputs if mode != "frozen" else ())
+
     def fit(self, train_frame: pd.DataFrame) -> "RULEstimator":
         """Fit on a C-MAPSS training frame (run-to-failure units). Returns self.
 
