@@ -81,7 +81,7 @@ class EpochProgress(L.Callback):
     file), a long epoch would print nothing for many minutes. With ``heartbeat_s`` the callback then
     also prints a line within the epoch, at most every ``heartbeat_s`` seconds::
 
-        [workbench] epoch 1/4: batch 16/40 (40 %), 2.1 min elapsed, about 3.2 min left in this epoch
+        [workbench] epoch 1/4: batch 16/40 (40 %), 2 min 06 s elapsed, about 3 min 09 s left in this epoch
 
     Args:
         monitor: The validation metric to show (the task's monitor), or ``None``.
