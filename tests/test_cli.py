@@ -321,3 +321,25 @@ def test_evaluate_takes_test_file_as_the_file_to_score_and_refuses_train(capsys)
     with pytest.raises(UsageError, match="--train is for workbench train"):
         load_config(build_parser().parse_args(["evaluate", "--usecase", "legal_de", "--smoke", "--adapter", "x",
                                                "--train", "a.csv"]), "evaluate")
+
+
+def test_a_run_named_with_set_keeps_its_name_in_the_verbs_with_a_default_name():
+    """`maintenance cmapss` and `supply backtest` name a run after its file unless the user named it;
+    `--set run.name=...` names it as much as `--name` does (before, the default replaced it, and a second
+    run overwrote the first one's folder)."""
+    from workbench.cli import names_the_run
+
+    parser = build_parser()
+    files = ["--train", "t.txt", "--test", "s.txt", "--rul", "r.txt"]
+    assert not names_the_run(parser.parse_args(["maintenance", "cmapss", *files]))
+    assert names_the_run(parser.parse_args(["maintenance", "cmapss", *files, "--name", "fd001-a"]))
+    assert names_the_run(parser.parse_args(["maintenance", "cmapss", *files, "--set", "run.name=fd001-b"]))
+    assert names_the_run(parser.parse_args(["supply", "backtest", "--file", "x.csv", "--set", " run.name = b"]))
+    assert not names_the_run(parser.parse_args(["supply", "backtest", "--file", "x.csv", "--set", "run.seed=3"]))
+
+
+def test_maintenance_ai4i_keeps_a_run_name_given_with_set(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_QUIET", "1")
+    assert main(["maintenance", "ai4i", "--smoke", "--output-dir", str(tmp_path), "--set", "run.name=mine"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["run_dir"] == str(tmp_path / "mine") and (tmp_path / "mine" / "results.json").is_file()

@@ -51,6 +51,15 @@ def run_overrides(args: argparse.Namespace) -> list[str]:
     return _flag_overrides(args, _RUN_FLAGS)
 
 
+def names_the_run(args: argparse.Namespace) -> bool:
+    """True when the user named the run (``--name``, or ``--set run.name=...``): a verb's own default
+    name (``cmapss-train_FD001``) must then not replace it, or a second run would overwrite the first's
+    folder under the name the user did not choose."""
+    if getattr(args, "name", None):
+        return True
+    return any(str(o).split("=", 1)[0].strip() == "run.name" for o in (getattr(args, "overrides", None) or []))
+
+
 def _flag_overrides(args: argparse.Namespace, flags: Sequence[tuple[str, str]]) -> list[str]:
     """``key=<JSON string>`` for each ``(flag, key)`` whose flag was given."""
     return [f"{key}={json.dumps(str(getattr(args, flag)))}" for flag, key in flags if getattr(args, flag, None)]

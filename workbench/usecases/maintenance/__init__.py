@@ -32,7 +32,7 @@ import json
 import sys
 from typing import Any
 
-from workbench.cli import add_run_args, run_overrides
+from workbench.cli import add_run_args, names_the_run, run_overrides
 from workbench.config import EvalArgs, LoraArgs, RunArgs, RunConfig, TrainArgs
 from workbench.io import print_json_line
 
@@ -171,7 +171,7 @@ def _cmd_cmapss(args: argparse.Namespace) -> int:
     cfg = _config(args)
     files = [f"task.train_file={json.dumps(args.train)}", f"task.test_file={json.dumps(args.test)}",
              f"task.rul_file={json.dumps(args.rul)}", "task.problem=rul"]
-    if not args.name:
+    if not names_the_run(args):
         from pathlib import Path
 
         files.append(f"run.name={json.dumps('cmapss-' + Path(args.train).stem)}")
@@ -196,7 +196,7 @@ def _cmd_ai4i(args: argparse.Namespace) -> int:
     over = ["task.problem=failure"]
     if args.file:
         over.append(f"task.ai4i_file={json.dumps(args.file)}")
-    if not args.name:
+    if not names_the_run(args):
         over.append("run.name=ai4i")
     result = run_experiment(cfg.with_overrides(over))
     print(f"outputs: {result['run_dir']}", file=sys.stderr)

@@ -24,7 +24,7 @@ import argparse
 import json
 import sys
 
-from workbench.cli import add_run_args, run_overrides
+from workbench.cli import add_run_args, names_the_run, run_overrides
 from workbench.config import EvalArgs, LoraArgs, RunArgs, RunConfig, TrainArgs
 from workbench.io import print_json_line
 from workbench.usecases.supply_chain.config import SMOKE_LENGTHS, SupplyTaskArgs
@@ -164,13 +164,13 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if args.simulated:
         # The simulator's set instead of a file (e.g. `--simulated m5`: 30,490 series x 1,941 days).
         over = [f"task.sim_preset={args.simulated}"]
-        if not args.name:
+        if not names_the_run(args):
             over.append(f"run.name={json.dumps('supply-simulated-' + args.simulated)}")
     else:
         over = [f"data.path={json.dumps(str(args.file))}"]
         if args.format:
             over.append(f"data.format={args.format}")
-        if not args.name:
+        if not names_the_run(args):
             over.append(f"run.name={json.dumps('supply-' + Path(args.file).stem)}")
     for flag, field_name in (("calendar", "calendar"), ("prices", "prices"), ("leading_zeros", "leading_zeros")):
         if getattr(args, flag, None):
