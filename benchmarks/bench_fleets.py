@@ -152,16 +152,16 @@ def validation_by_life(result: dict, cap: float | None = None) -> dict[str, dict
     from workbench.usecases.maintenance.evaluation import RUL_CAP, rmse
 
     v = result["val_predictions"]
+    rul, adapter, baseline = (np.asarray(v[k], float) for k in ("truth", "adapter", "baseline"))
     lengths = read_cmapss_file(result["files"]["train"]).groupby("unit").size()
-    truth = np.minimum(np.asarray(v["truth"], float), RUL_CAP if cap is None else cap)
+    truth = np.minimum(rul, RUL_CAP if cap is None else cap)
     life = lengths.reindex(np.asarray(v["unit"]) // CUT_ID_BASE).to_numpy(float)
-    frac = (life - np.asarray(v["truth"], float)) / life
+    frac = (life - rul) / life
     out = {}
     for band, (lo, hi) in LIFE_BANDS.items():
         m = (frac >= lo) & (frac < hi)
-        rb = rmse(truth[m], np.asarray(v["baseline"], float)[m]) if m.any() else 0.0
-        out[band] = {"ratio": round(rmse(truth[m], np.asarray(v["adapter"], float)[m]) / rb, 3) if rb > 0 else None,
-                     "cuts": int(m.sum())}
+        rb = rmse(truth[m], baseline[m]) if m.any() else 0.0
+        out[band] = {"ratio": round(rmse(truth[m], adapter[m]) / rb, 3) if rb > 0 else None, "cuts": int(m.sum())}
     return out
 
 

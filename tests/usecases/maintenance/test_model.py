@@ -276,7 +276,6 @@ def test_a_failure_run_recommends_on_validation_pr_auc_and_records_what_is_serve
 def test_from_config_builds_the_runs_estimators_and_the_notebook_uses_it():
     """The notebook's and the workshop's models are the run's: every setting comes from the config, the
     adapter reads the engineered inputs and the frozen base the sensors only."""
-    import json as _json
     from pathlib import Path
 
     from workbench.usecases.maintenance import recipe_config
@@ -291,6 +290,6 @@ def test_from_config_builds_the_runs_estimators_and_the_notebook_uses_it():
     # the curated notebook and the workshop build their models here, not by hand
     root = Path(__file__).resolve().parents[3]
     for nb in ("notebooks/03_predictive_maintenance.ipynb", "workshop/solutions/02_predictive_maintenance.ipynb"):
-        text = "".join("".join(c["source"]) for c in _json.loads((root / nb).read_text())["cells"])
+        text = "".join("".join(c["source"]) for c in json.loads((root / nb).read_text())["cells"])
         assert "RULEstimator.from_config(" in text and "RULEstimator(base" not in text, nb
         assert "baseline_rul(" in text and "validation_cuts(" in text, nb
