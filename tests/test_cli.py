@@ -338,6 +338,36 @@ def test_a_run_named_with_set_keeps_its_name_in_the_verbs_with_a_default_name():
     assert not names_the_run(parser.parse_args(["supply", "backtest", "--file", "x.csv", "--set", "run.seed=3"]))
 
 
+def test_a_run_name_in_the_users_yaml_names_the_run_and_a_shipped_one_does_not(tmp_path):
+    """A name written into the user's --config file is kept like --name (before, the verb's default
+    replaced it); the names of the defaults and the shipped configs/ files are the verb's to replace."""
+    from pathlib import Path
+
+    import yaml
+
+    from workbench.cli import names_the_run
+    from workbench.config import RunConfig
+    from workbench.usecases import maintenance, supply_chain
+    from workbench.usecases.maintenance.config import MaintenanceTaskArgs
+    from workbench.usecases.supply_chain.config import SupplyTaskArgs
+
+    root = Path(__file__).resolve().parents[1]
+    parser = build_parser()
+    for usecase, task_cls, verb in ((maintenance, MaintenanceTaskArgs, ["maintenance", "ai4i"]),
+                                    (supply_chain, SupplyTaskArgs, ["supply", "backtest", "--file", "x.csv"])):
+        folder = root / "configs" / usecase.NAME
+        for shipped in sorted(folder.glob("*.yaml")):
+            cfg = RunConfig.from_yaml(shipped, task_cls=task_cls)
+            args = parser.parse_args([*verb, "--config", str(shipped)])
+            assert not names_the_run(args, cfg, usecase.default_names()), shipped
+        raw = yaml.safe_load((folder / "default.yaml").read_text(encoding="utf-8"))
+        raw["run"]["name"] = "my-experiment-3"
+        mine = tmp_path / f"{usecase.NAME}.yaml"
+        mine.write_text(yaml.safe_dump(raw), encoding="utf-8")
+        args = parser.parse_args([*verb, "--config", str(mine)])
+        assert names_the_run(args, RunConfig.from_yaml(mine, task_cls=task_cls), usecase.default_names())
+
+
 def test_maintenance_ai4i_keeps_a_run_name_given_with_set(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("WORKBENCH_QUIET", "1")
     assert main(["maintenance", "ai4i", "--smoke", "--output-dir", str(tmp_path), "--set", "run.name=mine"]) == 0

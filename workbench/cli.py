@@ -51,13 +51,23 @@ def run_overrides(args: argparse.Namespace) -> list[str]:
     return _flag_overrides(args, _RUN_FLAGS)
 
 
-def names_the_run(args: argparse.Namespace) -> bool:
-    """True when the user named the run (``--name``, or ``--set run.name=...``): a verb's own default
-    name (``cmapss-train_FD001``) must then not replace it, or a second run would overwrite the first's
-    folder under the name the user did not choose."""
+def names_the_run(args: argparse.Namespace, config: Any = None, default_names: Sequence[str] = ()) -> bool:
+    """True when the user named the run: a verb's own default name (``cmapss-train_FD001``) must then
+    not replace it, or a second run would overwrite the first's folder under a name the user did not
+    choose.
+
+    Args:
+        args: The parsed command line: ``--name`` or ``--set run.name=...`` name the run.
+        config: The resolved config; its ``run.name`` names the run too when it is none of
+            ``default_names`` (a name written into the user's ``--config`` YAML file).
+        default_names: The use case's own names (``maintenance``, ``maintenance-smoke``: the
+            defaults and the shipped YAML files), which a verb's default name replaces.
+    """
     if getattr(args, "name", None):
         return True
-    return any(str(o).split("=", 1)[0].strip() == "run.name" for o in (getattr(args, "overrides", None) or []))
+    if any(str(o).split("=", 1)[0].strip() == "run.name" for o in (getattr(args, "overrides", None) or [])):
+        return True
+    return config is not None and config.run.name not in set(default_names)
 
 
 def _flag_overrides(args: argparse.Namespace, flags: Sequence[tuple[str, str]]) -> list[str]:

@@ -54,6 +54,11 @@ class TfidfBaseline:
         self.class_weight = class_weight
         self.seed = seed
 
+    @classmethod
+    def from_config(cls, config) -> "TfidfBaseline":
+        """The TF-IDF row of a run: ``task.baseline_C`` and the run's seed."""
+        return cls(C=config.task.baseline_C, seed=config.run.seed)
+
     def fit(self, train: pd.DataFrame) -> "TfidfBaseline":
         """Fit on a frame with ``text`` and ``label`` columns; returns ``self``."""
         start = time.perf_counter()

@@ -145,26 +145,18 @@ def run_experiment(config: RunConfig) -> dict:
 
     baseline = None
     if config.eval.baseline:
-        baseline = TfidfBaseline(C=task.baseline_C, seed=config.run.seed).fit(train)  # the estimators print
-        m = baseline.evaluate(test, labels=labels)                                      # their own progress
+        baseline = TfidfBaseline.from_config(config).fit(train)  # the estimators print their own progress
+        m = baseline.evaluate(test, labels=labels)
         examples["baseline"] = baseline.predict(test["text"])
         metrics["baseline"] = _summary(m)
     frozen = None
     if config.eval.frozen_base:
-        frozen = FrozenBaseClassifier(base_model=config.model.base_model, max_length=task.max_length,
-                                      C=task.frozen_C, batch_size=config.eval.batch_size, seed=config.run.seed,
-                                      allow_download=config.model.allow_download).fit(train, labels=labels)
+        frozen = FrozenBaseClassifier.from_config(config).fit(train, labels=labels)
         m = frozen.evaluate(test)
         examples["frozen_base"] = m.pop("predictions")
         metrics["frozen_base"] = _summary(m)
 
-    clf = LegalClauseClassifier(
-        base_model=config.model.base_model, lora=config.lora, train=config.train, max_length=task.max_length,
-        eval_batch_size=config.eval.batch_size, class_weighting=task.class_weighting, seed=config.run.seed,
-        run_dir=run_dir, resume=config.run.resume, allow_download=config.model.allow_download,
-        trust_remote_code=config.model.trust_remote_code, head_init=task.head_init, probe_C=task.frozen_C,
-        head_dropout=task.head_dropout, domain_adaptation=task.domain_adaptation, dapt_steps=task.dapt_steps,
-    )
+    clf = LegalClauseClassifier.from_config(config, run_dir=run_dir)
     clf.fit(train, val, probe=frozen)  # LP-FT: the head starts from the frozen-base probe
     truncation = {"max_length": task.max_length}
     for part, frame in (("train", train), ("test", test)):

@@ -152,6 +152,26 @@ class LegalClauseClassifier:
         self.domain_adaptation = domain_adaptation
         self.dapt_steps = dapt_steps
 
+    @classmethod
+    def from_config(cls, config, *, run_dir: str | Path | None = None) -> "LegalClauseClassifier":
+        """The LoRA classifier a run trains, with every setting of the run's config.
+
+        ``workbench train --usecase legal_de`` and the legal notebooks build their adapter here, so
+        the notebook's model is the run's (class weighting, head initialisation, time budget ...).
+
+        Args:
+            config: A legal :class:`workbench.config.RunConfig` (``default_config`` or a loaded one).
+            run_dir: Where checkpoints and ``metrics.csv`` go (default: the config's run folder).
+        """
+        task, model = config.task, config.model
+        return cls(base_model=model.base_model, lora=config.lora, train=config.train, max_length=task.max_length,
+                   eval_batch_size=config.eval.batch_size, class_weighting=task.class_weighting,
+                   seed=config.run.seed, run_dir=config.run_dir() if run_dir is None else run_dir,
+                   resume=config.run.resume, allow_download=model.allow_download,
+                   trust_remote_code=model.trust_remote_code, head_init=task.head_init, probe_C=task.frozen_C,
+                   head_dropout=task.head_dropout, domain_adaptation=task.domain_adaptation,
+                   dapt_steps=task.dapt_steps)
+
     # ------------------------------------------------------------------ setup
     def _base_id(self) -> str:
         from workbench.models import EMBEDDED_TEXT_MODEL
@@ -398,6 +418,13 @@ class FrozenBaseClassifier:
         self.class_weight = class_weight
         self.seed = seed
         self.allow_download = allow_download
+
+    @classmethod
+    def from_config(cls, config) -> "FrozenBaseClassifier":
+        """The frozen-base row of a run: its base model, ``task.max_length`` and ``task.frozen_C``."""
+        return cls(base_model=config.model.base_model, max_length=config.task.max_length, C=config.task.frozen_C,
+                   batch_size=config.eval.batch_size, seed=config.run.seed,
+                   allow_download=config.model.allow_download)
 
     @torch.no_grad()
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -146,6 +146,13 @@ def _config(args: argparse.Namespace) -> RunConfig:
     return cfg.with_overrides(extra) if extra else cfg
 
 
+def default_names() -> tuple[str, ...]:
+    """The run names of this use case's defaults and shipped YAML files (``configs/maintenance``): a
+    verb's own name (``cmapss-train_FD001``, ``ai4i``) replaces these, never a name the user chose."""
+    return tuple(dict.fromkeys([default_config().run.name, default_config(smoke=True).run.name,
+                                recipe_config().run.name]))
+
+
 def _short(metrics: dict, keys: tuple[str, ...]) -> dict:
     return {role: {k: m.get(k) for k in keys if k in m} for role, m in metrics.items()}
 
@@ -171,7 +178,7 @@ def _cmd_cmapss(args: argparse.Namespace) -> int:
     cfg = _config(args)
     files = [f"task.train_file={json.dumps(args.train)}", f"task.test_file={json.dumps(args.test)}",
              f"task.rul_file={json.dumps(args.rul)}", "task.problem=rul"]
-    if not names_the_run(args):
+    if not names_the_run(args, cfg, default_names()):
         from pathlib import Path
 
         files.append(f"run.name={json.dumps('cmapss-' + Path(args.train).stem)}")
@@ -196,7 +203,7 @@ def _cmd_ai4i(args: argparse.Namespace) -> int:
     over = ["task.problem=failure"]
     if args.file:
         over.append(f"task.ai4i_file={json.dumps(args.file)}")
-    if not names_the_run(args):
+    if not names_the_run(args, cfg, default_names()):
         over.append("run.name=ai4i")
     result = run_experiment(cfg.with_overrides(over))
     print(f"outputs: {result['run_dir']}", file=sys.stderr)

@@ -102,6 +102,12 @@ def _config(args: argparse.Namespace) -> RunConfig:
     return cfg.with_overrides(extra) if extra else cfg
 
 
+def default_names() -> tuple[str, ...]:
+    """The run names of this use case's defaults and shipped YAML files (``configs/supply_chain``): a
+    verb's own name (``supply-<file>``) replaces these, never a name the user chose."""
+    return tuple(dict.fromkeys([default_config().run.name, default_config(smoke=True).run.name]))
+
+
 def _summary(result: dict) -> dict:
     """The one-line JSON: accuracy and inventory of each role."""
     keys = ("wql", "rmsse", "mase", "smape", "coverage", "coverage_80", "coverage_80_inclusive")
@@ -164,13 +170,13 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if args.simulated:
         # The simulator's set instead of a file (e.g. `--simulated m5`: 30,490 series x 1,941 days).
         over = [f"task.sim_preset={args.simulated}"]
-        if not names_the_run(args):
+        if not names_the_run(args, cfg, default_names()):
             over.append(f"run.name={json.dumps('supply-simulated-' + args.simulated)}")
     else:
         over = [f"data.path={json.dumps(str(args.file))}"]
         if args.format:
             over.append(f"data.format={args.format}")
-        if not names_the_run(args):
+        if not names_the_run(args, cfg, default_names()):
             over.append(f"run.name={json.dumps('supply-' + Path(args.file).stem)}")
     for flag, field_name in (("calendar", "calendar"), ("prices", "prices"), ("leading_zeros", "leading_zeros")):
         if getattr(args, flag, None):
