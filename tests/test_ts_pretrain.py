@@ -30,15 +30,17 @@ def test_timeseries_still_exports_every_pretraining_name():
         subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
-def test_pretraining_is_cached_by_content(tmp_path):
+def test_pretraining_is_cached_by_content(tmp_path, capfd):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(64, 16, 2)).astype(np.float32)
     args = PretrainArgs(epochs=1, batch_size=32)
     first = pretrain_patchtst(X, SPEC, args, name="t", cache_dir=tmp_path)
     assert not first.from_cache and (first.path / "model.safetensors").is_file()
     assert len(first.info["loss_per_epoch"]) == 1 and first.info["windows_per_s"] > 0
+    capfd.readouterr()
     again = pretrain_patchtst(X, SPEC, args, name="t", cache_dir=tmp_path)
     assert again.from_cache and again.path == first.path
+    assert "Loading weights" not in capfd.readouterr().err  # transformers' bar: noise in notebooks and logs
     for k, v in first.model.state_dict().items():
         torch.testing.assert_close(again.model.state_dict()[k], v)
     assert pretrain_cache_key(X + 1, SPEC, args) != pretrain_cache_key(X, SPEC, args)

@@ -232,7 +232,10 @@ def pretrain_patchtst(
     if path.exists() and (path / "pretrain_info.json").exists() and not force:
         info = json.loads((path / "pretrain_info.json").read_text())
         klass = PatchTSTForRegression if info.get("model_class") == "PatchTSTForRegression" else PatchTSTForPretraining
-        model = klass.from_pretrained(str(path))
+        from workbench.models import quiet_transformers
+
+        with quiet_transformers():  # no "Loading weights" bar in notebooks and logs
+            model = klass.from_pretrained(str(path))
         model.eval()
         return PretrainResult(path, model, True, info)
 

@@ -65,6 +65,24 @@ def test_shipped_tagger_refuses_a_tampered_weights_file(tmp_path):
         load_tagger(copy)
 
 
+def test_loading_the_tagger_is_quiet_and_leaves_transformers_logging_as_it_was(tmp_path, capfd):
+    """Before, loading set transformers' verbosity to "error" for the rest of the session and a
+    "Loading weights" bar showed in notebooks."""
+    from transformers.utils import logging as hf_logging
+
+    copy = tmp_path / "pii_tagger"  # a new folder: not served from the loaded-tagger cache
+    shutil.copytree(TAGGER_DIR, copy)
+    before = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_info()
+    try:
+        capfd.readouterr()
+        load_tagger(copy, quantize=False)
+        assert hf_logging.get_verbosity() == hf_logging.INFO
+        assert "Loading weights" not in capfd.readouterr().err
+    finally:
+        hf_logging.set_verbosity(before)
+
+
 def test_default_pseudonymiser_uses_the_tagger_and_rules_only_can_be_chosen():
     assert Pseudonymiser().tagger_ is load_tagger()
     assert Pseudonymiser(use_tagger=False).tagger_ is None

@@ -154,9 +154,14 @@ def build_model(config: dict):
     base_cfg.num_hidden_layers = int(config["num_layers"])
     base_cfg.id2label = dict(enumerate(config["labels"]))
     base_cfg.label2id = {v: k for k, v in base_cfg.id2label.items()}
-    # The first num_layers layers load from the checkpoint; later layers' weights are ignored.
-    transformers.logging.set_verbosity_error()
-    model = transformers.AutoModelForTokenClassification.from_pretrained(base_model_path(), config=base_cfg)
+    from workbench.models import quiet_transformers
+
+    # The first num_layers layers load from the checkpoint; later layers' weights are ignored, and
+    # quiet_transformers keeps that report and the "Loading weights" bar out of the user's output
+    # (before, this set transformers' verbosity to "error" for the rest of the session).
+    with quiet_transformers():
+        model = transformers.AutoModelForTokenClassification.from_pretrained(
+            base_model_path(), config=base_cfg, local_files_only=True, use_safetensors=True)
     lora = LoraConfig(r=int(config["lora_r"]), lora_alpha=int(config["lora_alpha"]), lora_dropout=0.0,
                       target_modules=list(config["target_modules"]),
                       modules_to_save=["classifier", "token_type_embeddings"])

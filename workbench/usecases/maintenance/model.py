@@ -187,8 +187,11 @@ class _Estimator:
             return spec, load_adapter(base, path).eval()
         from transformers import PatchTSTForClassification, PatchTSTForRegression
 
+        from workbench.models import quiet_transformers
+
         klass = PatchTSTForRegression if cls.task_kind == "regression" else PatchTSTForClassification
-        return spec, klass.from_pretrained(str(path)).eval()
+        with quiet_transformers():  # no "Loading weights" bar in notebooks and logs
+            return spec, klass.from_pretrained(str(path)).eval()
 
 
 class RULEstimator(_Estimator):

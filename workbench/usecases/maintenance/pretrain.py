@@ -252,7 +252,10 @@ def load_shipped(task, path: Path = SHIPPED_DIR) -> PretrainResult:
         diff = {k: (info["spec"].get(k), v) for k, v in want.items() if info["spec"].get(k) != v}
         raise ValueError(f"the shipped base was trained with another PatchTST shape (shipped, asked): {diff}; "
                          "use the recipe's shape or task.base_model=simulator")
-    model = PatchTSTForRegression.from_pretrained(str(path))
+    from workbench.models import quiet_transformers
+
+    with quiet_transformers():  # no "Loading weights" bar in notebooks and logs
+        model = PatchTSTForRegression.from_pretrained(str(path))
     model.eval()
     return PretrainResult(Path(path), model, True, {**info, "key": "shipped-" + info["sha256"][:16], "from_shipped": True})
 
