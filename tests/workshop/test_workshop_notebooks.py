@@ -75,6 +75,7 @@ def test_exercise_and_solution_differ_only_in_the_gaps(name):
 @pytest.mark.parametrize("path", EXERCISES + SOLUTIONS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_notebook_style(path):
     nb = nbformat.read(str(path), as_version=4)
+    nbformat.validate(nb)  # `jupyter nbconvert --execute` refuses an invalid notebook
     assert nb.metadata["kernelspec"]["name"] == "ki-werkbank"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in _tags(code[0]) and "WORKBENCH_SMOKE" in code[0].source
