@@ -347,9 +347,9 @@ history from the ERP as an Excel CSV: semicolons, decimal commas, dates as `TT.M
 column names. You will
 
 1. read that file into the workbench's demand table (**Aufgabe 1**),
-2. compare the LoRA-adapted forecaster with the frozen base and two classical methods,
+2. compare the LoRA-adapted forecaster with the frozen base and classical methods,
 3. read off how much stock each forecast needs for the target service level (**Aufgabe 2**),
-4. decide which forecaster to use (**Aufgabe 3**).
+4. choose the forecaster on the validation weeks and check the choice on the test weeks (**Aufgabe 3**).
 
 Cells marked **Aufgabe** stop with `NotImplementedError` until you fill them in.
 """),
@@ -364,20 +364,18 @@ from workbench.lora import count_parameters
 from workbench.metrics import verdict
 from workbench.tabular import read_table
 from workbench.usecases.supply_chain import default_config
-from workbench.usecases.supply_chain.backtest import (Split, evaluate, forecast_baseline, forecast_model,
-                                                      series_segments, service_curve_for)
-from workbench.usecases.supply_chain.baselines import ETSForecaster, SeasonalNaive
+from workbench.usecases.supply_chain.backtest import evaluate, forecast_model, service_curve_for
 from workbench.usecases.supply_chain.data import validate_demand
-from workbench.usecases.supply_chain.experiment import load_target_data
+from workbench.usecases.supply_chain.experiment import (add_blend, backtest_baselines, calibrate_roles,
+                                                        load_target_data, prepare_data, validation_reports)
 from workbench.usecases.supply_chain.inventory import stock_for_service
 from workbench.usecases.supply_chain.model import DemandForecaster
 from workbench.usecases.supply_chain.pretrain import pretrained_base
-from workbench.usecases.supply_chain.widgets import service_stock_figure
-from workbench.windows import DemandPanel
+from workbench.usecases.supply_chain.widgets import service_stock_figure, validation_recommendation
 from workbench.widgets.panels import smoke_banner, summary
 
 LABELS = {"frozen_base": "frozen base", "adapter": "LoRA adapter", "seasonal_naive": "seasonal naive",
-          "ets": "ETS"}
+          "ets": "ETS", "croston_tsb": "Croston (TSB)", "lightgbm": "LightGBM", "blend": "adapter + LightGBM"}
 cfg = default_config(smoke=SMOKE).with_overrides([f"task.service_level={SERVICE_LEVEL}", "task.full_finetune=false"])
 task = cfg.task
 smoke_banner()
@@ -419,27 +417,33 @@ demand.head()
 ## 2 · Forecasts, backtested
 
 The base model was pretrained on the regions Süd, West and Nord and is cached; LoRA adapts it to
-Ost. From every review day of the last weeks each forecaster sees only the demand before that day.
-**wQL** (weighted quantile loss) scores the whole forecast distribution: lower is better.
+Ost. The models and the split are those of `workbench supply backtest --file absatz_ost.csv`: the
+last weeks are the **test** weeks, the weeks before them the **validation** weeks, and every choice
+is made on the validation weeks. From every review day of the test weeks each forecaster sees only
+the demand before that day. **wQL** (weighted quantile loss) scores the whole forecast
+distribution: lower is better.
 """),
     code("""
-panel = DemandPanel.from_frame(demand)
-split = Split.from_args(len(panel.dates), task)
-base, _ = pretrained_base(task)
-adapter = DemandForecaster(task=task, lora=cfg.lora, train=cfg.train, mode="lora", base=base)
-adapter.fit(panel, train_end=split.train_end, val_end=split.val_end)
+cfg = cfg.with_overrides([f"data.path={path}"])
+data = prepare_data(cfg, raw=demand)   # the run's split and test origins, on your table
+panel, split = data.panel, data.split
+base, _ = pretrained_base(task, freq=panel.freq)
+adapter = DemandForecaster.from_config(cfg, base).fit(panel, train_end=split.train_end, val_end=split.val_end)
 print(count_parameters(adapter.model_))
 """),
+    md("""
+Beside the frozen base and the adapter, the run's classical baselines (`task.baselines`: seasonal
+naive and ETS; in a full run also Croston-TSB for intermittent items and LightGBM, and the blend of
+the adapter with LightGBM). Every model's quantiles are calibrated on the validation weeks the same
+way, so they compare on equal terms.
+"""),
     code("""
-origins = split.test_origins(panel, task)
-forecasts = {
-    "frozen_base": forecast_model(base, panel, origins, task, name="frozen_base"),
-    "adapter": adapter.predict(panel, origins=origins),
-    "seasonal_naive": forecast_baseline(SeasonalNaive(task.quantiles, task.horizon), panel, origins, split),
-    "ets": forecast_baseline(ETSForecaster(task.quantiles, task.horizon), panel, origins, split),
-}
-segments = series_segments(panel, split)
-accuracy = pd.DataFrame({role: evaluate(fc, panel, task, split, segments)[1]["overall"]
+forecasts = {"frozen_base": forecast_model(base, panel, data.origins, task, name="frozen_base"),
+             "adapter": adapter.predict(panel, origins=data.origins)}
+backtest_baselines(forecasts, data, task, seed=cfg.run.seed)
+reports = {"adapter": adapter.calibration_report_} | calibrate_roles(forecasts, base, data, task, seed=cfg.run.seed)
+blend = add_blend(forecasts, adapter.validation_forecasts_, panel) if task.blend else None
+accuracy = pd.DataFrame({role: evaluate(fc, panel, task, split, data.segments)[1]["overall"]
                          for role, fc in forecasts.items()}).T
 accuracy[["wql", "rmsse", "coverage"]].round(3)
 """),
@@ -469,15 +473,30 @@ stock.round(0)
     md("""
 ## 4 · The decision
 
-**Aufgabe 3.** Let `verdict` name the best forecaster on wQL (`accuracy["wql"]`) and show the line with
-`summary(...)`. Does the forecaster with the best wQL also need the least stock?
+Choose the forecaster on the **validation** weeks: the test weeks are read once, to report how the
+choice does on weeks no model was chosen on. The criterion is each model's pinball loss on the
+validation weeks after its calibration (lower is better); `validation_reports(reports, blend)` collects
+them, and `validation_recommendation(...)` applies the run's rule (a tie within 1 % goes to the simpler
+model, the blend competes only when it is clearly better).
 """),
-    gap(3, "verdict over the four forecasters on wQL, shown with summary()",
-        "# final = verdict(accuracy[\"wql\"].to_dict(), \"wQL\", lower_is_better=..., labels=LABELS)\n"
-        "# summary(final[\"text\"])",
+    code("""
+pd.Series({role: r.get("val_pinball_calibrated") for role, r in validation_reports(reports, blend).items()},
+          name="validation pinball loss").round(3)
+"""),
+    md("""
+**Aufgabe 3.** Let `validation_recommendation(validation_reports(reports, blend))` name the forecaster to
+use and show its line with `summary(...)`. Then read the test verdict below: did the choice hold on
+the test weeks, and does the chosen forecaster also need the least stock?
+"""),
+    gap(3, "the forecaster to use, chosen on the validation weeks, shown with summary()",
+        "# choice = validation_recommendation(...)\n# summary(choice[\"text\"])",
         """
+choice = validation_recommendation(validation_reports(reports, blend))
+summary(choice["text"])
+"""),
+    code("""
 final = verdict(accuracy["wql"].to_dict(), "wQL", lower_is_better=True, labels=LABELS)
-summary(final["text"])
+summary(f"On the test weeks: {final['text']}")
 """),
 ]
 

@@ -288,3 +288,50 @@ def test_evaluate_serves_the_recommended_model_and_each_stored_one_scores_as_in_
     cfg.task.serve = "lightgbm"
     with pytest.raises(ValueError, match=r"has no serving.json .* use task.serve=adapter"):
         predict_file(cfg, old, csv, tmp_path / "x.csv")
+
+
+def test_the_notebooks_steps_give_the_runs_figures(cli_run):
+    """Notebook 04 composes the run from the library's steps; on the run's config they give the run's
+    figures. Before, the notebook built its adapter by hand and left out LightGBM, Croston-TSB, the blend
+    and the service-level calibration, so its recommendation could differ from the run's."""
+    from pathlib import Path
+
+    from workbench.usecases.supply_chain.backtest import evaluate, forecast_model
+    from workbench.usecases.supply_chain.config import SupplyTaskArgs
+    from workbench.usecases.supply_chain.experiment import (add_blend, backtest_baselines, calibrate_roles,
+                                                            prepare_data, simulate_inventory, validation_reports)
+    from workbench.usecases.supply_chain.model import DemandForecaster
+    from workbench.usecases.supply_chain.pretrain import pretrained_base
+    from workbench.usecases.supply_chain.widgets import validation_recommendation
+
+    _, _, run_dir = cli_run
+    result = json.loads((run_dir / "results.json").read_text())
+    cfg = RunConfig.from_yaml(run_dir / "config.yaml", task_cls=SupplyTaskArgs)
+    data = prepare_data(cfg)
+    task = cfg.task
+    base, _ = pretrained_base(task, freq=data.panel.freq)
+    adapter = DemandForecaster.from_config(cfg, base).fit(data.panel, train_end=data.split.train_end,
+                                                          val_end=data.split.val_end)
+    forecasts = {"frozen_base": forecast_model(base, data.panel, data.origins, task, name="frozen_base"),
+                 "adapter": adapter.predict(data.panel, origins=data.origins)}
+    backtest_baselines(forecasts, data, task, seed=cfg.run.seed)
+    reports = {"adapter": adapter.calibration_report_} | calibrate_roles(forecasts, base, data, task, cfg.run.seed)
+    blend = add_blend(forecasts, adapter.validation_forecasts_, data.panel)
+    assert set(forecasts) == {"frozen_base", "adapter", "seasonal_naive", "ets", "lightgbm", "blend"}
+    for role, fc in forecasts.items():
+        got = evaluate(fc, data.panel, task, data.split, data.segments)[1]["overall"]
+        assert got["wql"] == pytest.approx(result["metrics"][role]["wql"], rel=1e-6), role
+    stock = simulate_inventory(forecasts, {"frozen_base": base, "adapter": adapter.model_}, data, task)
+    for role in forecasts:
+        assert stock["stock_at_target"][role] == pytest.approx(result["stock_at_target"][role], rel=1e-6), role
+    # the run's choice among the same models (it also fine-tuned fully, which the notebook leaves out)
+    runs = {k: v for k, v in result["quantile_calibration"].items() if k != "full_finetune"}
+    assert validation_recommendation(validation_reports(reports, blend))["text"] == \
+        validation_recommendation(validation_reports(runs, result["blend"]))["text"]
+    # ... and the notebook uses these steps, not a model of its own
+    nb = Path(__file__).resolve().parents[3] / "notebooks" / "04_supply_chain.ipynb"
+    text = "".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"])
+    for step in ("prepare_data(cfg)", "DemandForecaster.from_config(cfg", "backtest_baselines(", "calibrate_roles(",
+                 "add_blend(", "simulate_inventory(", "validation_reports("):
+        assert step in text, step
+    assert "DemandForecaster(task" not in text

@@ -214,6 +214,77 @@ def _roles_accuracy(forecasts: dict[str, Forecasts], panel: DemandPanel, args, s
     return metrics, by_segment, pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
 
 
+@dataclasses.dataclass
+class PreparedDemand:
+    """A run's demand data, split and backtest origins (:func:`prepare_data`)."""
+
+    panel: DemandPanel
+    """The dense demand panel (every series on one calendar)."""
+    description: str
+    """Where the data came from (``file absatz.csv``, ``simulated region Ost``)."""
+    fingerprint: str
+    """Content fingerprint of the data (recorded with the run)."""
+    split: Split
+    """Training, validation and test periods."""
+    split_record: dict
+    """What ``workbench.splits.record`` writes: which split was used, and its sizes."""
+    frequency_defaults: dict
+    """Lengths left at their daily defaults and replaced for weekly or monthly data (``for_frequency``)."""
+    origins: np.ndarray
+    """The rolling test origins ``(series, period)``."""
+    segments: pd.DataFrame
+    """Per-series segments (``sbc_class`` from the training history, family, dc)."""
+
+
+def prepare_data(config: RunConfig, raw: pd.DataFrame | None = None) -> PreparedDemand:
+    """Load the data of a run, choose its split and its test origins, as ``workbench supply backtest`` does.
+
+    The user's file (``data.path``; a split column or ``--train/--val/--test`` files are used as
+    given) or the simulated target region. For weekly or monthly data, the lengths left at their
+    daily defaults take the frequency's ones, in ``config.task`` too (so ``config.yaml`` and the
+    saved adapter record what was used). Prints the split and those replacements.
+
+    Args:
+        config: The run config.
+        raw: The ``data.path`` table as already read (``workbench.tabular.read_table``), so that a
+            notebook that read and renamed it does not read it again.
+
+    Raises:
+        ValueError: No series has enough history before the test period to be backtested.
+    """
+    from workbench import splits
+    from workbench.progress import emit
+
+    if config.task is None:
+        config.task = SupplyTaskArgs()
+    if raw is None and config.data.path:
+        raw = read_user_table(config)  # read once, whatever the split
+    user = load_user_split(config, raw)
+    if user is None:
+        panel, description, fingerprint = load_target_panel(config, raw)
+    else:
+        panel, description, fingerprint, (val_start, test_start), split_record = user
+    args, frequency_defaults = for_frequency(config.task, panel.freq)
+    config.task = args
+    if user is None:
+        split = Split.from_args(len(panel.dates), args)
+        split_record = splits.record("generated", {"train": split.train_end, "val": split.val_end - split.train_end,
+                                                   "test": split.T - split.val_end}, unit="periods",
+                                     detail=f"last {args.test_periods} periods test, {args.val_periods} before "
+                                            "them validation")
+    else:
+        split = Split.from_bounds(panel, val_start, test_start, args)
+    if frequency_defaults:
+        emit(f"{'weekly' if panel.freq == 'W' else 'monthly'} data: lengths left at their daily defaults now count "
+             + ", ".join(f"{k}={v}" for k, (_, v) in frequency_defaults.items()) + " periods (set them to override)")
+    emit(splits.describe(split_record))
+    origins = split.test_origins(panel, args)
+    if len(origins) == 0:
+        raise ValueError("no series has enough history before the test period to be backtested")
+    return PreparedDemand(panel, description, fingerprint, split, split_record, frequency_defaults, origins,
+                          series_segments(panel, split))
+
+
 def run_experiment(config: RunConfig) -> dict:
     """Train and evaluate frozen base, LoRA adapter, full fine-tuning and baselines; simulate inventory.
 
@@ -230,41 +301,19 @@ def run_experiment(config: RunConfig) -> dict:
     from workbench.io import atomic_write_json, write_run_info
 
     t_start = time.perf_counter()
-    args: SupplyTaskArgs = config.task if config.task is not None else SupplyTaskArgs()
+    if config.task is None:
+        config.task = SupplyTaskArgs()
     run_dir = config.run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
 
-    from workbench import splits
-    from workbench.progress import emit, stage
+    from workbench.progress import stage
 
     with stage("loading demand data"):
-        raw = read_user_table(config) if config.data.path else None  # read once, whatever the split
-        user = load_user_split(config, raw)
-        if user is None:
-            panel, description, data_fingerprint = load_target_panel(config, raw)
-        else:
-            panel, description, data_fingerprint, (val_start, test_start), split_record = user
-        # Weekly or monthly data: lengths left at their daily defaults take the frequency's ones
-        # (config.task too, so config.yaml and the saved adapter record what was used).
-        args, frequency_defaults = for_frequency(args, panel.freq)
-        config.task = args
-        if user is None:
-            split = Split.from_args(len(panel.dates), args)
-            split_record = splits.record("generated", {"train": split.train_end, "val": split.val_end - split.train_end,
-                                                       "test": split.T - split.val_end}, unit="periods",
-                                         detail=f"last {args.test_periods} periods test, {args.val_periods} before "
-                                                "them validation")
-        else:
-            split = Split.from_bounds(panel, val_start, test_start, args)
-    if frequency_defaults:
-        emit(f"{'weekly' if panel.freq == 'W' else 'monthly'} data: lengths left at their daily defaults now count "
-             + ", ".join(f"{k}={v}" for k, (_, v) in frequency_defaults.items()) + " periods (set them to override)")
-    emit(splits.describe(split_record))
-    origins = split.test_origins(panel, args)
-    if len(origins) == 0:
-        raise ValueError("no series has enough history before the test period to be backtested")
-    segments = series_segments(panel, split)
+        data = prepare_data(config)
+    args, panel, split, segments, origins = config.task, data.panel, data.split, data.segments, data.origins
+    description, data_fingerprint, split_record = data.description, data.fingerprint, data.split_record
+    frequency_defaults = data.frequency_defaults
     write_run_info(run_dir, config, data_fingerprint, usecase="supply_chain", data=description)
 
     t0 = time.perf_counter()
@@ -287,8 +336,7 @@ def run_experiment(config: RunConfig) -> dict:
     calibration_effect: dict[str, dict] = {}
     for role, mode in variants:
         t0 = time.perf_counter()
-        est = DemandForecaster(task=args, lora=config.lora, train=config.train, mode=mode, base=base,
-                               seed=config.run.seed)
+        est = DemandForecaster.from_config(config, base, mode=mode)
         with stage("LoRA training" if mode == "lora" else "full fine-tuning"):
             est.fit(panel, train_end=split.train_end, val_end=split.val_end, run_dir=run_dir / f"fit_{role}")
         est.base_info_ = base_info  # the cached base this adapter belongs to
@@ -319,28 +367,12 @@ def run_experiment(config: RunConfig) -> dict:
 
     fitted: dict = {}  # baselines as fitted for the backtest: the recommended one may be served
     if config.eval.baseline:
-        for name in args.baselines:
-            t0 = time.perf_counter()
-            b = make_baseline(name, args.quantiles, args.horizon, args.season_length, args.min_history,
-                              config.run.seed)
-            with stage(f"baseline {name}"):
-                forecasts[name] = forecast_baseline(b, panel, origins, split)
-            fitted[name] = b
-            timings[f"{name}_s"] = time.perf_counter() - t0
-
+        fitted = backtest_baselines(forecasts, data, args, config.run.seed, timings)
     if args.calibrate_baselines:
-        # The same calibration for the frozen base and the baselines: equal terms for every model's intervals.
-        for role in [r for r in forecasts if r == "frozen_base" or r in args.baselines]:
-            t0 = time.perf_counter()
-            with stage(f"calibrating the quantiles of {role} on the validation period"):
-                raw, forecasts[role], report = calibrate_role(role, forecasts[role], base, panel, args, split,
-                                                              config.run.seed)
-            if report:
-                calibration_effect[role] = dict(report, raw=evaluate(raw, panel, args, split, segments)[1]["overall"])
-            timings[f"{role}_calibration_s"] = time.perf_counter() - t0
+        calibration_effect.update(calibrate_roles(forecasts, base, data, args, config.run.seed, timings))
 
     blend_info = None
-    if args.blend and adapter_est is not None and BLEND_PARTNER in forecasts:
+    if args.blend and adapter_est is not None and BLEND_PARTNER in forecasts:  # else add_blend adds nothing
         with stage(f"blending the adapter with {BLEND_PARTNER}: weight chosen on the validation period"):
             blend_info = add_blend(forecasts, adapter_est.validation_forecasts_, panel)
 
@@ -354,21 +386,10 @@ def run_experiment(config: RunConfig) -> dict:
     if baseline_role is not None:
         metrics["baseline"] = dict(metrics[baseline_role], model=baseline_role)
 
-    policy = args.inventory_policy()
-    inventory, curves, stock_at_target, needed, uncalibrated = {}, {}, {}, {}, {}
     with stage("inventory simulation"):
-        if args.calibrate_service:
-            # Raw quantiles first (for the record), then the conformal correction from the validation period.
-            for role, model in models.items():
-                uncalibrated[role] = simulate_portfolio(forecasts[role], panel, policy)[1]
-                attach_calibration(forecasts[role], model, panel, args, split)
-        for role, fc in forecasts.items():
-            _, inventory[role] = simulate_portfolio(fc, panel, policy)
-            curve = service_curve_for(fc, panel, args, args.service_levels)
-            curves[role] = curve.to_dict(orient="list")
-            # The one decision function the widgets and the report show (inventory.stock_needed).
-            needed[role] = stock_needed(curve, args.service_level)
-            stock_at_target[role] = needed[role]["stock"]
+        stock = simulate_inventory(forecasts, models, data, args)
+    inventory, curves, needed = stock["inventory"], stock["service_curves"], stock["stock_needed"]
+    stock_at_target, uncalibrated = stock["stock_at_target"], stock["inventory_uncalibrated"]
     if baseline_role is not None:
         inventory["baseline"] = inventory[baseline_role]
 
@@ -416,11 +437,7 @@ def run_experiment(config: RunConfig) -> dict:
     result["verdict"] = wql_verdict(result)["text"]
     # Which model to use, chosen on the validation period (the test period above is read once, to score).
     result["blend"] = blend_info
-    result["recommendation"] = validation_recommendation(
-        {**calibration_effect, **({"blend": {"val_pinball_calibrated": blend_info["val_pinball"],
-                                             "val_coverage_80_calibrated": blend_info.get("val_coverage_80"),
-                                             "val_windows_sha256": blend_info["val_windows_sha256"]}}
-                                  if blend_info else {})})
+    result["recommendation"] = validation_recommendation(validation_reports(calibration_effect, blend_info))
     if adapter_dir is not None:
         from workbench.usecases.supply_chain.service import save_serving
 
@@ -440,17 +457,104 @@ def add_blend(forecasts: dict[str, Forecasts], adapter_val: Forecasts | None, pa
     validation pinball loss (:func:`calibration.fit_blend_weight`), both calibrated.
 
     Returns:
-        The weight and its validation losses, or ``None`` (nothing added) when either model has no
-        validation forecasts or they were made at different windows.
+        The weight and its validation losses, or ``None`` (nothing added) when LightGBM was not run,
+        either model has no validation forecasts, or they were made at different windows.
     """
     from workbench.usecases.supply_chain.calibration import blend_forecasts, fit_blend_weight
 
+    if BLEND_PARTNER not in forecasts:
+        return None
     partner_val = forecasts[BLEND_PARTNER].validation
     if adapter_val is None or partner_val is None or not np.array_equal(adapter_val.origins, partner_val.origins):
         return None
     fit = fit_blend_weight(adapter_val, partner_val, panel)
     forecasts["blend"] = blend_forecasts(forecasts["adapter"], forecasts[BLEND_PARTNER], fit["weight"])
     return {**fit, "parts": ["adapter", BLEND_PARTNER]}
+
+
+def backtest_baselines(forecasts: dict[str, Forecasts], data: PreparedDemand, args: SupplyTaskArgs, seed: int = 0,
+                       timings: dict | None = None) -> dict:
+    """Backtest every baseline of ``task.baselines`` on the test origins, into ``forecasts``.
+
+    Returns:
+        The baselines as fitted for the backtest, by name (the recommended one may be served).
+    """
+    from workbench.progress import stage
+
+    fitted = {}
+    for name in args.baselines:
+        t0 = time.perf_counter()
+        b = make_baseline(name, args.quantiles, args.horizon, args.season_length, args.min_history, seed)
+        with stage(f"baseline {name}"):
+            forecasts[name] = forecast_baseline(b, data.panel, data.origins, data.split)
+        fitted[name] = b
+        if timings is not None:
+            timings[f"{name}_s"] = time.perf_counter() - t0
+    return fitted
+
+
+def calibrate_roles(forecasts: dict[str, Forecasts], base, data: PreparedDemand, args: SupplyTaskArgs,
+                    seed: int = 0, timings: dict | None = None) -> dict[str, dict]:
+    """Calibrate the frozen base's and the baselines' quantiles on the validation period, in ``forecasts``.
+
+    The same calibration the adapter gets (:func:`calibrate_role`): every model's intervals then
+    compare on equal terms, and every model has a validation score to be chosen by.
+
+    Returns:
+        Role to its calibration report, with ``raw``: the uncalibrated test accuracy (for the record).
+    """
+    from workbench.progress import stage
+
+    reports = {}
+    for role in [r for r in forecasts if r == "frozen_base" or r in args.baselines]:
+        t0 = time.perf_counter()
+        with stage(f"calibrating the quantiles of {role} on the validation period"):
+            raw, forecasts[role], report = calibrate_role(role, forecasts[role], base, data.panel, args, data.split,
+                                                          seed)
+        if report:
+            reports[role] = dict(report, raw=evaluate(raw, data.panel, args, data.split, data.segments)[1]["overall"])
+        if timings is not None:
+            timings[f"{role}_calibration_s"] = time.perf_counter() - t0
+    return reports
+
+
+def validation_reports(calibration: dict[str, dict], blend: dict | None) -> dict[str, dict]:
+    """What :func:`widgets.validation_recommendation` chooses among: every model's calibration report,
+    and the blend's validation scores (:func:`add_blend`) where there is a blend."""
+    if not blend:
+        return dict(calibration)
+    return {**calibration, "blend": {"val_pinball_calibrated": blend["val_pinball"],
+                                     "val_coverage_80_calibrated": blend.get("val_coverage_80"),
+                                     "val_windows_sha256": blend["val_windows_sha256"]}}
+
+
+def simulate_inventory(forecasts: dict[str, Forecasts], models: dict, data: PreparedDemand,
+                       args: SupplyTaskArgs) -> dict:
+    """Order-up-to simulation of every model's forecasts, and the stock each needs for the target service.
+
+    With ``task.calibrate_service``, the neural models' (``models``: role to network) forecasts get
+    the conformal correction from the validation period first (``attach_calibration``, in
+    ``forecasts``); their uncorrected figures are kept for the record.
+
+    Returns:
+        ``{"inventory", "service_curves", "stock_needed", "stock_at_target", "inventory_uncalibrated"}``,
+        each by role; ``stock_needed`` is :func:`inventory.stock_needed` at ``task.service_level``.
+    """
+    panel, policy = data.panel, args.inventory_policy()
+    out = {k: {} for k in ("inventory", "service_curves", "stock_needed", "stock_at_target", "inventory_uncalibrated")}
+    if args.calibrate_service:
+        # Raw quantiles first (for the record), then the conformal correction from the validation period.
+        for role, model in models.items():
+            out["inventory_uncalibrated"][role] = simulate_portfolio(forecasts[role], panel, policy)[1]
+            attach_calibration(forecasts[role], model, panel, args, data.split)
+    for role, fc in forecasts.items():
+        _, out["inventory"][role] = simulate_portfolio(fc, panel, policy)
+        curve = service_curve_for(fc, panel, args, args.service_levels)
+        out["service_curves"][role] = curve.to_dict(orient="list")
+        # The one decision function the widgets and the report show (inventory.stock_needed).
+        out["stock_needed"][role] = stock_needed(curve, args.service_level)
+        out["stock_at_target"][role] = out["stock_needed"][role]["stock"]
+    return out
 
 
 def calibrate_role(role: str, fc: Forecasts, base, panel: DemandPanel, args: SupplyTaskArgs, split: Split,

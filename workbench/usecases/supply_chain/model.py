@@ -252,6 +252,15 @@ class DemandForecaster:
         self.base = base
         self.seed = seed
 
+    @classmethod
+    def from_config(cls, config, base: QuantileForecaster | None = None, *, mode: str = "lora") -> "DemandForecaster":
+        """The forecaster a run trains in ``mode``, with the run's task, LoRA, training settings and seed.
+
+        ``workbench supply backtest`` and notebook 04 build their models here, so the notebook's
+        adapter is the run's.
+        """
+        return cls(task=config.task, lora=config.lora, train=config.train, mode=mode, base=base, seed=config.run.seed)
+
     # -- helpers
     def _args(self) -> SupplyTaskArgs:
         return self.task if self.task is not None else SupplyTaskArgs()
