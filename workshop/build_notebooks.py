@@ -367,16 +367,17 @@ from workbench.usecases.supply_chain import default_config
 from workbench.usecases.supply_chain.backtest import evaluate, forecast_model, service_curve_for
 from workbench.usecases.supply_chain.data import validate_demand
 from workbench.usecases.supply_chain.experiment import (add_blend, backtest_baselines, calibrate_roles,
-                                                        load_target_data, prepare_data, validation_reports)
+                                                        fit_forecasters, load_target_data, prepare_data,
+                                                        validation_reports)
 from workbench.usecases.supply_chain.inventory import stock_for_service
-from workbench.usecases.supply_chain.model import DemandForecaster
 from workbench.usecases.supply_chain.pretrain import pretrained_base
 from workbench.usecases.supply_chain.widgets import service_stock_figure, validation_recommendation
 from workbench.widgets.panels import smoke_banner, summary
 
 LABELS = {"frozen_base": "frozen base", "adapter": "LoRA adapter", "seasonal_naive": "seasonal naive",
-          "ets": "ETS", "croston_tsb": "Croston (TSB)", "lightgbm": "LightGBM", "blend": "adapter + LightGBM"}
-cfg = default_config(smoke=SMOKE).with_overrides([f"task.service_level={SERVICE_LEVEL}", "task.full_finetune=false"])
+          "ets": "ETS", "croston_tsb": "Croston (TSB)", "lightgbm": "LightGBM", "blend": "adapter + LightGBM",
+          "full_finetune": "full fine-tuning"}
+cfg = default_config(smoke=SMOKE).with_overrides([f"task.service_level={SERVICE_LEVEL}"])   # the run's settings
 task = cfg.task
 smoke_banner()
 """),
@@ -417,18 +418,20 @@ demand.head()
 ## 2 · Forecasts, backtested
 
 The base model was pretrained on the regions Süd, West and Nord and is cached; LoRA adapts it to
-Ost. The models and the split are those of `workbench supply backtest --file absatz_ost.csv`: the
-last weeks are the **test** weeks, the weeks before them the **validation** weeks, and every choice
-is made on the validation weeks. From every review day of the test weeks each forecaster sees only
-the demand before that day. **wQL** (weighted quantile loss) scores the whole forecast
-distribution: lower is better.
+Ost, and a copy of the base is also fine-tuned fully (all weights), for comparison. The models and
+the split are those of `workbench supply backtest --file absatz_ost.csv`: the last weeks are the
+**test** weeks, the weeks before them the **validation** weeks, and every choice is made on the
+validation weeks. From every review day of the test weeks each forecaster sees only the demand
+before that day. **wQL** (weighted quantile loss) scores the whole forecast distribution: lower is
+better.
 """),
     code("""
 cfg = cfg.with_overrides([f"data.path={path}"])
 data = prepare_data(cfg, raw=demand)   # the run's split and test origins, on your table
 panel, split = data.panel, data.split
 base, _ = pretrained_base(task, freq=panel.freq)
-adapter = DemandForecaster.from_config(cfg, base).fit(panel, train_end=split.train_end, val_end=split.val_end)
+trained = fit_forecasters(cfg, base, data)   # the LoRA adapter and full fine-tuning
+adapter = trained["adapter"]
 print(count_parameters(adapter.model_))
 """),
     md("""
@@ -439,9 +442,10 @@ way, so they compare on equal terms.
 """),
     code("""
 forecasts = {"frozen_base": forecast_model(base, panel, data.origins, task, name="frozen_base"),
-             "adapter": adapter.predict(panel, origins=data.origins)}
+             **{role: est.predict(panel, origins=data.origins) for role, est in trained.items()}}
 backtest_baselines(forecasts, data, task, seed=cfg.run.seed)
-reports = {"adapter": adapter.calibration_report_} | calibrate_roles(forecasts, base, data, task, seed=cfg.run.seed)
+reports = {role: est.calibration_report_ for role, est in trained.items()} | calibrate_roles(
+    forecasts, base, data, task, seed=cfg.run.seed)
 blend = add_blend(forecasts, adapter.validation_forecasts_, panel) if task.blend else None
 accuracy = pd.DataFrame({role: evaluate(fc, panel, task, split, data.segments)[1]["overall"]
                          for role, fc in forecasts.items()}).T

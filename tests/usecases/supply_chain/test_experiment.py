@@ -299,8 +299,8 @@ def test_the_notebooks_steps_give_the_runs_figures(cli_run):
     from workbench.usecases.supply_chain.backtest import evaluate, forecast_model
     from workbench.usecases.supply_chain.config import SupplyTaskArgs
     from workbench.usecases.supply_chain.experiment import (add_blend, backtest_baselines, calibrate_roles,
-                                                            prepare_data, simulate_inventory, validation_reports)
-    from workbench.usecases.supply_chain.model import DemandForecaster
+                                                            fit_forecasters, prepare_data, simulate_inventory,
+                                                            validation_reports)
     from workbench.usecases.supply_chain.pretrain import pretrained_base
     from workbench.usecases.supply_chain.widgets import validation_recommendation
 
@@ -310,28 +310,25 @@ def test_the_notebooks_steps_give_the_runs_figures(cli_run):
     data = prepare_data(cfg)
     task = cfg.task
     base, _ = pretrained_base(task, freq=data.panel.freq)
-    adapter = DemandForecaster.from_config(cfg, base).fit(data.panel, train_end=data.split.train_end,
-                                                          val_end=data.split.val_end)
+    trained = fit_forecasters(cfg, base, data)
     forecasts = {"frozen_base": forecast_model(base, data.panel, data.origins, task, name="frozen_base"),
-                 "adapter": adapter.predict(data.panel, origins=data.origins)}
+                 **{role: est.predict(data.panel, origins=data.origins) for role, est in trained.items()}}
     backtest_baselines(forecasts, data, task, seed=cfg.run.seed)
-    reports = {"adapter": adapter.calibration_report_} | calibrate_roles(forecasts, base, data, task, cfg.run.seed)
-    blend = add_blend(forecasts, adapter.validation_forecasts_, data.panel)
-    assert set(forecasts) == {"frozen_base", "adapter", "seasonal_naive", "ets", "lightgbm", "blend"}
+    reports = {role: est.calibration_report_ for role, est in trained.items()} | calibrate_roles(
+        forecasts, base, data, task, cfg.run.seed)
+    blend = add_blend(forecasts, trained["adapter"].validation_forecasts_, data.panel)
+    assert set(forecasts) == {"frozen_base", "adapter", "full_finetune", "seasonal_naive", "ets", "lightgbm", "blend"}
     for role, fc in forecasts.items():
         got = evaluate(fc, data.panel, task, data.split, data.segments)[1]["overall"]
         assert got["wql"] == pytest.approx(result["metrics"][role]["wql"], rel=1e-6), role
-    stock = simulate_inventory(forecasts, {"frozen_base": base, "adapter": adapter.model_}, data, task)
+    stock = simulate_inventory(forecasts, {"frozen_base": base, **{r: e.model_ for r, e in trained.items()}}, data, task)
     for role in forecasts:
         assert stock["stock_at_target"][role] == pytest.approx(result["stock_at_target"][role], rel=1e-6), role
-    # the run's choice among the same models (it also fine-tuned fully, which the notebook leaves out)
-    runs = {k: v for k, v in result["quantile_calibration"].items() if k != "full_finetune"}
-    assert validation_recommendation(validation_reports(reports, blend))["text"] == \
-        validation_recommendation(validation_reports(runs, result["blend"]))["text"]
+    assert validation_recommendation(validation_reports(reports, blend))["text"] == result["recommendation"]["text"]
     # ... and the notebook uses these steps, not a model of its own
     nb = Path(__file__).resolve().parents[3] / "notebooks" / "04_supply_chain.ipynb"
     text = "".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"])
-    for step in ("prepare_data(cfg)", "DemandForecaster.from_config(cfg", "backtest_baselines(", "calibrate_roles(",
+    for step in ("prepare_data(cfg)", "fit_forecasters(cfg", "backtest_baselines(", "calibrate_roles(",
                  "add_blend(", "simulate_inventory(", "validation_reports("):
         assert step in text, step
     assert "DemandForecaster(task" not in text

@@ -331,16 +331,11 @@ def run_experiment(config: RunConfig) -> dict:
         models["frozen_base"] = base
         timings["frozen_base_predict_s"] = time.perf_counter() - t0
 
-    variants = [("adapter", "lora")] + ([("full_finetune", "full")] if args.full_finetune else [])
     adapter_est = full_est = None
     calibration_effect: dict[str, dict] = {}
-    for role, mode in variants:
-        t0 = time.perf_counter()
-        est = DemandForecaster.from_config(config, base, mode=mode)
-        with stage("LoRA training" if mode == "lora" else "full fine-tuning"):
-            est.fit(panel, train_end=split.train_end, val_end=split.val_end, run_dir=run_dir / f"fit_{role}")
+    for role, est in fit_forecasters(config, base, data, run_dir=run_dir, timings=timings).items():
+        mode = est.mode
         est.base_info_ = base_info  # the cached base this adapter belongs to
-        timings[f"{role}_fit_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         with stage(f"backtesting the {'adapter' if mode == 'lora' else 'fully fine-tuned model'}"):
             raw = est.predict(panel, origins=origins, calibrated=False)
@@ -470,6 +465,34 @@ def add_blend(forecasts: dict[str, Forecasts], adapter_val: Forecasts | None, pa
     fit = fit_blend_weight(adapter_val, partner_val, panel)
     forecasts["blend"] = blend_forecasts(forecasts["adapter"], forecasts[BLEND_PARTNER], fit["weight"])
     return {**fit, "parts": ["adapter", BLEND_PARTNER]}
+
+
+FIT_ROLES = {"adapter": "lora", "full_finetune": "full"}
+"""The trained forecasters of a run, by role: the adapter and (``task.full_finetune``) full fine-tuning."""
+
+
+def fit_forecasters(config: RunConfig, base, data: PreparedDemand, *, run_dir: Path | None = None,
+                    timings: dict | None = None) -> dict[str, DemandForecaster]:
+    """Train the run's forecasters on the training period, their best epoch chosen on the validation period.
+
+    Returns:
+        Role to fitted :class:`DemandForecaster` (``DemandForecaster.from_config``): ``adapter``
+        (LoRA), and ``full_finetune`` (all weights of a copy of the base) where ``task.full_finetune``.
+    """
+    from workbench.progress import stage
+
+    roles = [r for r in FIT_ROLES if r == "adapter" or config.task.full_finetune]
+    out = {}
+    for role in roles:
+        t0 = time.perf_counter()
+        est = DemandForecaster.from_config(config, base, mode=FIT_ROLES[role])
+        with stage("LoRA training" if role == "adapter" else "full fine-tuning"):
+            est.fit(data.panel, train_end=data.split.train_end, val_end=data.split.val_end,
+                    run_dir=None if run_dir is None else Path(run_dir) / f"fit_{role}")
+        if timings is not None:
+            timings[f"{role}_fit_s"] = time.perf_counter() - t0
+        out[role] = est
+    return out
 
 
 def backtest_baselines(forecasts: dict[str, Forecasts], data: PreparedDemand, args: SupplyTaskArgs, seed: int = 0,
