@@ -10,6 +10,7 @@ from workbench.config import LoraArgs, TrainArgs
 from workbench.lora import apply_lora
 from workbench.training import (SeededSampler, Task, fit, make_loader, resolve_precision,
                                 restore_checkpoint)
+from workbench.training_callbacks import LOCK_FILE, RunFolderInUse
 
 from tiny_task import Classify, data as _data, model as _model  # tests/support, shared with tests/hardening
 
@@ -66,6 +67,7 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
         _fit(run, callbacks=[_Interrupt()])
     except KeyboardInterrupt:
         pass
+    assert not (run / LOCK_FILE).exists()  # the interrupted run let go of its folder
     resumed, result = _fit(run)
     assert result.resumed_from and result.resumed_from.endswith("last.ckpt")
     ref, got = reference.state_dict(), resumed.state_dict()
@@ -310,3 +312,33 @@ def test_a_checkpoint_of_another_model_is_set_aside_not_resumed(tmp_path, capsys
     assert result.resumed_from is None and list(result.history["epoch"]) == [0, 1]
     assert (run / "checkpoints.stale-1" / "last.ckpt").is_file()  # nothing is lost
     assert "not resuming" in capsys.readouterr().err
+
+
+def test_a_second_training_into_a_busy_run_folder_stops_clearly_and_a_stale_lock_is_taken_over(tmp_path):
+    """Two trainings into one folder (a notebook open in two tabs) corrupted metrics.csv ("dict contains
+    fields not in fieldnames") and could resume from each other's checkpoints."""
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    _fit(run, epochs=1)
+    assert not (run / LOCK_FILE).exists()  # released after a normal fit
+    before = sorted(p.name for p in (run / "checkpoints").iterdir())
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (run / LOCK_FILE).write_text(json.dumps({"pid": other.pid, "host": socket.gethostname(),
+                                                 "started": "2026-12-06 21:00:00"}))
+        with pytest.raises(RunFolderInUse, match=rf"another training is writing into this run folder "
+                                                 rf"\(process {other.pid}, started 2026-12-06 21:00:00\)"):
+            _fit(run, epochs=2)
+        assert sorted(p.name for p in (run / "checkpoints").iterdir()) == before  # nothing of it was touched
+        assert json.loads((run / LOCK_FILE).read_text())["pid"] == other.pid    # nor its lock
+    finally:
+        other.kill()
+        other.wait()
+    # the holder is gone (a killed kernel): its lock is stale and the next training takes it over
+    _, result = _fit(run, epochs=2)
+    assert result.resumed_from and list(result.history["epoch"]) == [0, 1]
+    assert not (run / LOCK_FILE).exists()

@@ -37,7 +37,8 @@ from workbench.config import TrainArgs
 from workbench.progress import bar_renders_in_place, emit
 # Split out to keep this file readable; re-exported so `from workbench.training import ...` keeps working.
 from workbench.training_callbacks import (EpochProgress, heartbeat_seconds, keep_earlier_logs, make_logger,
-                                          progress_bar_callback, quiet_lightning, read_history, time_budget_left)
+                                          progress_bar_callback, quiet_lightning, read_history, run_folder_lock,
+                                          time_budget_left)
 from workbench.training_speed import (compile_model, decide_compile, lora_inputs_under_autocast,  # noqa: F401
                                       repeated_blocks, use_fused_adamw)
 
@@ -437,34 +438,37 @@ def fit(model: torch.nn.Module, task: Task, train_loader: DataLoader, val_loader
         compile_model(model)
     if use_compile:  # the reason for "off" is in FitResult.extra["compile"]; a CPU run stays quiet
         emit(f"torch.compile on: {compile_reason}")
-    last = run_dir / "checkpoints" / "last.ckpt"
-    ckpt_path = str(last) if resume and last.is_file() else None
-    if ckpt_path and (mismatch := checkpoint_mismatch(module, last)):
-        # A checkpoint of another model (a changed LoRA rank, another base, a newer workbench) cannot
-        # be resumed; Lightning would stop with an optimizer error. Start fresh, keep the old one.
-        ckpt_path = None
-        if trainer.is_global_zero:
-            kept = set_checkpoints_aside(run_dir)
-            emit(f"not resuming from {last}: it belongs to another model ({mismatch}); training starts "
-                 f"fresh, and the old checkpoints are kept in {kept}")
-    if ckpt_path:
-        keep_earlier_logs(run_dir)
-    t0 = time.perf_counter()
-    with warnings.catch_warnings(), quiet_lightning():
-        # Tiny CPU runs trigger Lightning's advice on workers and log intervals: noise for users.
-        warnings.filterwarnings("ignore", message=r".*(num_workers|log_every_n_steps|does not have many workers).*")
-        # Resuming reuses the run directory on purpose (earlier logs were moved aside).
-        warnings.filterwarnings("ignore", message=r".*exists and is not empty.*")
-        warnings.filterwarnings("ignore", message=r".*have no `val_dataloader`.*")
-        with lora_inputs_under_autocast(model, precision):
-            _fit_interruptibly(trainer, module, train_loader, val_loader, ckpt_path)
-    seconds = time.perf_counter() - t0
-    budget_left = time_budget_left(trainer)
-    budget = None if budget_left is None else {"minutes": args.max_minutes, "reached": budget_left <= 0}
+    # One training at a time in a run folder (checkpoints, metrics.csv): a second one on this
+    # machine stops here with a clear error, before it moves or reads anything of the first.
+    with run_folder_lock(run_dir):
+        last = run_dir / "checkpoints" / "last.ckpt"
+        ckpt_path = str(last) if resume and last.is_file() else None
+        if ckpt_path and (mismatch := checkpoint_mismatch(module, last)):
+            # A checkpoint of another model (a changed LoRA rank, another base, a newer workbench) cannot
+            # be resumed; Lightning would stop with an optimizer error. Start fresh, keep the old one.
+            ckpt_path = None
+            if trainer.is_global_zero:
+                kept = set_checkpoints_aside(run_dir)
+                emit(f"not resuming from {last}: it belongs to another model ({mismatch}); training starts "
+                     f"fresh, and the old checkpoints are kept in {kept}")
+        if ckpt_path:
+            keep_earlier_logs(run_dir)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings(), quiet_lightning():
+            # Tiny CPU runs trigger Lightning's advice on workers and log intervals: noise for users.
+            warnings.filterwarnings("ignore", message=r".*(num_workers|log_every_n_steps|does not have many workers).*")
+            # Resuming reuses the run directory on purpose (earlier logs were moved aside).
+            warnings.filterwarnings("ignore", message=r".*exists and is not empty.*")
+            warnings.filterwarnings("ignore", message=r".*have no `val_dataloader`.*")
+            with lora_inputs_under_autocast(model, precision):
+                _fit_interruptibly(trainer, module, train_loader, val_loader, ckpt_path)
+        seconds = time.perf_counter() - t0
+        budget_left = time_budget_left(trainer)
+        budget = None if budget_left is None else {"minutes": args.max_minutes, "reached": budget_left <= 0}
 
-    best = ckpt.best_model_path or None
-    if best and Path(best).is_file():
-        restore_checkpoint(module, best)
+        best = ckpt.best_model_path or None
+        if best and Path(best).is_file():
+            restore_checkpoint(module, best)
     if accelerator == "cuda" and trainer.world_size == 1:
         # Lightning's teardown moves the model to the CPU. Evaluation in the same notebook would
         # then run there, slowly; keep it on the GPU it trained on, as users expect.

@@ -6,6 +6,7 @@
 * :func:`progress_bar_callback`: the step-wise bar where it redraws in place.
 * :func:`read_history`, :func:`keep_earlier_logs`: ``metrics.csv`` across resumed runs.
 * :func:`quiet_lightning`: hide Lightning's start-up chatter.
+* :func:`run_folder_lock`: one training at a time writes into a run folder.
 
 ``workbench.training`` re-exports :class:`EpochProgress`; import from there in user code.
 """
@@ -13,9 +14,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import os
+import socket
 import time
 import warnings
 from pathlib import Path
@@ -28,7 +31,7 @@ from workbench.config import TrainArgs
 from workbench.progress import emit, format_seconds, in_notebook
 
 __all__ = ["EpochProgress", "heartbeat_seconds", "make_logger", "progress_bar_callback", "read_history",
-           "keep_earlier_logs", "quiet_lightning"]
+           "keep_earlier_logs", "quiet_lightning", "run_folder_lock", "RunFolderInUse", "LOCK_FILE"]
 
 
 def make_logger(args: TrainArgs, run_dir: Path) -> Any:
@@ -243,3 +246,73 @@ def quiet_lightning() -> Iterator[None]:
     finally:
         for lg, level in zip(loggers, levels):
             lg.setLevel(level)
+
+
+LOCK_FILE = ".training.lock"
+"""The file in a run folder that says which process is training into it."""
+
+
+class RunFolderInUse(ValueError):
+    """Another process on this machine is training into the same run folder."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _launcher_process() -> bool:
+    """False in the extra processes of a multi-GPU run (their rank-0 launcher holds the lock)."""
+    return all(int(os.environ.get(k, "0") or 0) == 0 for k in ("LOCAL_RANK", "NODE_RANK", "GROUP_RANK"))
+
+
+@contextlib.contextmanager
+def run_folder_lock(run_dir: Path) -> Iterator[None]:
+    """Refuse a second training into ``run_dir`` while one runs there, on this machine.
+
+    Two trainings into one folder (the same notebook in two tabs, a notebook beside the CLI with
+    the same run name) write the same ``checkpoints/`` and ``metrics.csv``: Lightning's CSV logger
+    then fails with "dict contains fields not in fieldnames", and each run may resume from the
+    other's checkpoint. The lock file records the process and the machine. A lock left by a process
+    that no longer runs (a killed kernel) is taken over; a lock from another machine (a multi-node
+    run on a shared disk) is not checked, since its process cannot be seen from here.
+
+    Raises:
+        RunFolderInUse: A live process on this machine holds the lock (the message names it).
+    """
+    if not _launcher_process():
+        yield
+        return
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / LOCK_FILE
+    me = {"pid": os.getpid(), "host": socket.gethostname(),
+          "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime())}
+    try:
+        other = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        other = None
+    if (isinstance(other, dict) and other.get("host") == me["host"] and other.get("pid") != me["pid"]
+            and isinstance(other.get("pid"), int) and _alive(other["pid"])):
+        raise RunFolderInUse(
+            f"{run_dir}: another training is writing into this run folder (process {other['pid']}, "
+            f"started {other.get('started', '?')}); wait for it to end, or give this run another name "
+            f"(--name, run.name, run_dir=...). If no training runs there any more, delete {path}")
+    from workbench.io import atomic_write_text
+
+    atomic_write_text(path, json.dumps(me))
+    try:
+        yield
+    finally:
+        try:
+            if json.loads(path.read_text(encoding="utf-8")).get("pid") == me["pid"]:
+                path.unlink()
+        except (OSError, ValueError):
+            pass
