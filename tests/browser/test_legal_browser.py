@@ -7,7 +7,7 @@ runs *Run All Cells* as a user would and checks that
 * the notebook shows the smoke banner and ENDS with the verdict line, and that line is exactly the
   one the library computes in this test process from the same data: the notebook's adapter
   (saved under the lab's temp root, ``runs/legal_notebook/adapter``), the two baselines and the
-  TF-IDF x adapter hybrid, refitted here (all deterministic);
+  TF-IDF x adapter hybrid, refitted here from the notebook's config (all deterministic);
 * the ClauseExplorer works: its "Misclassified" tab states as many errors as the saved adapter
   makes on the test clauses here; picking a clause in "Try a clause" redraws the probability bars,
   and the adapter's bars in the browser equal ``predict_proba`` of that clause computed here.
@@ -47,20 +47,21 @@ FIGURE_JS = """() => {
 def _library_view(work):
     """What the notebook computed, recomputed here: the test clauses, the adapter and the verdict."""
     from workbench.metrics import verdict
-    from workbench.usecases.legal_de import MODEL_ROWS
+    from workbench.usecases.legal_de import MODEL_ROWS, default_config
     from workbench.usecases.legal_de.baselines import TfidfBaseline
-    from workbench.usecases.legal_de.data import load_generated_sample, split_frame, subsample
+    from workbench.usecases.legal_de.data import prepare_data
     from workbench.usecases.legal_de.hybrid import HybridClauseClassifier
     from workbench.usecases.legal_de.model import FrozenBaseClassifier, LegalClauseClassifier
 
-    train, val, test = split_frame(load_generated_sample())
-    # the notebook's smoke sizes
-    train, val, test = subsample(train, 96, SEED), subsample(val, 48, SEED), subsample(test, 48, SEED)
+    # the notebook's config: the run's smoke settings, its seed
+    cfg = default_config(smoke=True).with_overrides([f"run.seed={SEED}", "run.resume=false"])
+    train, val, test, info = prepare_data(cfg)
     adapter = LegalClauseClassifier.load(work / "runs" / "legal_notebook" / "adapter")
-    frozen = FrozenBaseClassifier(max_length=48).fit(train)
-    baseline = TfidfBaseline().fit(train)
+    frozen = FrozenBaseClassifier.from_config(cfg).fit(train, labels=info["labels"])
+    baseline = TfidfBaseline.from_config(cfg).fit(train)
     # The notebook's fourth row: TF-IDF x adapter, blend weight chosen on the validation clauses.
-    hybrid = HybridClauseClassifier(adapter).fit(train, val, tfidf=baseline)
+    hybrid = HybridClauseClassifier(adapter, tfidf_C=cfg.task.baseline_C, seed=cfg.run.seed).fit(train, val,
+                                                                                                 tfidf=baseline)
     scores = {"baseline": baseline.evaluate(test, labels=frozen.labels_)["macro_f1"],
               "frozen_base": frozen.evaluate(test)["macro_f1"], "adapter": adapter.evaluate(test)["macro_f1"],
               "hybrid": hybrid.evaluate(test)["macro_f1"]}
