@@ -428,7 +428,7 @@ better.
     code("""
 cfg = cfg.with_overrides([f"data.path={path}"])
 data = prepare_data(cfg, raw=demand)   # the run's split and test origins, on your table
-panel, split = data.panel, data.split
+task, panel, split = cfg.task, data.panel, data.split   # weekly or monthly data: lengths count periods
 base, _ = pretrained_base(task, freq=panel.freq)
 trained = fit_forecasters(cfg, base, data)   # the LoRA adapter and full fine-tuning
 adapter = trained["adapter"]

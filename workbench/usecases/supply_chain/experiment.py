@@ -301,8 +301,6 @@ def run_experiment(config: RunConfig) -> dict:
     from workbench.io import atomic_write_json, write_run_info
 
     t_start = time.perf_counter()
-    if config.task is None:
-        config.task = SupplyTaskArgs()
     run_dir = config.run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
